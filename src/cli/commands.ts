@@ -1,0 +1,28 @@
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log/index.js';
+import { issuerCommand } from './issuer.js';
+import { migrateCommand, serveCommand } from './serve.js';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+}
+export type Command = (args: string[], ctx: CommandContext) => Promise<number>;
+
+export { UsageError } from './errors.js';
+
+export const commands: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  issuer: issuerCommand,
+};
+
+export function usage(): string {
+  return `usage: shosho <command>
+
+  serve                                   run the service (migrates first)
+  migrate                                 apply sql/ migrations
+  issuer add ID --iss ISS (--jwks-uri URL | --jwks FILE) [--name NAME] [--feed-url URL [--feed-token T]]
+  issuer list | issuer remove ID | issuer sync ID
+`;
+}

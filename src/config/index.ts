@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+const int = (min: number, max: number) => z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: int(1, 100).default(10),
+  SHOSHO_DATA_DIR: z.string().min(1).default('./data'),
+  SHOSHO_AUDIENCE: z.string().min(1, 'must not be empty').default('urn:shosho:local'),
+  SHOSHO_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
+  SHOSHO_TRUST_PROXY: flag.default(false),
+  SHOSHO_POLL_INTERVAL_SECONDS: int(1, 86_400).default(30),
+  SHOSHO_SCRYPT_CONCURRENCY: int(1, 16).default(2),
+  SHOSHO_PDF_PAGES: int(1, 8).default(2),
+  CHROMIUM_PATH: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  audience: string;
+  /** Absent means one is made per process: fine alone, not for several instances behind a balancer. */
+  secret: string | undefined;
+  publicUrl: string | undefined;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  pollIntervalMs: number;
+  scryptConcurrency: number;
+  pdfPages: number;
+  chromiumPath: string | undefined;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the environment once; a bad value throws one line naming the variable and what is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`configuration error: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? null)})`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    databasePoolMax: c.DATABASE_POOL_MAX,
+    dataDir: path.resolve(c.SHOSHO_DATA_DIR),
+    audience: c.SHOSHO_AUDIENCE,
+    secret: c.SHOSHO_SECRET,
+    publicUrl: c.SHOSHO_PUBLIC_URL,
+    secureCookies: c.SHOSHO_PUBLIC_URL?.startsWith('https:') ?? false,
+    trustProxy: c.SHOSHO_TRUST_PROXY,
+    pollIntervalMs: c.SHOSHO_POLL_INTERVAL_SECONDS * 1000,
+    scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY,
+    pdfPages: c.SHOSHO_PDF_PAGES,
+    chromiumPath: c.CHROMIUM_PATH,
+    logLevel: c.LOG_LEVEL,
+  };
+}

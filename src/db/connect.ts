@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import postgres from 'postgres';
+import type { Logger } from '../log/index.js';
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+/** Either the pool or an open transaction: functions that write take this so callers choose. */
+export type Queryable = Sql | Tx;
+
+export interface Database {
+  sql: Sql;
+  kind: 'postgres' | 'pglite';
+  /** Pool capacity: PGlite serves exactly one session. */
+  maxConnections: number;
+  close(): Promise<void>;
+}
+
+const clientOptions = {
+  onnotice: () => {},
+  connection: { application_name: 'shosho', TimeZone: 'UTC' },
+} as const;
+
+export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; log: Logger }): Promise<Database> {
+  if (opts.url) {
+    const max = opts.poolMax ?? 10;
+    const sql = postgres(opts.url, { ...clientOptions, max, idle_timeout: 30, connect_timeout: 10 });
+    return { sql, kind: 'postgres', maxConnections: max, close: () => sql.end({ timeout: 5 }) };
+  }
+  return openEmbedded(opts.dataDir, opts.log);
+}
+
+/**
+ * PGlite in SHOSHO_DATA_DIR, served on a loopback port and reached through the same `postgres`
+ * client with one connection (PGlite is single-session; more sockets would share one backend).
+ * A lock file keeps a second process off the directory, where it would silently lose writes.
+ */
+async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const releaseLock = lockDataDir(dataDir);
+  try {
+    const db = await PGlite.create(path.join(dataDir, 'pglite'));
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+    await server.start();
+    const sql = postgres(`postgres://postgres@${server.getServerConn()}/postgres`, { ...clientOptions, max: 1, idle_timeout: 0 });
+    log.info('embedded database open', { dataDir, server: server.getServerConn() });
+    return {
+      sql,
+      kind: 'pglite',
+      maxConnections: 1,
+      async close() {
+        await sql.end({ timeout: 5 });
+        await server.stop();
+        await db.close();
+        releaseLock();
+      },
+    };
+  } catch (e) {
+    releaseLock();
+    throw e;
+  }
+}
+
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, 'shosho.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}; stop it first or set DATABASE_URL`);
+      }
+      fs.rmSync(lockPath, { force: true }); // left behind by a process that is gone
+    }
+  }
+  throw new Error(`could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

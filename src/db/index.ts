@@ -1,0 +1,2 @@
+export { openDatabase, type Database, type Sql, type Tx, type Queryable } from './connect.js';
+export { migrate, migrationsCurrent, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
