@@ -1,0 +1,80 @@
+import type { Sql, Tx } from '../db/index.js';
+import { entryHash, GENESIS_HASH, type AuditEntry } from './chain.js';
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> &
+  Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
+
+/** Any fixed number: every writer of the chain, in every instance, takes this transaction lock. */
+const CHAIN_LOCK = 4_727_002;
+
+/**
+ * Appends entries inside the caller's transaction, so an action and its entry commit together.
+ * The lock serialises writers across instances until commit, keeping seq gapless and the chain whole.
+ */
+export async function appendAudit(tx: Tx, entries: readonly NewAuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx`select pg_advisory_xact_lock(${CHAIN_LOCK})`;
+  const [last] = await tx<{ seq: string; hash: string }[]>`select seq, hash from audit_log order by seq desc limit 1`;
+  let seq = last ? Number(last.seq) : 0;
+  let prev = last?.hash ?? GENESIS_HASH;
+  const at = new Date();
+  const rows = entries.map((e) => {
+    const entry: AuditEntry = {
+      seq: ++seq, at, action: e.action, outcome: e.outcome, actor: e.actor, orgId: e.orgId ?? null, client: e.client ?? null,
+      requestId: e.requestId ?? null, number: e.number ?? null, subject: e.subject ?? null,
+      detail: JSON.parse(JSON.stringify(e.detail ?? {})),
+    };
+    const hash = entryHash(prev, entry);
+    const row = {
+      seq: entry.seq, at, action: entry.action, outcome: entry.outcome, actor: entry.actor, org_id: entry.orgId,
+      client: entry.client, request_id: entry.requestId, number: entry.number, subject: entry.subject,
+      detail: entry.detail, prev_hash: prev, hash,
+    };
+    prev = hash;
+    return row;
+  });
+  await tx`insert into audit_log ${tx(rows.map((r) => ({ ...r, detail: tx.json(r.detail as never) })))}`;
+}
+
+/** For callers outside a transaction: the entries alone, in one. */
+export function recordAudit(sql: Sql, entries: readonly NewAuditEntry[]): Promise<void> {
+  return sql.begin((tx) => appendAudit(tx, entries)).then(() => undefined);
+}
+
+export interface ChainReport {
+  intact: boolean;
+  entries: number;
+  /** the first entry that does not fit the chain, and why */
+  firstBroken: { seq: number; reason: string } | null;
+}
+
+/** Recomputes the whole chain in seq order, in pages, and names the first broken link. */
+export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<ChainReport> {
+  let prev = GENESIS_HASH;
+  let expectedSeq = 1;
+  let count = 0;
+  for (;;) {
+    const rows = await sql<Array<Record<string, unknown>>>`
+      select seq, at, action, outcome, actor, org_id, client, request_id, number, subject, detail, prev_hash, hash
+      from audit_log where seq >= ${expectedSeq} order by seq limit ${pageSize}`;
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (seq !== expectedSeq) return broken(count, expectedSeq, `entry ${expectedSeq} is missing (deleted)`);
+      if (r.prev_hash !== prev) return broken(count, seq, 'its prev_hash does not match the hash of the entry before it');
+      const entry: AuditEntry = {
+        seq, at: r.at as Date, action: r.action as string, outcome: r.outcome as string, actor: r.actor as string,
+        orgId: r.org_id as string | null, client: r.client as string | null, requestId: r.request_id as string | null,
+        number: r.number as string | null, subject: r.subject as string | null, detail: r.detail as Record<string, unknown>,
+      };
+      if (entryHash(prev, entry) !== r.hash) return broken(count, seq, 'its content does not match its hash (changed)');
+      prev = r.hash as string;
+      expectedSeq++;
+      count++;
+    }
+    if (rows.length < pageSize) return { intact: true, entries: count, firstBroken: null };
+  }
+}
+
+function broken(entries: number, seq: number, reason: string): ChainReport {
+  return { intact: false, entries, firstBroken: { seq, reason } };
+}

@@ -1,0 +1,18 @@
+export { canonicalize, parseNumber, parseAuthKey, type Parsed } from './canonical.js';
+export { parseScryptDigest, formatScryptDigest, scryptMaxmem, SCRYPT_LIMITS, type ScryptDigest } from './scrypt-digest.js';
+export {
+  CERTIFICATE_EVENT,
+  WITHDRAWN_EVENT,
+  KINDS,
+  REVISION_TYPES,
+  certificatePayloadSchema,
+  withdrawalPayloadSchema,
+  describeIssues,
+  isCalendarDate,
+  type Kind,
+  type RevisionType,
+  type CertificatePayload,
+  type WithdrawalPayload,
+  type WithdrawalReason,
+} from './event.js';
+export { revisionStatus, type RevisionFacts, type RevisionStatus } from './status.js';

@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from '../web/env.js';
+import type { Receiver } from './receive.js';
+import { MAX_SET_BYTES } from './set-rules.js';
+
+/** RFC 8935 push: `POST /sets`, 202 with an empty body, or 400 `{ err, description }`. */
+export function pushRoutes(receiver: Receiver) {
+  const app = new Hono<AppEnv>();
+  app.post(
+    '/sets',
+    bodyLimit({
+      maxSize: MAX_SET_BYTES,
+      onError: (c) => c.json({ err: 'invalid_request', description: `the SET is larger than ${MAX_SET_BYTES} bytes` }, 400),
+    }),
+    async (c) => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/secevent+jwt') {
+        return c.json({ err: 'invalid_request', description: 'Content-Type must be application/secevent+jwt' }, 400);
+      }
+      const token = (await c.req.text()).trim();
+      const [result] = await receiver.receive([token], 'push', { client: c.get('clientIp'), requestId: c.get('requestId') });
+      if (result!.status === 'refused') return c.json({ err: result!.err, description: result!.description }, 400);
+      if (result!.status === 'conflict') return c.json({ err: 'invalid_request', description: result!.description }, 400);
+      return c.body(null, 202);
+    },
+  );
+  return app;
+}
