@@ -1,0 +1,189 @@
+/**
+ * The view model of one certificate revision, shared by the page, the PDF and
+ * the JSON API. It decides what the paper form shows and which fields a
+ * change or correction touched; it holds codes and raw values, and the
+ * renderer turns them into words, 和暦 and 円 in the reader's language.
+ */
+
+import type { Kind, PublicPayload, RevisionType as EventRevisionType, WithdrawalReason as EventWithdrawalReason } from './event.js';
+
+export type CertificateKind = Kind;
+export type RevisionType = EventRevisionType;
+export type CertificateStatus = 'current' | 'superseded' | 'withdrawn';
+export type WithdrawalReason = EventWithdrawalReason;
+
+export interface DatePeriod {
+  from: string;
+  to: string;
+}
+
+/** A revision payload as SPEC §2 defines it, less `authKeyDigest`, which no view shows. */
+export type CertificatePayload = PublicPayload;
+
+export interface StatusInput {
+  status: CertificateStatus;
+  supersededBy?: { revision: number; issuedOn: string } | undefined;
+  withdrawal?: { reason: WithdrawalReason; withdrawnOn: string } | undefined;
+}
+
+export interface VerificationInput {
+  alg: string;
+  kid: string;
+  verifiedAt: Date;
+  receivedAt: Date;
+  jwsSha256: string;
+  via: 'push' | 'poll';
+}
+
+export interface RevisionSummary {
+  id: string;
+  revision: number;
+  revisionType: RevisionType;
+  issuedOn: string;
+  status: CertificateStatus;
+  /** The organisation has unlocked this revision with its auth key. */
+  unlocked: boolean;
+}
+
+export interface CertificateViewInput {
+  id: string;
+  payload: CertificatePayload;
+  issuer: { id: string; name: string };
+  status: StatusInput;
+  verification: VerificationInput;
+  revisions: RevisionSummary[];
+}
+
+/** Each names a catalog entry `cert.field.<field>`. */
+export type CertificateField =
+  | 'obligee' | 'guarantor'
+  | 'contractorName' | 'contractorAddress' | 'contractorRepresentative'
+  | 'projectName' | 'projectLocation' | 'contractDate' | 'contractPrice' | 'projectPeriod'
+  | 'guaranteeAmount' | 'guaranteePeriod' | 'advancePayment' | 'interimAdvancePayment' | 'notes';
+
+export interface PeriodEnd {
+  date: string;
+  changed: boolean;
+}
+
+export type RowValue =
+  | { type: 'text'; text: string; multiline: boolean }
+  | { type: 'none' }
+  | { type: 'yen'; amount: number }
+  | { type: 'date'; date: string }
+  | { type: 'period'; from: PeriodEnd; to: PeriodEnd };
+
+/** One line of the 記 table on the paper form. */
+export interface CertificateRow {
+  field: CertificateField;
+  /** Where the value sits in the payload, as `changes` names it. */
+  path: string;
+  value: RowValue;
+  changed: boolean;
+}
+
+export interface CertificateView {
+  id: string;
+  number: string;
+  kind: CertificateKind;
+  revision: number;
+  revisionType: RevisionType;
+  issuedOn: string;
+  obligee: { name: string; code: string | null; changed: boolean };
+  guarantor: { name: string; office: string | null; changed: boolean };
+  rows: CertificateRow[];
+  /** Fields this revision changed or corrected, in the order the form shows them. */
+  changedFields: CertificateField[];
+  /** Changed paths the form has no place for, listed as sent so that no change goes unmentioned. */
+  otherChanges: string[];
+  issuer: { id: string; name: string };
+  status: StatusInput;
+  verification: VerificationInput;
+  /** All known revisions, oldest first; `shown` marks this one. */
+  revisions: Array<RevisionSummary & { shown: boolean }>;
+}
+
+/** A change to `project.period` touches `project.period.to`, and the reverse. */
+function touches(changes: readonly string[], path: string): boolean {
+  return changes.some((change) => change === path || change.startsWith(`${path}.`) || path.startsWith(`${change}.`));
+}
+
+function text(value: string | undefined, multiline = false): RowValue {
+  return value ? { type: 'text', text: value, multiline } : { type: 'none' };
+}
+
+function date(value: string | undefined): RowValue {
+  return value ? { type: 'date', date: value } : { type: 'none' };
+}
+
+function period(changes: readonly string[], path: string, { from, to }: DatePeriod): RowValue {
+  return {
+    type: 'period',
+    from: { date: from, changed: touches(changes, `${path}.from`) },
+    to: { date: to, changed: touches(changes, `${path}.to`) },
+  };
+}
+
+function advancePaymentRow(payload: CertificatePayload): Array<[CertificateField, string, RowValue]> {
+  const amount = payload.guarantee.advancePayment;
+  if (payload.kind === 'contract' || amount === undefined) return [];
+  const field = payload.kind === 'advance_payment' ? 'advancePayment' : 'interimAdvancePayment';
+  return [[field, 'guarantee.advancePayment', { type: 'yen', amount }]];
+}
+
+function particulars(payload: CertificatePayload, changes: readonly string[]): CertificateRow[] {
+  const { contractor, project, guarantee, notes } = payload;
+  const rows: Array<[CertificateField, string, RowValue]> = [
+    ['contractorAddress', 'contractor.address', text(contractor.address)],
+    ['contractorName', 'contractor.name', text(contractor.name)],
+    ['contractorRepresentative', 'contractor.representative', text(contractor.representative)],
+    ['projectName', 'project.name', text(project.name)],
+    ['projectLocation', 'project.location', text(project.location)],
+    ['contractDate', 'project.contractDate', date(project.contractDate)],
+    ['contractPrice', 'project.contractPrice', { type: 'yen', amount: project.contractPrice }],
+    ['projectPeriod', 'project.period', period(changes, 'project.period', project.period)],
+    ['guaranteeAmount', 'guarantee.amount', { type: 'yen', amount: guarantee.amount }],
+    ['guaranteePeriod', 'guarantee.period', period(changes, 'guarantee.period', guarantee.period)],
+    ...advancePaymentRow(payload),
+    ['notes', 'notes', text(notes, true)],
+  ];
+  return rows.map(([field, path, value]) => ({ field, path, value, changed: touches(changes, path) }));
+}
+
+export function certificateView(input: CertificateViewInput): CertificateView {
+  const { payload } = input;
+  // A new revision has nothing to compare with, so any `changes` it carries mean nothing.
+  const changes = payload.revisionType === 'new' ? [] : (payload.changes ?? []);
+  const rows = particulars(payload, changes);
+  const obligee = { name: payload.obligee.name, code: payload.obligee.code ?? null, changed: touches(changes, 'obligee.name') };
+  const guarantor = {
+    name: payload.guarantor.name,
+    office: payload.guarantor.office ?? null,
+    changed: touches(changes, 'guarantor.name') || touches(changes, 'guarantor.office'),
+  };
+  const shownPaths = ['obligee.name', 'guarantor.name', 'guarantor.office', ...rows.map((row) => row.path)];
+
+  return {
+    id: input.id,
+    number: payload.number,
+    kind: payload.kind,
+    revision: payload.revision,
+    revisionType: payload.revisionType,
+    issuedOn: payload.issuedOn,
+    obligee,
+    guarantor,
+    rows,
+    changedFields: [
+      ...(obligee.changed ? (['obligee'] as const) : []),
+      ...(guarantor.changed ? (['guarantor'] as const) : []),
+      ...rows.filter((row) => row.changed).map((row) => row.field),
+    ],
+    otherChanges: changes.filter((change) => !shownPaths.some((path) => touches([change], path))),
+    issuer: input.issuer,
+    status: input.status,
+    verification: input.verification,
+    revisions: [...input.revisions]
+      .sort((a, b) => a.revision - b.revision)
+      .map((revision) => ({ ...revision, shown: revision.id === input.id })),
+  };
+}

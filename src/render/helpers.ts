@@ -1,0 +1,98 @@
+/**
+ * Template helpers. All formatting a page shows happens here, in the reader's
+ * language, which the renderer puts in the data frame as `@lang`.
+ */
+import Handlebars from 'handlebars';
+import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/format.js';
+import { isMessageKey, translate, type Lang, type MessageParams } from './i18n.js';
+import { DEFAULT_ARCHIVE_SORT, type ArchiveSearch, type ArchiveSortKey, type FormError } from './view-data.js';
+
+type Options = Handlebars.HelperOptions;
+
+function langOf(options: Options): Lang {
+  return (options.data as { lang: Lang }).lang;
+}
+
+function t(key: string, options: Options): string {
+  if (!isMessageKey(key)) throw new Error(`no message ${key}`);
+  return translate(langOf(options), key, options.hash as MessageParams);
+}
+
+function errorText(error: FormError, options: Options): string {
+  return translate(langOf(options), `error.${error.code}`, error.params);
+}
+
+function fieldError(errors: FormError[] | undefined, field: string): FormError | undefined {
+  return errors?.find((error) => error.field === field);
+}
+
+/** The aria attributes of a form control, or nothing when it has neither hint nor error. */
+function fieldAria(errors: FormError[] | undefined, field: string, hasHint: unknown) {
+  const invalid = fieldError(errors, field) !== undefined;
+  const ids = [hasHint ? `${field}-hint` : '', invalid ? `${field}-error` : ''].filter(Boolean);
+  return ids.length === 0 ? null : { describedBy: ids.join(' '), invalid };
+}
+
+const HTML_SPECIAL = /[&<>"']/g;
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * `path?query`, leaving out empty values, escaped for an attribute here because
+ * Handlebars' own escaping would also turn every `=` into `&#x3D;`.
+ */
+function buildHref(path: string, params: Record<string, unknown>): Handlebars.SafeString {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') query.set(name, String(value));
+  }
+  const text = query.toString();
+  const href = text ? `${path}?${text}` : path;
+  return new Handlebars.SafeString(href.replace(HTML_SPECIAL, (char) => HTML_ENTITIES[char] as string));
+}
+
+/** A link with the current parameters and the hash's overrides: `(queryHref "/archive" search cursor=paging.next)`. */
+function queryHref(path: string, params: object, options: Options): Handlebars.SafeString {
+  return buildHref(path, { ...params, ...options.hash });
+}
+
+function currentSort(search: ArchiveSearch) {
+  return search.sort ? { sort: search.sort, order: search.order ?? 'asc' } : DEFAULT_ARCHIVE_SORT;
+}
+
+/** The link of a sortable column heading: the same column flips the order; another starts ascending. */
+function sortHref(path: string, search: ArchiveSearch, key: ArchiveSortKey): Handlebars.SafeString {
+  const current = currentSort(search);
+  const order = current.sort === key && current.order === 'asc' ? 'desc' : 'asc';
+  // A new order starts again from the first page.
+  return buildHref(path, { ...search, sort: key, order, cursor: undefined });
+}
+
+function ariaSort(search: ArchiveSearch, key: ArchiveSortKey): 'ascending' | 'descending' | 'none' {
+  const current = currentSort(search);
+  if (current.sort !== key) return 'none';
+  return current.order === 'asc' ? 'ascending' : 'descending';
+}
+
+export function registerHelpers(handlebars: typeof Handlebars): void {
+  const helpers: Record<string, (...args: never[]) => unknown> = {
+    t,
+    errorText,
+    fieldError,
+    fieldAria,
+    queryHref,
+    sortHref,
+    ariaSort,
+    wareki: (isoDate: string) => formatWareki(isoDate),
+    gregorian: (isoDate: string, options: Options) =>
+      langOf(options) === 'ja' ? formatGregorianJa(isoDate) : isoDate,
+    yen: (amount: number) => formatYen(amount),
+    jst: (date: Date | string, options: Options) => formatJst(date, langOf(options)),
+    eq: (a: unknown, b: unknown) => a === b,
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    /** Joins its arguments, e.g. into a catalog key: `(concat "kind." kind)`. */
+    concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+    /** Its arguments as an array: `choices=(list "current" "superseded")`. */
+    list: (...args: unknown[]) => args.slice(0, -1),
+  };
+  handlebars.registerHelper(helpers as Handlebars.HelperDeclareSpec);
+}

@@ -1,0 +1,33 @@
+export { createRenderer, type Renderer, type RendererOptions, type RenderContext, type SessionUser } from './renderer.js';
+export {
+  ERROR_CODES,
+  errorMessage,
+  isErrorCode,
+  isMessageKey,
+  LANGS,
+  messages,
+  pickLanguage,
+  translate,
+  type ErrorCode,
+  type Lang,
+  type MessageKey,
+  type MessageParams,
+} from './i18n.js';
+export {
+  DEFAULT_ARCHIVE_SORT,
+  ERROR_PAGE_STATUSES,
+  errorPageStatus,
+  VIEW_NAMES,
+  type ArchiveRecord,
+  type ArchiveSearch,
+  type ArchiveSortKey,
+  type AuditEntry,
+  type AuditFilter,
+  type CheckResult,
+  type ErrorPageStatus,
+  type FormError,
+  type Paging,
+  type VerificationReport,
+  type ViewData,
+  type ViewName,
+} from './view-data.js';

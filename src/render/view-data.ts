@@ -1,0 +1,127 @@
+/** What each view in `views/` expects; `render()` checks the pair at compile time. */
+import type {
+  CertificateKind,
+  CertificateStatus,
+  CertificateView,
+  RevisionType,
+} from '../domain/certificate-view.js';
+import type { ErrorCode, MessageParams } from './i18n.js';
+
+/** A problem with what was entered; with `field`, it is shown at that field and linked from the summary. */
+export interface FormError {
+  code: ErrorCode;
+  field?: string;
+  params?: MessageParams;
+}
+
+/** Opaque cursors from the query that lists the items; null or absent when there is no such page. */
+export interface Paging {
+  previous?: string | null;
+  next?: string | null;
+}
+
+/** The statuses the error page has a title for (`errorPage.title.<status>`). */
+export const ERROR_PAGE_STATUSES = [400, 401, 403, 404, 409, 422, 429, 500, 503] as const;
+export type ErrorPageStatus = (typeof ERROR_PAGE_STATUSES)[number];
+
+/** The error page status for any HTTP status: itself when the page knows it, else 400 or 500. */
+export function errorPageStatus(status: number): ErrorPageStatus {
+  const known = ERROR_PAGE_STATUSES.find((candidate) => candidate === status);
+  return known ?? (status >= 400 && status < 500 ? 400 : 500);
+}
+
+export type CheckResult = 'passed' | 'failed' | 'indeterminate';
+
+/** SPEC §6. */
+export interface VerificationReport {
+  subject: { number: string; kind: CertificateKind; revision: number; issuer: string; jwsSha256: string; archiveId?: string | null };
+  checkedAt: Date | string;
+  result: CheckResult;
+  checks: Array<{ name: string; result: CheckResult; detail: string }>;
+}
+
+/** SPEC §4 archive record. */
+export interface ArchiveRecord {
+  id: string;
+  certificateId: string;
+  number: string;
+  kind: CertificateKind;
+  revision: number;
+  revisionType: RevisionType;
+  projectName: string;
+  contractor: string;
+  obligee: string;
+  issuer: string;
+  status: CertificateStatus;
+  archivedAt: Date | string;
+  archivedBy: string;
+  reference: string | null;
+  memo: string | null;
+  pdfSha256: string;
+  jwsSha256: string;
+}
+
+export type ArchiveSortKey = 'archivedAt' | 'number' | 'projectName' | 'contractor';
+
+/** The order of the archive list when nobody chose one: newest first (SPEC §4). */
+export const DEFAULT_ARCHIVE_SORT = { sort: 'archivedAt', order: 'desc' } as const satisfies ArchiveSearch;
+
+export interface ArchiveSearch {
+  q?: string;
+  from?: string;
+  to?: string;
+  kind?: CertificateKind | '';
+  status?: CertificateStatus | '';
+  /** Default: DEFAULT_ARCHIVE_SORT. */
+  sort?: ArchiveSortKey;
+  order?: 'asc' | 'desc';
+}
+
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  number?: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: Date | string;
+  actor: string;
+  action: string;
+  number?: string | null;
+  detail?: string | null;
+}
+
+export interface ViewData {
+  login: { username?: string; errors?: FormError[] };
+  /** The auth key is never echoed back. */
+  lookup: { number?: string; errors?: FormError[] };
+  certificate: {
+    certificate: CertificateView;
+    archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
+  };
+  error: { status: ErrorPageStatus; code: ErrorCode; params?: MessageParams };
+  'archive-list': { search: ArchiveSearch; items: ArchiveRecord[]; paging: Paging; errors?: FormError[] };
+  'archive-record': {
+    record: ArchiveRecord & { statusWhenArchived?: CertificateStatus };
+    certificate: CertificateView;
+    report?: VerificationReport | null;
+  };
+  audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
+  'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string } | null };
+}
+
+export type ViewName = keyof ViewData;
+
+export const VIEW_NAMES: readonly ViewName[] = [
+  'login',
+  'lookup',
+  'certificate',
+  'error',
+  'archive-list',
+  'archive-record',
+  'audit',
+  'audit-verify',
+];
