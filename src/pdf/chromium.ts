@@ -1,0 +1,136 @@
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer';
+import { PdfError, PdfUnavailableError } from './errors.js';
+import type { PdfLog } from './types.js';
+
+const WELL_KNOWN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CHROMIUM_PATH if it exists, else a distribution's Chromium; never downloads one. */
+export function findChromium(chromiumPath: string | undefined = process.env.CHROMIUM_PATH): string | null {
+  const candidates = chromiumPath ? [chromiumPath, ...WELL_KNOWN_PATHS] : WELL_KNOWN_PATHS;
+  return candidates.find(isExecutable) ?? null;
+}
+
+// Root needs --no-sandbox; the resolver rule stops every outside lookup (Chromium's own
+// background traffic included) while loopback still resolves.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+];
+
+/** The one browser of the process: launched lazily, launched again after it dies. */
+export class ChromiumProcess {
+  #launching: Promise<Browser> | null = null;
+  #current: Browser | null = null;
+  #closed = false;
+  #launches = 0;
+  #losses = 0;
+  readonly #profileRemovals = new Set<Promise<void>>();
+
+  constructor(
+    private readonly executablePath: string | null,
+    private readonly log: PdfLog,
+    private readonly onLost: () => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get relaunches(): number {
+    return Math.max(0, this.#launches - 1);
+  }
+
+  /** Grows each time the browser dies without close(): a render spanning a change lost its browser. */
+  get losses(): number {
+    return this.#losses;
+  }
+
+  pid(): number | null {
+    return this.#current?.process()?.pid ?? null;
+  }
+
+  async browser(): Promise<Browser> {
+    if (this.#closed) throw new PdfError('PDF_CLOSED', 'the PDF renderer is closed');
+    if (!this.#launching) {
+      const launching = this.#launch();
+      // A failed launch is forgotten, so that installing Chromium later needs no restart.
+      launching.catch(() => {
+        if (this.#launching === launching) this.#launching = null;
+      });
+      this.#launching = launching;
+    }
+    return this.#launching;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const launching = this.#launching;
+    this.#launching = null;
+    const browser = await launching?.catch(() => null);
+    await browser?.close().catch(() => browser.process()?.kill('SIGKILL'));
+    await Promise.all([...this.#profileRemovals]);
+  }
+
+  async #launch(): Promise<Browser> {
+    const executablePath = this.executablePath;
+    if (!executablePath || !isExecutable(executablePath)) throw new PdfUnavailableError(executablePath);
+    const userDataDir = await mkdtemp(join(tmpdir(), 'shosho-chromium-'));
+    const started = performance.now();
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({
+        executablePath,
+        headless: true,
+        pipe: true,
+        args: CHROMIUM_ARGS,
+        userDataDir,
+        // The service's own shutdown closes the renderer; puppeteer's SIGINT handler would exit the process.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    } catch (error) {
+      await removeProfile(userDataDir);
+      throw new PdfUnavailableError(executablePath, error);
+    }
+    const pid = browser.process()?.pid;
+    this.#launches += 1;
+    this.#current = browser;
+    browser.once('disconnected', () => {
+      const removal = removeProfile(userDataDir).finally(() => this.#profileRemovals.delete(removal));
+      this.#profileRemovals.add(removal);
+      if (this.#current === browser) this.#current = null;
+      if (this.#closed) return;
+      this.#losses += 1;
+      this.#launching = null;
+      this.log({ level: 'warn', event: 'pdf.browser.lost', pid });
+      this.onLost();
+    });
+    this.log({ level: 'info', event: 'pdf.browser.launched', pid, ms: Math.round(performance.now() - started) });
+    return browser;
+  }
+}
+
+function removeProfile(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
+}
