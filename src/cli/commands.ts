@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { issuerCommand } from './issuer.js';
+import { orgCommand, tokenCommand, userCommand } from './org.js';
 import { migrateCommand, serveCommand } from './serve.js';
 
 export interface CommandContext {
@@ -15,6 +16,9 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   migrate: migrateCommand,
   issuer: issuerCommand,
+  org: orgCommand,
+  user: userCommand,
+  token: tokenCommand,
 };
 
 export function usage(): string {
@@ -24,5 +28,8 @@ export function usage(): string {
   migrate                                 apply sql/ migrations
   issuer add ID --iss ISS (--jwks-uri URL | --jwks FILE) [--name NAME] [--feed-url URL [--feed-token T]]
   issuer list | issuer remove ID | issuer sync ID
+  org add ID NAME [--obligee-code CODE]... [--obligee-name NAME]...
+  user add USERNAME --org ID --role clerk|auditor|admin   (password on standard input)
+  token add --org ID [--label TEXT]                       (prints a new API token once)
 `;
 }

@@ -38,10 +38,11 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
 async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   fs.mkdirSync(dataDir, { recursive: true });
   const releaseLock = lockDataDir(dataDir);
   try {
-    const db = await PGlite.create(path.join(dataDir, 'pglite'));
+    const db = await PGlite.create(path.join(dataDir, 'pglite'), { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
     await server.start();
     const sql = postgres(`postgres://postgres@${server.getServerConn()}/postgres`, { ...clientOptions, max: 1, idle_timeout: 0 });

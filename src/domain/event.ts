@@ -64,6 +64,8 @@ export const certificatePayloadSchema = z
   });
 
 export type CertificatePayload = z.infer<typeof certificatePayloadSchema>;
+/** The payload as shown and returned anywhere outside the database: never the auth-key digest. */
+export type PublicPayload = Omit<CertificatePayload, 'authKeyDigest'>;
 
 export const withdrawalPayloadSchema = z.strictObject({
   number: certificateNumber,

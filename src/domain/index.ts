@@ -12,7 +12,10 @@ export {
   type Kind,
   type RevisionType,
   type CertificatePayload,
+  type PublicPayload,
   type WithdrawalPayload,
   type WithdrawalReason,
 } from './event.js';
 export { revisionStatus, type RevisionFacts, type RevisionStatus } from './status.js';
+export { formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate } from './format.js';
+export { certificateView, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';

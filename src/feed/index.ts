@@ -8,6 +8,5 @@ export {
 export { verifySet, type VerifiedSet, type VerifyContext } from './verify.js';
 export { ingest, type IngestOutcome, type Via } from './ingest.js';
 export { createReceiver, type Receiver, type ReceiveResult } from './receive.js';
-export { pushRoutes } from './push-route.js';
 export { pollOnce, recordPoll, PollScheduler, PollError, type PollSummary, type PollerOptions } from './poller.js';
 export { feedStatus, type IssuerFeedStatus } from './status.js';

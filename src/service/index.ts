@@ -1,50 +1,101 @@
+import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { migrate, migrationsCurrent, openDatabase, type Database } from '../db/index.js';
+import { KeyStore, PollScheduler, createReceiver, feedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
+import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
+import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
+import { createCertificatePdfService } from '../web/pdf-service.js';
+import { apiRoutes } from '../web/routes/api.js';
+import { browserRoutes } from '../web/routes/browser.js';
+import { certificateRoutes } from '../web/routes/certificates.js';
+import { lookupRoutes } from '../web/routes/lookup.js';
+import { pushRoutes } from '../web/routes/push.js';
+import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';
+import { proofFor } from './proof.js';
 
 export interface RunningService {
   url: string;
   db: Database;
-  /** Graceful: stop accepting, finish in-flight requests, stop pollers, close the database. */
+  /** Graceful: stop accepting, finish in-flight requests, stop pollers and the browser, close the database. */
   stop(): Promise<void>;
 }
 
-/** `shosho serve`: database (migrated first), HTTP app, pollers. */
+/** `shosho serve`: database (migrated first), HTTP app, pollers, browser for PDFs. */
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, log });
+  let pdf: PdfRenderer | null = null;
   try {
     const { applied } = await migrate(db.sql);
     if (applied.length) log.info('migrations applied', { applied });
+    const { sql } = db;
     const metrics = new Registry();
-    registerProcessMetrics(metrics, db);
+    const renderer = createRenderer();
+    const pool = new ScryptPool(config.scryptConcurrency);
+    const keys = new KeyStore(sql, { log });
+    const receiver = createReceiver({ sql, keys, audience: config.audience, log });
+    const chromium = findChromium(config.chromiumPath);
+    if (!chromium) log.warn('no Chromium found: PDF routes answer 503 until Debian\'s chromium is installed or CHROMIUM_PATH is set');
+    pdf = createPdfRenderer({
+      executablePath: chromium,
+      pages: config.pdfPages,
+      log: ({ level, event, ...fields }) => log[level === 'warn' ? 'warn' : 'info'](String(event), fields),
+    });
+    const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
+    const lookup = createLookup({ sql, pool });
+    const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
+    registerMetrics(metrics, db, pool, pdf);
+
     const readiness: ReadinessCheck[] = [
-      { name: 'database', check: async () => (await db.sql`select 1 as ok`, { ok: true, detail: db.kind }) },
-      { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(db.sql) }) },
+      { name: 'database', check: async () => (await sql`select 1 as ok`, { ok: true, detail: db.kind }) },
+      { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql) }) },
+      // issuers being down does not make shosho unready: it is reported, not fatal
+      { name: 'feeds', check: async () => ({ ok: true, detail: await feedStatus(sql) }) },
     ];
-    const app = createApp({ config, log, metrics, renderer: createRenderer(), readiness, routes: [] });
+    const app = createApp({
+      config, log, metrics, renderer, readiness,
+      routes: [
+        pushRoutes(receiver),
+        apiRoutes({ sql, lookup, pdfs }),
+        browserRoutes(
+          sql,
+          sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
+          lookupRoutes({ renderer, lookup }),
+          certificateRoutes({ sql, renderer, pdfs }),
+        ),
+      ],
+    });
     const server = await listen(app, { port: config.port, host: config.host });
+    poller.start();
+    const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
+    janitor.unref();
     log.info('listening', { url: server.url, database: db.kind });
+    const renderer$ = pdf;
     return {
       url: server.url,
       db,
       async stop() {
+        clearInterval(janitor);
         await server.close();
+        await poller.stop();
+        await renderer$.close();
         await db.close();
         log.info('stopped');
       },
     };
   } catch (e) {
+    await pdf?.close().catch(() => {});
     await db.close().catch(() => {});
     throw e;
   }
 }
 
-function registerProcessMetrics(metrics: Registry, db: Database) {
+function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf: PdfRenderer) {
   metrics.gauge('shosho_process_memory_bytes', 'Process memory by type', () => {
     const m = process.memoryUsage();
     return [
@@ -56,4 +107,15 @@ function registerProcessMetrics(metrics: Registry, db: Database) {
   metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
   ]);
+  metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', () => {
+    const s = pool.stats();
+    return [
+      { labels: { state: 'active' }, value: s.active },
+      { labels: { state: 'queued' }, value: s.queued },
+      { labels: { state: 'done' }, value: s.derivations },
+    ];
+  });
+  metrics.gauge('shosho_pdf', 'PDF renderer: renders, failures, relaunches, pages in use, queued', () =>
+    Object.entries(pdf.stats()).map(([state, value]) => ({ labels: { state }, value })),
+  );
 }

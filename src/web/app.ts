@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { HTTPException } from 'hono/http-exception';
+import { ZodError } from 'zod';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { pickLanguage, translate, type Renderer } from '../render/index.js';
+import { errorMessage, errorPageStatus, pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
@@ -13,6 +15,7 @@ import type { AppEnv } from './env.js';
 import { AppError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
+import { renderPage } from './page.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -74,6 +77,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => respondWithError(c, new AppError('page_not_found', 404), deps.renderer));
   app.onError((err, c) => {
     if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
+    if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422), deps.renderer);
+    if (err instanceof HTTPException) return respondWithError(c, new AppError(err.status === 413 ? 'too_long' : 'invalid_request', err.status as 400), deps.renderer);
     c.get('log').error('unhandled error', { err });
     return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
   });
@@ -99,16 +104,9 @@ function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
 /** API and machine clients get `{ error: { code, message } }`; people get the error page. */
 export function respondWithError(c: Context<AppEnv>, err: AppError, renderer: Renderer) {
   const lang = c.get('lang') ?? 'ja';
-  const message = err.detail ?? translate(lang, err.code, err.params);
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-  if (wantsJson(c)) return c.json({ error: { code: err.code, message } }, err.status);
-  const html = renderer.render('error', { status: err.status, code: err.code, message }, {
-    lang,
-    requestId: c.get('requestId'),
-    user: c.get('principal'),
-    csrfToken: c.get('principal')?.csrfToken ?? undefined,
-  });
-  return c.html(html, err.status);
+  if (wantsJson(c)) return c.json({ error: { code: err.code, message: errorMessage(lang, err.code, err.params) } }, err.status);
+  return renderPage(c, renderer, 'error', { status: errorPageStatus(err.status), code: err.code, params: err.params }, err.status);
 }
 
 function wantsJson(c: Context<AppEnv>): boolean {

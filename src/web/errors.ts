@@ -1,18 +1,18 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode, MessageParams } from '../render/index.js';
 
 /**
- * An error a client is meant to see: a stable code (tests and API clients rely on it) and the HTTP
- * status it maps to. The message is a catalog key unless `detail` carries a specific sentence.
+ * An error a client is meant to see: a stable code (tests and API clients rely on it, and it names
+ * the message in the catalogs) and the HTTP status it maps to.
  */
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly status: ContentfulStatusCode,
-    readonly detail?: string,
+    readonly params: MessageParams = {},
     readonly headers: Record<string, string> = {},
-    readonly params: Record<string, string | number> = {},
   ) {
-    super(detail ?? code);
+    super(code);
   }
 }

@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv } from '../web/env.js';
-import type { Receiver } from './receive.js';
-import { MAX_SET_BYTES } from './set-rules.js';
+import type { AppEnv } from '../env.js';
+import { MAX_SET_BYTES, type Receiver } from '../../feed/index.js';
 
 /** RFC 8935 push: `POST /sets`, 202 with an empty body, or 400 `{ err, description }`. */
 export function pushRoutes(receiver: Receiver) {

@@ -1,0 +1,43 @@
+import { Hono } from 'hono';
+import type { Sql } from '../../db/index.js';
+import type { Lookup } from '../../lookup/index.js';
+import type { AppEnv } from '../env.js';
+import { AppError } from '../errors.js';
+import { certificateJson } from '../certificate-document.js';
+import { lookupFailure } from '../lookup-outcome.js';
+import { requireApiToken } from '../middleware/auth.js';
+import type { CertificatePdfService } from '../pdf-service.js';
+import { ownCertificate, pdfResponse } from './certificates.js';
+import { lookupInput, runLookup } from './lookup.js';
+
+/** SPEC §4: the JSON API for obligee systems, authenticated by the organisation's bearer token. */
+export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdfService }) {
+  const app = new Hono<AppEnv>();
+  app.use('/api/*', requireApiToken(deps.sql));
+
+  app.post('/api/v1/lookup', async (c) => {
+    const body = await c.req.json().catch(() => {
+      throw new AppError('invalid_request', 400);
+    });
+    const input = lookupInput.parse(body ?? {});
+    const p = c.get('principal')!;
+    const result = await runLookup(deps.lookup, input, { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') });
+    if (result.status !== 'ok') throw lookupFailure(result).error;
+    return c.json(certificateJson(await ownCertificate(deps.sql, p.orgId, result.revisionId)));
+  });
+
+  app.get('/api/v1/certificates/:id', async (c) => {
+    const p = c.get('principal')!;
+    const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
+    await deps.pdfs.recordView(p, cert, c.get('clientIp'), c.get('requestId'));
+    return c.json(certificateJson(cert));
+  });
+
+  app.get('/api/v1/certificates/:id/pdf', async (c) => {
+    const p = c.get('principal')!;
+    const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
+    const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client: c.get('clientIp'), requestId: c.get('requestId') });
+    return pdfResponse(c, pdf, `${cert.payload.number}-${cert.payload.revision}.pdf`);
+  });
+  return app;
+}

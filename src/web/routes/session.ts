@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { appendAudit, recordAudit } from '../../auditlog/index.js';
+import { endSession, endSessionByCookie, type Login } from '../../auth/index.js';
+import type { Sql } from '../../db/index.js';
+import type { Renderer, ViewData } from '../../render/index.js';
+import type { AppEnv } from '../env.js';
+import { AppError } from '../errors.js';
+import { csrfProtection, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE } from '../middleware/auth.js';
+import { renderPage } from '../page.js';
+
+const loginForm = z.object({ username: z.string().trim().max(64).default(''), password: z.string().max(1024).default('') });
+/** Only a local path: never an open redirect. */
+const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/');
+
+export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login; secureCookies: boolean }) {
+  const app = new Hono<AppEnv>();
+  const cookie = { path: '/', httpOnly: true, sameSite: 'Strict' as const, secure: deps.secureCookies };
+
+  const loginPage = (c: Context<AppEnv>, data: ViewData['login'], status: 200 | 401 | 429 = 200) => {
+    const token = getCookie(c, PRE_SESSION_CSRF_COOKIE) ?? randomBytes(32).toString('base64url');
+    setCookie(c, PRE_SESSION_CSRF_COOKIE, token, { ...cookie, maxAge: 3600 });
+    return renderPage(c, deps.renderer, 'login', data, status, token);
+  };
+
+  app.get('/login', (c) => {
+    if (c.get('principal')?.kind === 'session') return c.redirect(safeNext(c.req.query('next')), 303);
+    return loginPage(c, {});
+  });
+
+  app.post('/login', csrfProtection(), async (c) => {
+    const form = loginForm.parse(await c.req.parseBody());
+    const client = c.get('clientIp');
+    const result = await deps.login(form.username, form.password, client);
+    if (!result.ok) {
+      await recordAudit(deps.sql, [{
+        action: 'login', outcome: result.reason === 'locked' ? 'locked' : 'failure', actor: form.username || '(empty)', client,
+        requestId: c.get('requestId'),
+      }]);
+      if (result.reason === 'locked') {
+        c.header('retry-after', String(result.retryAfterSeconds));
+        return loginPage(c, { username: form.username, errors: [{ code: 'locked_out', params: { minutes: Math.ceil(result.retryAfterSeconds! / 60) } }] }, 429);
+      }
+      return loginPage(c, { username: form.username, errors: [{ code: 'login_failed' }] }, 401);
+    }
+    const old = getCookie(c, SESSION_COOKIE);
+    const [user] = await deps.sql<{ org_id: string; username: string }[]>`select org_id, username from users where id = ${result.userId}`;
+    await deps.sql.begin(async (tx) => {
+      if (old) await endSessionByCookie(tx, old);
+      await appendAudit(tx, [{ action: 'login', outcome: 'success', actor: user!.username, orgId: user!.org_id, client, requestId: c.get('requestId') }]);
+    });
+    setCookie(c, SESSION_COOKIE, result.sessionId, cookie);
+    deleteCookie(c, PRE_SESSION_CSRF_COOKIE, { path: '/' });
+    return c.redirect(safeNext(c.req.query('next')), 303);
+  });
+
+  app.post('/logout', csrfProtection(), async (c) => {
+    const p = c.get('principal');
+    if (!p?.sessionId) throw new AppError('unauthorized', 401);
+    await deps.sql.begin(async (tx) => {
+      await endSession(tx, p.sessionId!);
+      await appendAudit(tx, [{ action: 'logout', outcome: 'success', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') }]);
+    });
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.redirect('/login', 303);
+  });
+  return app;
+}

@@ -1,0 +1,24 @@
+import type postgres from 'postgres';
+import { insertIssuer } from '../../src/feed/index.js';
+import { authKeyDigest, ReferenceIssuer, sampleCertificate, type Kind } from '../../reference-issuer/index.js';
+import { AUDIENCE } from './service.js';
+
+/** A reference issuer listening on loopback and registered in the database with its JWKS URI and feed. */
+export async function registeredIssuer(sql: postgres.Sql, id = 'wjcs', alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<ReferenceIssuer> {
+  const issuer = new ReferenceIssuer(`https://${id}.issuer.test.example`, AUDIENCE, alg);
+  const url = await issuer.listen();
+  await insertIssuer(sql, { id, iss: issuer.iss, name: `${id} 建設業保証`, jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
+  return issuer;
+}
+
+const digests = new Map<string, Promise<string>>();
+/** Digests cost ~50 ms each: tests share one per key (ln=14, the cheapest the SPEC allows). */
+export function digestFor(authKey: string): Promise<string> {
+  let d = digests.get(authKey);
+  if (!d) digests.set(authKey, (d = authKeyDigest(authKey, 14)));
+  return d;
+}
+
+export async function certificate(number: string, authKey: string, kind: Kind = 'advance_payment', seed = 1) {
+  return sampleCertificate(seed, { number, kind, authKeyDigest: await digestFor(authKey), issuedOn: '2024-06-03' });
+}
