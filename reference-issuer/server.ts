@@ -23,7 +23,7 @@ export class ReferenceIssuer {
   url = '';
 
   constructor(readonly iss: string, readonly audience: string, alg: Alg = 'ES256') {
-    this.keys = [generateSigningKey(alg, `${alg.toLowerCase()}-1`)];
+    this.keys = [generateSigningKey(alg, `${alg.toLowerCase()}-${Date.now().toString(36)}`)];
   }
 
   get signingKey(): SigningKey {
@@ -32,7 +32,7 @@ export class ReferenceIssuer {
 
   /** A new signing key; the old ones stay in the JWKS unless `retireOld`. */
   rotate(alg: Alg = this.signingKey.alg, retireOld = false): SigningKey {
-    const key = generateSigningKey(alg, `${alg.toLowerCase()}-${this.keys.length + 1}-${Date.now().toString(36)}`);
+    const key = generateSigningKey(alg, `${alg.toLowerCase()}-${Date.now().toString(36)}-${this.keys.length + 1}`);
     this.keys = retireOld ? [key] : [...this.keys, key];
     return key;
   }

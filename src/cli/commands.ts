@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import { demoCommand } from './demo.js';
 import { issuerCommand } from './issuer.js';
 import { orgCommand, tokenCommand, userCommand } from './org.js';
 import { migrateCommand, serveCommand } from './serve.js';
@@ -19,12 +20,14 @@ export const commands: Record<string, Command> = {
   org: orgCommand,
   user: userCommand,
   token: tokenCommand,
+  demo: demoCommand,
 };
 
 export function usage(): string {
   return `usage: shosho <command>
 
   serve                                   run the service (migrates first)
+  demo                                    the service with a simulated issuer and sample certificates to try
   migrate                                 apply sql/ migrations
   issuer add ID --iss ISS (--jwks-uri URL | --jwks FILE) [--name NAME] [--feed-url URL [--feed-token T]]
   issuer list | issuer remove ID | issuer sync ID

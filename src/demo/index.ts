@@ -1,0 +1,94 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { addApiToken, addOrganisation, addUser, findOrganisation, hashPassword, ScryptPool } from '../auth/index.js';
+import type { Sql } from '../db/index.js';
+import { findIssuer, insertIssuer } from '../feed/index.js';
+import {
+  authKeyDigest, CERTIFICATE_EVENT, changeRevision, correctionRevision, newAuthKey, ReferenceIssuer, sampleCertificate, WITHDRAWN_EVENT,
+  type CertificatePayloadInput, type Kind,
+} from '../../reference-issuer/index.js';
+
+export interface DemoCertificate {
+  number: string;
+  authKey: string;
+  kind: Kind;
+  revision: number;
+  revisionType: string;
+  note: string;
+}
+
+export interface DemoSetup {
+  issuer: ReferenceIssuer;
+  username: string;
+  password: string;
+  apiToken: string;
+  certificates: DemoCertificate[];
+}
+
+const ORG = { id: 'hiroshima', name: '広島県 土木建築局', obligees: [{ code: '340006', name: null }, { code: null, name: '広島県知事' }] };
+const ISSUER_ID = 'demo-wjcs';
+const HIROSHIMA = { name: '広島県知事', code: '340006' };
+
+/**
+ * A simulated issuer on loopback, registered with the service, and a batch of sample certificates
+ * (all three kinds; new, change and correction revisions; a withdrawal), some pushed and some left
+ * on its feed for the poller. Safe to run again on the same data directory: each run adds a batch.
+ */
+export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string): Promise<DemoSetup> {
+  const issuer = new ReferenceIssuer('https://demo-issuer.shosho.invalid', audience, 'ES256');
+  const url = await issuer.listen();
+  if (await findIssuer(sql, { id: ISSUER_ID })) {
+    await sql`update issuers set jwks_uri = ${`${url}/jwks.json`}, feed_url = ${`${url}/feed`} where id = ${ISSUER_ID}`;
+  } else {
+    await insertIssuer(sql, { id: ISSUER_ID, iss: issuer.iss, name: '西日本建設業保証株式会社（デモ）', jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
+  }
+  if (!(await findOrganisation(sql, ORG.id))) await addOrganisation(sql, ORG);
+  if (!(await findOrganisation(sql, 'okayama'))) await addOrganisation(sql, { id: 'okayama', name: '岡山県', obligees: [{ code: '330001', name: null }] });
+
+  const pool = new ScryptPool(2);
+  const password = randomBytes(9).toString('base64url');
+  const passwordHash = await hashPassword(pool, password);
+  const [existing] = await sql`select id from users where username = 'demo'`;
+  if (existing) await sql`update users set password_hash = ${passwordHash} where username = 'demo'`;
+  else await addUser(sql, { username: 'demo', orgId: ORG.id, role: 'admin', passwordHash });
+  const { token } = await addApiToken(sql, ORG.id, 'demo');
+
+  const certificates: DemoCertificate[] = [];
+  const base = 2_000_000_000 + randomInt(0, 900_000_000);
+  const issue = async (payload: CertificatePayloadInput, authKey: string, how: 'push' | 'poll', note: string) => {
+    const set = await issuer.sign(CERTIFICATE_EVENT, payload);
+    if (how === 'push') {
+      const res = await issuer.push(`${serviceUrl}/sets`, set.token);
+      if (res.status !== 202) throw new Error(`demo push refused: ${JSON.stringify(res.body)}`);
+    } else {
+      issuer.enqueue(set);
+    }
+    certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note });
+  };
+  const kinds: Kind[] = ['advance_payment', 'interim_advance_payment', 'contract'];
+  for (const [i, kind] of kinds.entries()) {
+    const number = String(base + i * 7919);
+    const key0 = newAuthKey();
+    const rev0 = { ...sampleCertificate(i * 3 + 1, { number, kind, authKeyDigest: await authKeyDigest(key0, 14) }), obligee: HIROSHIMA };
+    await issue(rev0, key0, 'push', 'pushed (RFC 8935)');
+    if (kind !== 'contract') {
+      const key1 = newAuthKey();
+      const rev1 = changeRevision(rev0, 1, await authKeyDigest(key1, 14), '2025-01-15');
+      await issue(rev1, key1, 'poll', 'change revision, polled (RFC 8936)');
+      if (kind === 'advance_payment') {
+        const key2 = newAuthKey();
+        await issue(correctionRevision(rev1, 2, await authKeyDigest(key2, 14), '2025-02-03'), key2, 'poll', 'correction revision, polled');
+      }
+    }
+  }
+  // one certificate cancelled (解約), one addressed to another obligee
+  const cancelled = String(base + 50_000);
+  const keyC = newAuthKey();
+  await issue({ ...sampleCertificate(7, { number: cancelled, kind: 'contract', authKeyDigest: await authKeyDigest(keyC, 14) }), obligee: HIROSHIMA }, keyC, 'push', 'then withdrawn (解約)');
+  issuer.enqueue(await issuer.sign(WITHDRAWN_EVENT, { number: cancelled, kind: 'contract', revision: 0, reason: 'cancelled', withdrawnOn: '2025-03-31' }));
+  const other = String(base + 60_000);
+  const keyO = newAuthKey();
+  const okayama = sampleCertificate(1, { number: other, kind: 'advance_payment', authKeyDigest: await authKeyDigest(keyO, 14) });
+  okayama.obligee = { name: '岡山県知事', code: '330001' };
+  await issue(okayama, keyO, 'push', 'addressed to 岡山県: answers 403 other_obligee');
+  return { issuer, username: 'demo', password, apiToken: token, certificates };
+}
