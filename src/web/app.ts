@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
       },
-      referrerPolicy: 'no-referrer',
+      referrerPolicy: 'same-origin',
       xFrameOptions: 'DENY',
       strictTransportSecurity: deps.config.secureCookies ? 'max-age=31536000; includeSubDomains' : false,
       crossOriginEmbedderPolicy: 'require-corp',

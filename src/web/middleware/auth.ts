@@ -50,7 +50,8 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
   return async function checkCsrf(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const origin = c.req.header('origin');
-    if (origin && originHost(origin) !== c.req.header('host')) throw new AppError('csrf_failed', 403);
+    // "null" is what a browser sends under a no-referrer policy: the token below still decides
+    if (origin && origin !== 'null' && originHost(origin) !== c.req.header('host')) throw new AppError('csrf_failed', 403);
     const p = c.get('principal');
     const expected = p?.kind === 'session' ? p.csrfToken : getCookie(c, PRE_SESSION_CSRF_COOKIE);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
@@ -67,7 +68,7 @@ function originHost(origin: string): string | null {
   try {
     return new URL(origin).host;
   } catch {
-    return null; // includes the opaque origin "null"
+    return null;
   }
 }
 

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../src/pdf/index.js';
+import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { certificate, digestFor, registeredIssuer } from './helpers/issuer.js';
+import { seedOrganisation } from './helpers/seed.js';
+import { startTestService } from './helpers/service.js';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const OUT = path.resolve('test-output');
+
+let db: TestDatabase;
+let issuer: ReferenceIssuer;
+let base: string;
+let stop: () => Promise<void>;
+let browser: Browser;
+let password: string;
+const outside: string[] = [];
+
+async function axeViolations(page: Page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  issuer = await registeredIssuer(db.sql);
+  const svc = await startTestService(db);
+  base = svc.url;
+  stop = svc.stop;
+  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
+  const rev0 = await certificate('2070004426', 'QW12ER34TY56');
+  await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
+  const rev1 = changeRevision(rev0, 1, await digestFor('CH12AN34GE56'), '2024-09-02');
+  await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev1)).token);
+  browser = await puppeteer.launch({
+    executablePath: findChromium() ?? undefined,
+    headless: true,
+    pipe: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
+  });
+  fs.mkdirSync(OUT, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stop?.();
+  await issuer?.close();
+  await db?.drop();
+});
+
+async function newPage(): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage(); // its own cookies
+  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
+  await page.setBypassCSP(true); // only so axe-core can be injected; the pages themselves never need it
+  page.on('request', (req) => {
+    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
+  });
+  return page;
+}
+
+describe('a clerk in a real browser (Debian Chromium)', () => {
+  it('goes from login to the rendered certificate, and every page passes axe-core (WCAG 2 AA)', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    expect(await page.$eval('html', (h) => h.lang)).toBe('ja');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toMatch(/^#/); // the skip link comes first
+
+    await page.type('input[name=username]', 'tanaka');
+    await page.type('input[name=password]', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.type('input[name=number]', '２０７０−００４４２６');
+    await page.type('input[name=authKey]', 'ch12-an34-ge56');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(page.url()).toMatch(/\/certificates\/[0-9a-f-]{36}$/);
+    const text = await page.$eval('main', (m) => (m as HTMLElement).innerText);
+    for (const expected of ['前払金保証証書', '2070004426', '変更', '広島県知事', '令和6年6月3日', 'JST', 'SHA-256']) expect(text).toContain(expected);
+    expect(text).toMatch(/金[0-9]{1,3}(,[0-9]{3})+円/);
+    expect(await page.$$eval('.is-changed', (els) => els.length)).toBeGreaterThan(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(OUT, 'certificate.png'), fullPage: true });
+
+    await page.goto(`${page.url()}?lang=en`);
+    expect(await page.$eval('html', (h) => h.lang)).toBe('en');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a malformed number as an error tied to its field, which axe accepts', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    await page.type('input[name=username]', 'tanaka');
+    await page.type('input[name=password]', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.type('input[name=number]', '12');
+    await page.type('input[name=authKey]', 'QW12ER34TY56');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const field = await page.$eval('input[name=number]', (i) => ({ invalid: i.getAttribute('aria-invalid'), describedBy: i.getAttribute('aria-describedby') }));
+    expect(field.invalid).toBe('true');
+    const message = await page.$eval(`#${field.describedBy!.split(' ').find((id) => id.includes('error'))}`, (e) => e.textContent);
+    expect(message).toMatch(/保証契約番号/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('loaded nothing from outside shosho', () => {
+    expect(outside).toEqual([]);
+  });
+});
