@@ -12,6 +12,8 @@ create table archive_records (
   jws_sha256     text not null check (jws_sha256 ~ '^[0-9a-f]{64}$'),
   archived_at    timestamptz not null default now(),
   archived_by    text not null,
+  -- the certificate's status when filed, so the record can flag what changed since
+  status_when_archived text not null check (status_when_archived in ('current', 'superseded', 'withdrawn')),
   reference      text check (length(reference) <= 200),
   memo           text check (length(memo) <= 2000),
   -- copies for search and listing, so neither reads the revision's payload

@@ -1,9 +1,5 @@
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { demoCommand } from './demo.js';
-import { issuerCommand } from './issuer.js';
-import { orgCommand, tokenCommand, userCommand } from './org.js';
-import { migrateCommand, serveCommand } from './serve.js';
 
 export interface CommandContext {
   config: Config;
@@ -13,14 +9,17 @@ export type Command = (args: string[], ctx: CommandContext) => Promise<number>;
 
 export { UsageError } from './errors.js';
 
-export const commands: Record<string, Command> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  issuer: issuerCommand,
-  org: orgCommand,
-  user: userCommand,
-  token: tokenCommand,
-  demo: demoCommand,
+/** Loaded on demand, so `shosho verify` starts without the web stack or a browser library. */
+export const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  migrate: async () => (await import('./serve.js')).migrateCommand,
+  demo: async () => (await import('./demo.js')).demoCommand,
+  issuer: async () => (await import('./issuer.js')).issuerCommand,
+  org: async () => (await import('./org.js')).orgCommand,
+  user: async () => (await import('./org.js')).userCommand,
+  token: async () => (await import('./org.js')).tokenCommand,
+  recheck: async () => (await import('./recheck.js')).recheckCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
 };
 
 export function usage(): string {
@@ -29,10 +28,12 @@ export function usage(): string {
   serve                                   run the service (migrates first)
   demo                                    the service with a simulated issuer and sample certificates to try
   migrate                                 apply sql/ migrations
-  issuer add ID --iss ISS (--jwks-uri URL | --jwks FILE) [--name NAME] [--feed-url URL [--feed-token T]]
-  issuer list | issuer remove ID | issuer sync ID
   org add ID NAME [--obligee-code CODE]... [--obligee-name NAME]...
   user add USERNAME --org ID --role clerk|auditor|admin   (password on standard input)
   token add --org ID [--label TEXT]                       (prints a new API token once)
+  issuer add ID --iss ISS (--jwks-uri URL | --jwks FILE) [--name NAME] [--feed-url URL [--feed-token T]]
+  issuer list | issuer remove ID | issuer sync ID
+  recheck (--org ID | --all) [--report FILE]              re-verify archived certificates
+  verify FILE.pdf [--jwks FILE|URL] [--json]              verify an archived PDF offline (no database)
 `;
 }

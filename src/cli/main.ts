@@ -10,9 +10,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const log = createLogger(config.logLevel, { service: 'shosho' });
-  const command = commands[name];
-  if (!command) throw new UsageError(`unknown command "${name}"`);
-  return command(rest, { config, log });
+  const load = commands[name];
+  if (!load) throw new UsageError(`unknown command "${name}"`);
+  return (await load())(rest, { config, log });
 }
 
 main(process.argv.slice(2)).then(

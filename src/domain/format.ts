@@ -128,3 +128,12 @@ export function formatJst(date: Date | string, lang: 'ja' | 'en'): string {
   const day = lang === 'ja' ? formatGregorianJa(isoDate) : isoDate;
   return `${day} ${time} JST`;
 }
+
+/**
+ * The instants a JST calendar day (`YYYY-MM-DD`) covers: from 00:00 JST (15:00 UTC the day
+ * before) up to, not including, 24:00 JST. Japan has no daylight saving, so a day is 24 hours.
+ */
+export function jstDayBounds(day: string): { start: Date; end: Date } {
+  const start = Date.parse(`${day}T00:00:00Z`) - 9 * 3_600_000;
+  return { start: new Date(start), end: new Date(start + 86_400_000) };
+}

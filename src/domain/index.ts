@@ -17,5 +17,6 @@ export {
   type WithdrawalReason,
 } from './event.js';
 export { revisionStatus, type RevisionFacts, type RevisionStatus } from './status.js';
-export { formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate } from './format.js';
+export { formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate, jstDayBounds } from './format.js';
+export { BOM, csvField, csvLine } from './csv.js';
 export { certificateView, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';

@@ -2,7 +2,7 @@ export { insertIssuer, listIssuers, findIssuer, removeIssuer, issuerInputSchema,
 export { parseJwks, toKeyObject, ACCEPTED_ALGS, type IssuerKey, type SigningAlg } from './jwks.js';
 export { KeyStore, storeKeys, type ResolvedKey } from './keystore.js';
 export {
-  checkEnvelope, checkHeader, checkClaims, checkEvent, sha256Hex, MAX_SET_BYTES,
+  checkEnvelope, checkHeader, checkClaims, checkIssuerAndAudience, checkEvent, sha256Hex, MAX_SET_BYTES,
   type SetErrorCode, type SetRefusal, type Checked, type CertificateEvent,
 } from './set-rules.js';
 export { verifySet, type VerifiedSet, type VerifyContext } from './verify.js';
@@ -10,3 +10,4 @@ export { ingest, type IngestOutcome, type Via } from './ingest.js';
 export { createReceiver, type Receiver, type ReceiveResult } from './receive.js';
 export { pollOnce, recordPoll, PollScheduler, PollError, type PollSummary, type PollerOptions } from './poller.js';
 export { feedStatus, type IssuerFeedStatus } from './status.js';
+export { revisionFacts, statusAmong, type CertificateIdentity } from './revisions.js';

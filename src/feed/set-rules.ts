@@ -67,14 +67,8 @@ export function checkClaims(
   claims: JWTPayload,
   expect: { iss: string; audience: string | null; now: Date },
 ): Checked<{ jti: string; iat: number; event: CertificateEvent }> {
-  if (claims.iss !== expect.iss) return refuse('invalid_issuer', `iss ${JSON.stringify(claims.iss ?? null)} is not the issuer whose key signed it`);
-  if (expect.audience !== null) {
-    const aud = claims.aud;
-    const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-    if (!audiences.includes(expect.audience)) {
-      return refuse('invalid_audience', `aud ${JSON.stringify(aud ?? null)} does not name this service (${expect.audience})`);
-    }
-  }
+  const party = checkIssuerAndAudience(claims, expect);
+  if (party) return party;
   const nowSeconds = Math.floor(expect.now.getTime() / 1000);
   if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return refuse('invalid_request', 'iat is missing or not a number');
   if (claims.iat > nowSeconds + MAX_FUTURE_IAT_SECONDS) {
@@ -89,6 +83,15 @@ export function checkClaims(
   const event = checkEvent(claims.events);
   if (!event.ok) return event;
   return { ok: true, value: { jti: claims.jti, iat: claims.iat, event: event.value } };
+}
+
+/** iss is the expected issuer's, and aud names this service unless `audience` is null (offline). */
+export function checkIssuerAndAudience(claims: JWTPayload, expect: { iss: string; audience: string | null }): ({ ok: false } & SetRefusal) | null {
+  if (claims.iss !== expect.iss) return refuse('invalid_issuer', `iss ${JSON.stringify(claims.iss ?? null)} is not the issuer's identifier ${JSON.stringify(expect.iss)}`);
+  if (expect.audience === null) return null;
+  const aud = claims.aud;
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  return audiences.includes(expect.audience) ? null : refuse('invalid_audience', `aud ${JSON.stringify(aud ?? null)} does not name this service (${expect.audience})`);
 }
 
 /** Exactly one known event, its payload validated field by field. */

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
-import { revisionStatus, type PublicPayload, type RevisionFacts, type RevisionStatus, type RevisionType, type WithdrawalReason } from '../domain/index.js';
+import type { PublicPayload, RevisionStatus, RevisionType } from '../domain/index.js';
+import { revisionFacts, statusAmong } from '../feed/index.js';
 
 export interface RevisionSummary {
   id: string;
@@ -21,10 +22,7 @@ export interface CertificateRecord {
   unlockedAt: Date;
 }
 
-type RevisionRow = {
-  id: string; revision: number; revision_type: RevisionType; issued_on: string;
-  reason: WithdrawalReason | null; withdrawn_on: string | null; unlocked: boolean;
-};
+type RevisionRow = { id: string; revision: number; revision_type: RevisionType; issued_on: string; unlocked: boolean };
 
 /**
  * A revision as the organisation may see it: only when the organisation unlocked it with its key
@@ -46,23 +44,13 @@ export async function loadCertificate(db: Queryable, orgId: string, revisionId: 
     where u.org_id = ${orgId} and u.revision_id = ${revisionId}`;
   if (!row) return null;
   const siblings = await db<RevisionRow[]>`
-    select r.id, r.revision, r.revision_type, to_char(r.issued_on, 'YYYY-MM-DD') as issued_on, w.reason,
-           to_char(w.withdrawn_on, 'YYYY-MM-DD') as withdrawn_on, (u.revision_id is not null) as unlocked
+    select r.id, r.revision, r.revision_type, to_char(r.issued_on, 'YYYY-MM-DD') as issued_on, (u.revision_id is not null) as unlocked
     from certificate_revisions r
-    left join withdrawals w on (w.issuer_id, w.number, w.kind, w.revision) = (r.issuer_id, r.number, r.kind, r.revision)
     left join unlocks u on u.revision_id = r.id and u.org_id = ${orgId}
     where r.issuer_id = ${row.issuer_id} and r.number = ${row.number} and r.kind = ${row.kind}
     order by r.revision`;
-  const withdrawalsOnly = await db<{ revision: number; reason: WithdrawalReason; withdrawn_on: string }[]>`
-    select w.revision, w.reason, to_char(w.withdrawn_on, 'YYYY-MM-DD') as withdrawn_on from withdrawals w
-    where w.issuer_id = ${row.issuer_id} and w.number = ${row.number} and w.kind = ${row.kind}
-      and not exists (select 1 from certificate_revisions r where (r.issuer_id, r.number, r.kind, r.revision) = (w.issuer_id, w.number, w.kind, w.revision))`;
-  const facts: RevisionFacts[] = [
-    ...siblings.map((s) => ({ revision: s.revision, issuedOn: s.issued_on, withdrawal: s.reason ? { reason: s.reason, withdrawnOn: s.withdrawn_on! } : null })),
-    // a withdrawal that arrived before its revision still counts (a cancellation ends every revision)
-    ...withdrawalsOnly.map((w) => ({ revision: w.revision, issuedOn: '', withdrawal: { reason: w.reason, withdrawnOn: w.withdrawn_on } })),
-  ];
-  const statusOf = (revision: number) => revisionStatus(facts.find((f) => f.revision === revision)!, facts);
+  const facts = await revisionFacts(db, { issuerId: row.issuer_id, number: row.number, kind: row.kind });
+  const statusOf = (revision: number) => statusAmong(facts, revision)!;
   const revisions = siblings.map((s) => ({
     id: s.id, revision: s.revision, revisionType: s.revision_type, issuedOn: s.issued_on, status: statusOf(s.revision).status, unlocked: s.unlocked,
   }));

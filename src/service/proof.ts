@@ -1,4 +1,4 @@
-import { verifyEvidence } from '../audit/checks.js';
+import { verifyEvidence } from '../audit/index.js';
 import type { Sql } from '../db/index.js';
 import { findIssuer, type KeyStore } from '../feed/index.js';
 import type { CertificateRecord } from '../lookup/index.js';

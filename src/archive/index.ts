@@ -1,0 +1,10 @@
+export {
+  archiveRevision, findArchived, getArchiveRecord, getArchivePdf, getArchiveJws, archiveNotesSchema, type ArchiveRequest,
+} from './archive.js';
+export { toArchiveJson, type ArchiveRecord, type ArchiveRecordJson, type ArchiveStatus } from './record.js';
+export { searchArchive, type ArchivePage } from './search.js';
+export {
+  archiveSearchSchema, ARCHIVE_SORT_KEYS, MAX_PAGE_SIZE,
+  type ArchiveSearchOptions, type ArchiveQuery, type ArchiveSortKey, type SortOrder,
+} from './search-schema.js';
+export { archiveCsv, ARCHIVE_CSV_HEADER } from './csv.js';

@@ -1,0 +1,118 @@
+import type { Queryable } from '../db/index.js';
+import type { Kind, RevisionStatus, RevisionType } from '../domain/index.js';
+
+export type ArchiveStatus = RevisionStatus['status'];
+
+/** One filed certificate revision (SPEC §4), as the organisation that filed it sees it. */
+export interface ArchiveRecord {
+  id: string;
+  /** The certificate revision that was filed. */
+  certificateId: string;
+  number: string;
+  kind: Kind;
+  revision: number;
+  revisionType: RevisionType;
+  projectName: string;
+  contractor: string;
+  obligee: string;
+  /** The issuer's display name. */
+  issuer: string;
+  /** The certificate's status today, not when it was filed. */
+  status: ArchiveStatus;
+  /** Its status when it was filed (not part of the SPEC §4 JSON). */
+  statusWhenArchived: ArchiveStatus;
+  archivedAt: Date;
+  archivedBy: string;
+  reference: string | null;
+  memo: string | null;
+  pdfSha256: string;
+  jwsSha256: string;
+}
+
+/** SPEC §4 archive record as the JSON API returns it. */
+export type ArchiveRecordJson = Omit<ArchiveRecord, 'archivedAt' | 'statusWhenArchived'> & { archivedAt: string };
+
+export interface ArchiveRecordRow {
+  id: string;
+  revision_id: string;
+  number: string;
+  kind: Kind;
+  revision: number;
+  revision_type: RevisionType;
+  project_name: string;
+  contractor: string;
+  obligee: string;
+  issuer_name: string;
+  status: ArchiveStatus;
+  status_when_archived: ArchiveStatus;
+  archived_at: Date;
+  archived_by: string;
+  reference: string | null;
+  memo: string | null;
+  pdf_sha256: string;
+  jws_sha256: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids arrive from URLs: anything but a UUID is simply not found, never a database error. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
+/**
+ * The columns of an ArchiveRecordRow, over `archive_records a join issuers i`. Never the PDF:
+ * it is read only by the one query that serves it.
+ */
+export function recordColumns(db: Queryable) {
+  return db`
+    a.id, a.revision_id, a.number, a.kind, a.revision, a.revision_type, a.project_name, a.contractor, a.obligee,
+    i.name as issuer_name, revision_status(a.issuer_id, a.number, a.kind, a.revision) as status, a.status_when_archived,
+    a.archived_at, a.archived_by, a.reference, a.memo, a.pdf_sha256, a.jws_sha256`;
+}
+
+export function toArchiveRecord(row: ArchiveRecordRow): ArchiveRecord {
+  return {
+    id: row.id,
+    certificateId: row.revision_id,
+    number: row.number,
+    kind: row.kind,
+    revision: row.revision,
+    revisionType: row.revision_type,
+    projectName: row.project_name,
+    contractor: row.contractor,
+    obligee: row.obligee,
+    issuer: row.issuer_name,
+    status: row.status,
+    statusWhenArchived: row.status_when_archived,
+    archivedAt: row.archived_at,
+    archivedBy: row.archived_by,
+    reference: row.reference,
+    memo: row.memo,
+    pdfSha256: row.pdf_sha256,
+    jwsSha256: row.jws_sha256,
+  };
+}
+
+/** Exactly the SPEC §4 fields, in its order, with `archivedAt` as an ISO 8601 UTC string. */
+export function toArchiveJson(record: ArchiveRecord): ArchiveRecordJson {
+  return {
+    id: record.id,
+    certificateId: record.certificateId,
+    number: record.number,
+    kind: record.kind,
+    revision: record.revision,
+    revisionType: record.revisionType,
+    projectName: record.projectName,
+    contractor: record.contractor,
+    obligee: record.obligee,
+    issuer: record.issuer,
+    status: record.status,
+    archivedAt: record.archivedAt.toISOString(),
+    archivedBy: record.archivedBy,
+    reference: record.reference,
+    memo: record.memo,
+    pdfSha256: record.pdfSha256,
+    jwsSha256: record.jwsSha256,
+  };
+}

@@ -1,0 +1,69 @@
+import type { Queryable } from '../db/index.js';
+import { jstDayBounds } from '../domain/index.js';
+import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
+import {
+  archiveSearchSchema, decodeCursor, encodeCursor,
+  type ArchiveCursor, type ArchiveQuery, type ArchiveSearchOptions, type ArchiveSortKey,
+} from './search-schema.js';
+
+export interface ArchivePage {
+  items: ArchiveRecord[];
+  /** Cursor of the next page; null on the last one. */
+  next: string | null;
+}
+
+const SORT_COLUMNS: Record<ArchiveSortKey, string> = {
+  archivedAt: 'a.archived_at',
+  number: 'a.number',
+  projectName: 'a.project_name',
+  contractor: 'a.contractor',
+};
+
+/** `%`, `_` and `\` in what a person typed are literal characters, not LIKE wildcards. */
+function likeContaining(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of the organisation's archive, newest first unless asked otherwise. Pages are keyed
+ * on (sort value, id), so ties never repeat or skip a row. Throws a ZodError naming the field
+ * for a bad filter or cursor.
+ */
+export async function searchArchive(db: Queryable, orgId: string, search: ArchiveSearchOptions): Promise<ArchivePage> {
+  const query = archiveSearchSchema.parse(search);
+  const page = await fetchPage(db, orgId, query, query.cursor === undefined ? null : decodeCursor(query.cursor));
+  return { items: page.items, next: page.after && encodeCursor(page.after) };
+}
+
+/** The rows after `after` (null: from the start), and where the next page would begin, if any. */
+export async function fetchPage(
+  db: Queryable, orgId: string, query: ArchiveQuery, after: ArchiveCursor | null,
+): Promise<{ items: ArchiveRecord[]; after: ArchiveCursor | null }> {
+  const column = db(SORT_COLUMNS[query.sort]);
+  const direction = query.order === 'asc' ? db`asc` : db`desc`;
+  const exactArchivedAt = db`to_char(a.archived_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const sortValue = query.sort === 'archivedAt' ? exactArchivedAt : column;
+  const rows = await db<Array<ArchiveRecordRow & { sort_value: string }>>`
+    select ${recordColumns(db)}, ${sortValue} as sort_value
+    from archive_records a join issuers i on i.id = a.issuer_id
+    where a.org_id = ${orgId}
+      ${query.q ? db`and a.search_text ilike ${likeContaining(query.q)}` : db``}
+      ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
+      ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
+      ${query.kind ? db`and a.kind = ${query.kind}` : db``}
+      ${query.status ? db`and revision_status(a.issuer_id, a.number, a.kind, a.revision) = ${query.status}` : db``}
+      ${after ? db`and (${column}, a.id) ${query.order === 'asc' ? db`>` : db`<`} (${keyValue(db, query.sort, after.value)}, ${after.id}::uuid)` : db``}
+    order by ${column} ${direction}, a.id ${direction}
+    limit ${query.limit + 1}`;
+  const items = rows.slice(0, query.limit);
+  const last = rows.length > query.limit ? items[items.length - 1] : undefined;
+  return {
+    items: items.map(toArchiveRecord),
+    after: last ? { sort: query.sort, order: query.order, value: last.sort_value, id: last.id } : null,
+  };
+}
+
+/** Sent as text and cast by the server: the client would round a timestamptz parameter to milliseconds. */
+function keyValue(db: Queryable, sort: ArchiveSortKey, value: string) {
+  return sort === 'archivedAt' ? db`${value}::text::timestamptz` : db`${value}::text`;
+}

@@ -1,0 +1,7 @@
+export {
+  runChecks, overallResult, exitCodeFor,
+  type Check, type CheckName, type CheckOutcome, type CheckResult, type ReportSubject, type VerificationReport,
+} from './report.js';
+export { VERIFICATION_CHECKS, verifyEvidence, readEvent, type Evidence, type KeySource } from './checks.js';
+export { recheckArchiveRecord, recheckAll, type RecheckOptions, type RecheckScope } from './recheck.js';
+export { verifyPdfOffline, OfflineVerificationError, type OfflineVerification, type OfflineErrorCode } from './offline.js';
