@@ -17,7 +17,7 @@ create table audit_log (
   prev_hash   text not null,
   hash        text not null
 );
-create index audit_log_org_at on audit_log (org_id, at);
+create index audit_log_org_seq on audit_log (org_id, seq);
 create index audit_log_at on audit_log (at);
 create index audit_log_number on audit_log (number) where number is not null;
 

@@ -408,8 +408,9 @@ describe('lists', () => {
 
   it('say whether the audit chain is intact or where it breaks', () => {
     expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログの連鎖は保たれています（120件を検査）。');
-    const broken = render('audit-verify', { ...samples['audit-verify'], firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z' } });
+    const broken = render('audit-verify', { ...samples['audit-verify'], firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z', reason: 'its content does not match its hash (changed)' } });
     expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）で連鎖が途切れています。');
+    expect(broken).toContain('its content does not match its hash');
     expect(broken).toContain('result-failed');
   });
 });

@@ -110,7 +110,7 @@ export interface ViewData {
     report?: VerificationReport | null;
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
-  'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string } | null };
+  'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
 }
 
 export type ViewName = keyof ViewData;

@@ -10,7 +10,9 @@ import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
 import { createCertificatePdfService } from '../web/pdf-service.js';
-import { apiRoutes } from '../web/routes/api.js';
+import { apiRoutes, apiSurface } from '../web/routes/api.js';
+import { archiveApi, archivePages } from '../web/routes/archive.js';
+import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
@@ -48,6 +50,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     });
     const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
     const lookup = createLookup({ sql, pool });
+    const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
     registerMetrics(metrics, db, pool, pdf);
 
@@ -61,12 +64,14 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiRoutes({ sql, lookup, pdfs }),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps)),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
           lookupRoutes({ renderer, lookup }),
           certificateRoutes({ sql, renderer, pdfs }),
+          archivePages(archiveDeps),
+          auditPages({ sql, renderer }),
         ),
       ],
     });

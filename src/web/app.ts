@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
+import { describeIssues } from '../domain/index.js';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -77,7 +78,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => respondWithError(c, new AppError('page_not_found', 404), deps.renderer));
   app.onError((err, c) => {
     if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
-    if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422), deps.renderer);
+    if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422, {}, {}, describeIssues(err)), deps.renderer);
     if (err instanceof HTTPException) return respondWithError(c, new AppError(err.status === 413 ? 'too_long' : 'invalid_request', err.status as 400), deps.renderer);
     c.get('log').error('unhandled error', { err });
     return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
@@ -105,7 +106,10 @@ function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
 export function respondWithError(c: Context<AppEnv>, err: AppError, renderer: Renderer) {
   const lang = c.get('lang') ?? 'ja';
   for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-  if (wantsJson(c)) return c.json({ error: { code: err.code, message: errorMessage(lang, err.code, err.params) } }, err.status);
+  if (wantsJson(c)) {
+    const message = errorMessage(lang, err.code, err.params) + (err.detail ? ` (${err.detail})` : '');
+    return c.json({ error: { code: err.code, message } }, err.status);
+  }
   return renderPage(c, renderer, 'error', { status: errorPageStatus(err.status), code: err.code, params: err.params }, err.status);
 }
 

@@ -12,6 +12,8 @@ export class AppError extends Error {
     readonly status: ContentfulStatusCode,
     readonly params: MessageParams = {},
     readonly headers: Record<string, string> = {},
+    /** what exactly was wrong (a field path and why), added to the API message */
+    readonly detail?: string,
   ) {
     super(code);
   }

@@ -10,10 +10,17 @@ import type { CertificatePdfService } from '../pdf-service.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
 import { lookupInput, runLookup } from './lookup.js';
 
-/** SPEC §4: the JSON API for obligee systems, authenticated by the organisation's bearer token. */
+/** SPEC §4: the JSON API for obligee systems; every route under /api needs the organisation's bearer token. */
+export function apiSurface(sql: Sql, ...routers: Hono<AppEnv>[]): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('/api/*', requireApiToken(sql));
+  for (const r of routers) app.route('/', r);
+  return app;
+}
+
+/** Lookup and certificates in the JSON API. */
 export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdfService }) {
   const app = new Hono<AppEnv>();
-  app.use('/api/*', requireApiToken(deps.sql));
 
   app.post('/api/v1/lookup', async (c) => {
     const body = await c.req.json().catch(() => {

@@ -1,0 +1,141 @@
+import { Hono, type Context } from 'hono';
+import { stream } from 'hono/streaming';
+import { ZodError } from 'zod';
+import {
+  archiveCsv, archiveNotesSchema, archiveRevision, archiveSearchSchema, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord,
+  searchArchive, toArchiveJson, type ArchiveRecord,
+} from '../../archive/index.js';
+import { recheckArchiveRecord } from '../../audit/index.js';
+import type { Sql } from '../../db/index.js';
+import type { KeyStore } from '../../feed/index.js';
+import { loadCertificate } from '../../lookup/index.js';
+import type { FormError, Renderer } from '../../render/index.js';
+import type { AppEnv } from '../env.js';
+import { AppError } from '../errors.js';
+import { renderPage } from '../page.js';
+import type { CertificatePdfService } from '../pdf-service.js';
+import { viewOf } from '../certificate-document.js';
+import { ownCertificate, pdfResponse } from './certificates.js';
+
+export interface ArchiveDeps {
+  sql: Sql;
+  renderer: Renderer;
+  pdfs: CertificatePdfService;
+  keys: KeyStore;
+  audience: string;
+}
+
+const who = (c: Context<AppEnv>) => {
+  const p = c.get('principal')!;
+  return { p, client: c.get('clientIp'), requestId: c.get('requestId') };
+};
+
+/** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
+async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown }) {
+  const { p, client, requestId } = who(c);
+  const parsed = archiveNotesSchema.parse(notes);
+  const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
+  // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
+  const existing = await findArchived(deps.sql, p.orgId, cert.id);
+  if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
+  const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
+  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId });
+}
+
+async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
+  const record = await getArchiveRecord(deps.sql, orgId, id);
+  if (!record) throw new AppError('not_found', 404);
+  return record;
+}
+
+async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
+  const { p, client, requestId } = who(c);
+  const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, { orgId: p.orgId, archiveId: c.req.param('id')!, actor: p.actor, client, requestId });
+  if (!report) throw new AppError('not_found', 404);
+  return report;
+}
+
+export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIterable<string>) {
+  c.header('content-type', 'text/csv; charset=utf-8');
+  c.header('content-disposition', `attachment; filename="${filename}"`);
+  c.header('cache-control', 'no-store');
+  return stream(c, async (s) => {
+    for await (const chunk of rows) await s.write(chunk);
+  });
+}
+
+const formErrors = (e: ZodError): FormError[] =>
+  e.issues.map((i) => ({ code: i.path[0] === 'from' || i.path[0] === 'to' ? 'invalid_date' : 'invalid_request', field: String(i.path[0] ?? '') }));
+
+/** Browser pages of the archive (SPEC §3). */
+export function archivePages(deps: ArchiveDeps) {
+  const app = new Hono<AppEnv>();
+  app.post('/certificates/:id/archive', async (c) => {
+    const form = await c.req.parseBody();
+    try {
+      const { record } = await fileRevision(deps, c, { reference: form.reference, memo: form.memo });
+      return c.redirect(`/archive/${record.id}`, 303);
+    } catch (e) {
+      if (!(e instanceof ZodError)) throw e;
+      const cert = await ownCertificate(deps.sql, c.get('principal')!.orgId, c.req.param('id'));
+      const archiveForm = { reference: String(form.reference ?? ''), memo: String(form.memo ?? ''), errors: e.issues.map((i) => ({ code: 'too_long' as const, field: String(i.path[0]), params: { max: i.path[0] === 'memo' ? 2000 : 200 } })) };
+      return renderPage(c, deps.renderer, 'certificate', { certificate: viewOf(cert), archiveForm }, 422);
+    }
+  });
+  app.get('/archive', async (c) => {
+    const query = c.req.query();
+    const parsed = archiveSearchSchema.safeParse(query);
+    if (!parsed.success) {
+      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
+    }
+    const page = await searchArchive(deps.sql, c.get('principal')!.orgId, parsed.data);
+    return renderPage(c, deps.renderer, 'archive-list', { search: { ...query, ...parsed.data }, items: page.items, paging: { next: page.next } });
+  });
+  app.get('/archive.csv', (c) => csvResponse(c, 'archive.csv', archiveCsv(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()))));
+  app.get('/archive/:id', async (c) => recordPage(deps, c, null));
+  app.post('/archive/:id/recheck', async (c) => recordPage(deps, c, await recheck(deps, c)));
+  app.get('/archive/:id/pdf', async (c) => archivedPdf(deps, c));
+  app.get('/archive/:id/jws', async (c) => archivedJws(deps, c));
+  return app;
+}
+
+async function recordPage(deps: ArchiveDeps, c: Context<AppEnv>, report: Awaited<ReturnType<typeof recheck>> | null) {
+  const { p } = who(c);
+  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
+  const cert = await loadCertificate(deps.sql, p.orgId, record.certificateId);
+  if (!cert) throw new AppError('not_found', 404);
+  return renderPage(c, deps.renderer, 'archive-record', { record, certificate: viewOf(cert), report });
+}
+
+async function archivedPdf(deps: ArchiveDeps, c: Context<AppEnv>) {
+  const { p } = who(c);
+  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
+  const pdf = (await getArchivePdf(deps.sql, p.orgId, record.id))!;
+  return pdfResponse(c, pdf, `${record.number}-${record.revision}-archived.pdf`);
+}
+
+async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
+  const { p } = who(c);
+  const jws = await getArchiveJws(deps.sql, p.orgId, c.req.param('id')!);
+  if (!jws) throw new AppError('not_found', 404);
+  return c.body(jws, 200, { 'content-type': 'application/secevent+jwt', 'content-disposition': 'attachment; filename="certificate.jws"' });
+}
+
+/** The JSON API of the archive (SPEC §4). */
+export function archiveApi(deps: ArchiveDeps) {
+  const app = new Hono<AppEnv>();
+  app.post('/api/v1/certificates/:id/archive', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) ?? {};
+    const { record, created } = await fileRevision(deps, c, { reference: body.reference, memo: body.memo });
+    return c.json(toArchiveJson(record), created ? 201 : 200);
+  });
+  app.get('/api/v1/archive', async (c) => {
+    const page = await searchArchive(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()));
+    return c.json({ items: page.items.map(toArchiveJson), next: page.next });
+  });
+  app.get('/api/v1/archive/:id', async (c) => c.json(toArchiveJson(await ownRecord(deps, c.get('principal')!.orgId, c.req.param('id')))));
+  app.get('/api/v1/archive/:id/pdf', async (c) => archivedPdf(deps, c));
+  app.get('/api/v1/archive/:id/jws', async (c) => archivedJws(deps, c));
+  app.post('/api/v1/archive/:id/recheck', async (c) => c.json(await recheck(deps, c)));
+  return app;
+}

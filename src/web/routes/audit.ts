@@ -1,0 +1,45 @@
+import { Hono, type Context } from 'hono';
+import { auditCsv, auditFilterSchema, recordAudit, searchAudit, verifyAuditChain, type AuditScope } from '../../auditlog/index.js';
+import type { Sql } from '../../db/index.js';
+import type { Renderer } from '../../render/index.js';
+import type { AppEnv } from '../env.js';
+import { renderPage } from '../page.js';
+import { csvResponse } from './archive.js';
+
+/** An auditor sees their organisation's entries; an admin sees them all. */
+const scopeOf = (c: Context<AppEnv>): AuditScope => {
+  const p = c.get('principal')!;
+  return p.role === 'admin' ? { all: true } : { orgId: p.orgId };
+};
+
+/** `/audit`, `/audit.csv`, `/audit/verify` (SPEC §3), for auditors and admins. */
+export function auditPages(deps: { sql: Sql; renderer: Renderer }) {
+  const app = new Hono<AppEnv>();
+  app.get('/audit', async (c) => {
+    const query = c.req.query();
+    const parsed = auditFilterSchema.safeParse(query);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((i) => ({ code: i.path[0] === 'from' || i.path[0] === 'to' ? 'invalid_date' as const : 'invalid_request' as const, field: String(i.path[0]) }));
+      return renderPage(c, deps.renderer, 'audit', { filter: query, entries: [], paging: {}, errors }, 422);
+    }
+    const page = await searchAudit(deps.sql, scopeOf(c), parsed.data);
+    const entries = page.entries.map((e) => ({ ...e, detail: [e.outcome, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''].filter(Boolean).join(' ') }));
+    const { cursor: _, limit: __, ...filter } = parsed.data;
+    return renderPage(c, deps.renderer, 'audit', { filter, entries, paging: { next: page.next } });
+  });
+  app.get('/audit.csv', (c) => csvResponse(c, 'audit.csv', auditCsv(deps.sql, scopeOf(c), auditFilterSchema.parse(c.req.query()))));
+  app.get('/audit/verify', async (c) => {
+    const report = await verifyAuditChain(deps.sql);
+    const p = c.get('principal')!;
+    await recordAudit(deps.sql, [{
+      action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'),
+      requestId: c.get('requestId'), detail: { entries: report.entries, firstBroken: report.firstBroken },
+    }]);
+    const [broken] = report.firstBroken
+      ? await deps.sql<{ at: Date }[]>`select at from audit_log where seq >= ${report.firstBroken.seq} order by seq limit 1`
+      : [];
+    const firstBroken = report.firstBroken ? { seq: report.firstBroken.seq, at: broken?.at ?? new Date(), reason: report.firstBroken.reason } : null;
+    return renderPage(c, deps.renderer, 'audit-verify', { checkedAt: new Date(), checked: report.entries, firstBroken });
+  });
+  return app;
+}
