@@ -20,7 +20,7 @@ export class WebClient {
       if (/max-age=0|expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name!.trim());
       else this.cookies.set(name!.trim(), value.join('='));
     }
-    const text = await res.text();
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer()); // keeps a BOM, as Excel sees it
     if ((res.headers.get('content-type') ?? '').includes('text/html')) this.lastHtml = text;
     return { status: res.status, text, headers: res.headers, setCookies: res.headers.getSetCookie() };
   }
