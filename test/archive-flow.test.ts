@@ -177,3 +177,23 @@ describe('another organisation reaches nothing in the archive', () => {
     expect((await web.post(`/archive/${id}/recheck`, {})).status).toBe(404);
   });
 });
+
+describe('without a browser', () => {
+  it('the service still runs and PDF routes answer 503 saying what to install', async () => {
+    const svc = await startTestService(db, { CHROMIUM_PATH: '/nonexistent/chromium' });
+    try {
+      const { id } = await (async () => {
+        const r = await api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2080005678', authKey: 'SE12AR34' });
+        return r.json as { id: string };
+      })();
+      const res = await fetch(`${svc.url}/api/v1/certificates/${id}/pdf`, { headers: { authorization: `Bearer ${hiroshima.token}` } });
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body.error.code).toBe('pdf_unavailable');
+      expect(body.error.message).toMatch(/chromium|Chromium/);
+      expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+  });
+});

@@ -28,7 +28,7 @@ async function waitReady(url: string, ms: number): Promise<number> {
 }
 
 function serve(env: Record<string, string | undefined>): ChildProcess {
-  const clean = { ...process.env, LOG_LEVEL: 'warn', ...env };
+  const clean: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', ...env };
   for (const [k, v] of Object.entries(clean)) if (v === undefined) delete clean[k];
   return spawn(process.execPath, ['bin/shosho.js', 'serve'], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -109,9 +109,10 @@ describe('PDF renderer under trouble', () => {
     }
   });
 
-  it('finds Chromium, falling back when CHROMIUM_PATH does not exist', () => {
+  it('finds Chromium: CHROMIUM_PATH when set and executable, none when it is not, else the distribution\'s', () => {
     expect(findChromium(process.execPath)).toBe(process.execPath);
-    expect(findChromium('/nonexistent/chromium')).toBe(findChromium(''));
+    expect(findChromium('/nonexistent/chromium')).toBeNull();
+    expect(findChromium('')).toBe('/usr/bin/chromium');
   });
 
   it('refuses work once closed, including callers still queued', async () => {

@@ -17,10 +17,13 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** CHROMIUM_PATH if it exists, else a distribution's Chromium; never downloads one. */
+/**
+ * CHROMIUM_PATH when set (null if it is not an executable: an explicit choice is never silently
+ * replaced), else a distribution's Chromium; never downloads one.
+ */
 export function findChromium(chromiumPath: string | undefined = process.env.CHROMIUM_PATH): string | null {
-  const candidates = chromiumPath ? [chromiumPath, ...WELL_KNOWN_PATHS] : WELL_KNOWN_PATHS;
-  return candidates.find(isExecutable) ?? null;
+  if (chromiumPath) return isExecutable(chromiumPath) ? chromiumPath : null;
+  return WELL_KNOWN_PATHS.find(isExecutable) ?? null;
 }
 
 // Root needs --no-sandbox; the resolver rule stops every outside lookup (Chromium's own

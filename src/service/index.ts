@@ -1,7 +1,7 @@
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { migrate, migrationsCurrent, openDatabase, type Database } from '../db/index.js';
-import { KeyStore, PollScheduler, createReceiver, feedStatus } from '../feed/index.js';
+import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
@@ -42,7 +42,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const keys = new KeyStore(sql, { log });
     const receiver = createReceiver({ sql, keys, audience: config.audience, log });
     const chromium = findChromium(config.chromiumPath);
-    if (!chromium) log.warn('no Chromium found: PDF routes answer 503 until Debian\'s chromium is installed or CHROMIUM_PATH is set');
+    if (!chromium) {
+      log.warn(config.chromiumPath
+        ? `CHROMIUM_PATH=${config.chromiumPath} is not an executable: PDF routes answer 503`
+        : "no Chromium found: PDF routes answer 503 until Debian's chromium is installed or CHROMIUM_PATH is set");
+    }
     pdf = createPdfRenderer({
       executablePath: chromium,
       pages: config.pdfPages,
@@ -53,6 +57,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
     registerMetrics(metrics, db, pool, pdf);
+    const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
     const readiness: ReadinessCheck[] = [
       { name: 'database', check: async () => (await sql`select 1 as ok`, { ok: true, detail: db.kind }) },
@@ -86,6 +91,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       db,
       async stop() {
         clearInterval(janitor);
+        clearInterval(feeds);
         await server.close();
         await poller.stop();
         await renderer$.close();
@@ -123,4 +129,20 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
   metrics.gauge('shosho_pdf', 'PDF renderer: renders, failures, relaunches, pages in use, queued', () =>
     Object.entries(pdf.stats()).map(([state, value]) => ({ labels: { state }, value })),
   );
+}
+
+/** Per-issuer feed figures, read from the database every 15 s (a scrape never waits on a query). */
+function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>, log: Logger): NodeJS.Timeout {
+  let latest: IssuerFeedStatus[] = [];
+  const refresh = () => read().then((s) => { latest = s; }, (e) => log.warn('feed status unavailable', { err: e }));
+  void refresh();
+  const per = (pick: (s: IssuerFeedStatus) => number | null) => () =>
+    latest.flatMap((s) => { const v = pick(s); return v === null ? [] : [{ labels: { issuer: s.issuer }, value: v }]; });
+  metrics.gauge('shosho_feed_events_ingested', 'SETs stored from polling, per issuer', per((s) => s.eventsIngested));
+  metrics.gauge('shosho_feed_events_refused', 'SETs refused while polling, per issuer', per((s) => s.eventsRefused));
+  metrics.gauge('shosho_feed_lag_seconds', 'Seconds since the last successful poll, per issuer', per((s) => s.lagSeconds));
+  metrics.gauge('shosho_feed_consecutive_failures', 'Failed polls in a row, per issuer', per((s) => s.consecutiveFailures));
+  const timer = setInterval(refresh, 15_000);
+  timer.unref();
+  return timer;
 }

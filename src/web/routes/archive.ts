@@ -6,6 +6,7 @@ import {
   searchArchive, toArchiveJson, type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
+import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import type { KeyStore } from '../../feed/index.js';
 import { loadCertificate } from '../../lookup/index.js';
@@ -46,6 +47,12 @@ async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<
   const record = await getArchiveRecord(deps.sql, orgId, id);
   if (!record) throw new AppError('not_found', 404);
   return record;
+}
+
+/** Opening or downloading a filed record is one audit entry each. */
+function logAccess(deps: ArchiveDeps, c: Context<AppEnv>, action: 'archive.view' | 'archive.pdf' | 'archive.jws', record: { id: string; number: string }) {
+  const { p, client, requestId } = who(c);
+  return recordAudit(deps.sql, [{ action, outcome: 'success', actor: p.actor, orgId: p.orgId, client, requestId, number: record.number, subject: record.id }]);
 }
 
 async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
@@ -104,6 +111,7 @@ async function recordPage(deps: ArchiveDeps, c: Context<AppEnv>, report: Awaited
   const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
   const cert = await loadCertificate(deps.sql, p.orgId, record.certificateId);
   if (!cert) throw new AppError('not_found', 404);
+  if (!report) await logAccess(deps, c, 'archive.view', record);
   return renderPage(c, deps.renderer, 'archive-record', { record, certificate: viewOf(cert), report });
 }
 
@@ -111,13 +119,15 @@ async function archivedPdf(deps: ArchiveDeps, c: Context<AppEnv>) {
   const { p } = who(c);
   const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
   const pdf = (await getArchivePdf(deps.sql, p.orgId, record.id))!;
+  await logAccess(deps, c, 'archive.pdf', record);
   return pdfResponse(c, pdf, `${record.number}-${record.revision}-archived.pdf`);
 }
 
 async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
   const { p } = who(c);
-  const jws = await getArchiveJws(deps.sql, p.orgId, c.req.param('id')!);
-  if (!jws) throw new AppError('not_found', 404);
+  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
+  const jws = (await getArchiveJws(deps.sql, p.orgId, record.id))!;
+  await logAccess(deps, c, 'archive.jws', record);
   return c.body(jws, 200, { 'content-type': 'application/secevent+jwt', 'content-disposition': 'attachment; filename="certificate.jws"' });
 }
 
