@@ -20,6 +20,8 @@ export class ReferenceIssuer {
   /** Delay every answer by this many ms (to play a slow issuer). */
   delayMs = 0;
   feedToken: string | null = null;
+  /** how many times the JWKS was fetched (a verifier should not fetch it per request) */
+  jwksFetches = 0;
   url = '';
 
   constructor(readonly iss: string, readonly audience: string, alg: Alg = 'ES256') {
@@ -77,7 +79,10 @@ export class ReferenceIssuer {
     for await (const chunk of req) body += chunk;
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     res.setHeader('content-type', 'application/json');
-    if (req.method === 'GET' && req.url === '/jwks.json') return void res.end(JSON.stringify(jwks(this.keys)));
+    if (req.method === 'GET' && req.url === '/jwks.json') {
+      this.jwksFetches++;
+      return void res.end(JSON.stringify(jwks(this.keys)));
+    }
     if (req.method === 'POST' && req.url === '/feed') {
       if (this.failWith) return void res.writeHead(this.failWith).end('{}');
       if (this.feedToken && req.headers.authorization !== `Bearer ${this.feedToken}`) return void res.writeHead(401).end('{}');

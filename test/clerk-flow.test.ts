@@ -96,6 +96,34 @@ describe('a clerk signs in, looks a certificate up, views it and signs out', () 
   });
 });
 
+describe('sessions end', () => {
+  it('after 30 idle minutes, and 12 hours after sign-in whatever the activity', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', hiroshima.password);
+    expect((await web.get('/')).status).toBe(200);
+    await db.sql`update sessions set last_seen_at = now() - interval '31 minutes' where ended_at is null and user_id = (select id from users where username = 'tanaka')`;
+    expect((await web.get('/')).status).toBe(303);
+    await web.login('tanaka', hiroshima.password);
+    await db.sql`update sessions set expires_at = now() - interval '1 second' where ended_at is null and user_id = (select id from users where username = 'tanaka')`;
+    expect((await web.get('/')).status).toBe(303);
+  });
+
+  it('five wrong passwords lock the account for a while (429 with Retry-After), even for the right password', async () => {
+    await seedOrganisation(db.sql, { id: 'throttle', name: '検証', code: '999999' }, [{ username: 'guessme', role: 'clerk' }]);
+    const web = new WebClient(base);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await web.get('/login');
+      statuses.push((await web.post('/login', { username: 'guessme', password: `wrong-${i}-password` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    await web.get('/login');
+    const right = await web.post('/login', { username: 'guessme', password: 'pw-throttle-correct-horse' });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
 describe('CSRF', () => {
   it('refuses a form without its token, with a wrong token, and from another origin', async () => {
     const web = new WebClient(base);
