@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('shosho demo', () => {
+  it('serves on the embedded database, is fed by its issuer, and every printed number/key pair works', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-demo-'));
+    const env: Record<string, string | undefined> = { ...process.env, SHOSHO_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+    delete env.DATABASE_URL;
+    const child = spawn(process.execPath, ['bin/shosho.js', 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      for (let i = 0; i < 600 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('Ctrl-C');
+      const url = /URL\s+(http:\/\/\S+?)\/?\n/.exec(out)![1]!;
+      const token = /API token\s+(\S+)/.exec(out)![1]!;
+      const pairs = [...out.matchAll(/^\s+([0-9]{10})\s+([0-9A-Z-]{14})\s+.*$/gm)].map((m) => ({ number: m[1]!, authKey: m[2]!, line: m[0] }));
+      expect(pairs.length).toBeGreaterThanOrEqual(8);
+      for (const p of pairs) {
+        const res = await fetch(`${url}/api/v1/lookup`, {
+          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ number: p.number, authKey: p.authKey }),
+        });
+        const body = await res.json();
+        if (p.line.includes('other_obligee')) {
+          expect(res.status).toBe(403);
+        } else {
+          expect(res.status, p.line).toBe(200);
+          expect(body.certificate.number).toBe(p.number);
+          if (p.line.includes('withdrawn')) expect(body.status).toBe('withdrawn');
+        }
+      }
+      expect((await fetch(`${url}/login`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
