@@ -1,31 +1,27 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, WITHDRAWN_EVENT, jwks, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { certificate, registeredIssuer } from './helpers/issuer.js';
+import type { TestDatabase } from './helpers/db.js';
+import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { startTestService } from './helpers/service.js';
 import { WebClient } from './helpers/web-client.js';
 
+let fx: ServiceFixture;
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let base: string;
-let stop: () => Promise<void>;
 let hiroshima: { password: string; token: string };
 let okayama: { password: string; token: string };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-archive-flow-'));
 
-async function api(token: string, method: string, p: string, body?: unknown) {
-  const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const buf = Buffer.from(await res.arrayBuffer());
-  let json: any = null;
-  try { json = JSON.parse(buf.toString()); } catch { /* binary */ }
-  return { status: res.status, json, buf, headers: res.headers };
-}
+const api = (token: string, method: string, path: string, body?: unknown) => apiCall(base, token, method, path, body);
 async function issueAndUnlock(number: string, key: string) {
   const s = await issuer.sign(CERTIFICATE_EVENT, await certificate(number, key, 'interim_advance_payment', 8));
   expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
@@ -35,18 +31,13 @@ async function issueAndUnlock(number: string, key: string) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql);
-  const svc = await startTestService(db);
-  base = svc.url;
-  stop = svc.stop;
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
   hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]);
   okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'yamada', role: 'clerk' }]);
 });
 afterAll(async () => {
-  await stop?.();
-  await issuer?.close();
-  await db?.drop();
+  await fx?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -100,14 +91,14 @@ describe('from lookup to an archived PDF a person can read and anyone can verify
     expect(res.buf.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
-  it('`shosho verify` checks the archived PDF offline against the issuer JWKS', () => {
+  it('`shosho verify` checks the archived PDF offline against the issuer JWKS', async () => {
     const jwksFile = path.join(tmp, 'issuer-jwks.trusted.json');
     fs.writeFileSync(jwksFile, JSON.stringify(jwks(issuer.keys)));
     const env = { ...process.env };
     delete env.DATABASE_URL;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', pdfPath, '--jwks', jwksFile, '--json'], { env, encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ result: 'passed', subject: { number: '2080001234' } });
+    // asynchronously: a synchronous child would stall the service this process also runs
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/shosho.js', 'verify', pdfPath, '--jwks', jwksFile, '--json'], { env, encoding: 'utf8' });
+    expect(JSON.parse(stdout)).toMatchObject({ result: 'passed', subject: { number: '2080001234' } });
   });
 
   it('recheck passes, then names pdf-digest when the stored PDF is tampered with, and status when the certificate is withdrawn', async () => {

@@ -5,18 +5,18 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { certificate, digestFor, registeredIssuer } from './helpers/issuer.js';
+import type { TestDatabase } from './helpers/db.js';
+import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
-import { startTestService } from './helpers/service.js';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const OUT = path.resolve('test-output');
 
+let fx: ServiceFixture;
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let base: string;
-let stop: () => Promise<void>;
 let browser: Browser;
 let password: string;
 const outside: string[] = [];
@@ -30,11 +30,8 @@ async function axeViolations(page: Page) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql);
-  const svc = await startTestService(db);
-  base = svc.url;
-  stop = svc.stop;
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
   ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
   const rev0 = await certificate('2070004426', 'QW12ER34TY56');
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
@@ -50,9 +47,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await stop?.();
-  await issuer?.close();
-  await db?.drop();
+  await fx?.close();
 });
 
 async function newPage(): Promise<Page> {

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { certificate, registeredIssuer } from './helpers/issuer.js';
+import type { TestDatabase } from './helpers/db.js';
+import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
-import { startTestService } from './helpers/service.js';
 import { WebClient } from './helpers/web-client.js';
 
+let fx: ServiceFixture;
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let base: string;
-let stop: () => Promise<void>;
 let hiroshima: { password: string; token: string };
 let okayama: { password: string; token: string };
 
@@ -19,31 +19,18 @@ async function issue(number: string, key = KEY, obligee?: { name: string; code: 
   const res = await issuer.push(`${base}/sets`, s.token);
   expect(res.status).toBe(202);
 }
-const api = async (token: string, method: string, path: string, body?: unknown) => {
-  const res = await fetch(base + path, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: any = null;
-  try { json = JSON.parse(text); } catch { /* a PDF or HTML */ }
-  return { status: res.status, json, headers: res.headers, text };
-};
+const api = (token: string, method: string, path: string, body?: unknown) => apiCall(base, token, method, path, body);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql);
-  const svc = await startTestService(db);
-  base = svc.url;
-  stop = svc.stop;
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
   hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }]);
   okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'yamada', role: 'clerk' }]);
   await issue('2070004426');
   await issue('2070005555', 'OK12-AY34', { name: '岡山県知事', code: '330001' });
 });
 afterAll(async () => {
-  await stop?.();
-  await issuer?.close();
-  await db?.drop();
+  await fx?.close();
 });
 
 describe('a clerk signs in, looks a certificate up, views it and signs out', () => {

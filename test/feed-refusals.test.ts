@@ -3,26 +3,22 @@ import fc from 'fast-check';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, generateSigningKey, signSet, WITHDRAWN_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { certificate, registeredIssuer } from './helpers/issuer.js';
-import { AUDIENCE, startTestService } from './helpers/service.js';
+import type { TestDatabase } from './helpers/db.js';
+import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate } from './helpers/issuer.js';
+import { AUDIENCE } from './helpers/service.js';
 
+let fx: ServiceFixture;
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let base: string;
-let stop: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql);
-  const svc = await startTestService(db);
-  base = svc.url;
-  stop = svc.stop;
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
 });
 afterAll(async () => {
-  await stop?.();
-  await issuer?.close();
-  await db?.drop();
+  await fx?.close();
 });
 
 const push = async (token: string, type = 'application/secevent+jwt') => {

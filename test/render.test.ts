@@ -85,7 +85,7 @@ const archiveRecord: ViewData['archive-record']['record'] = {
   issuer: 'wjcs',
   status: 'superseded',
   statusWhenArchived: 'current',
-  archivedAt: '2024-06-04T01:02:03Z',
+  archivedAt: new Date('2024-06-04T01:02:03Z'),
   archivedBy: 'tanaka',
   reference: 'R6-道-001',
   memo: '第1回変更分',

@@ -1,33 +1,7 @@
 import type { Queryable } from '../db/index.js';
-import type { Kind, RevisionStatus, RevisionType } from '../domain/index.js';
+import type { ArchiveRecord, ArchiveStatus, Kind, RevisionType } from '../domain/index.js';
 
-export type ArchiveStatus = RevisionStatus['status'];
-
-/** One filed certificate revision (SPEC §4), as the organisation that filed it sees it. */
-export interface ArchiveRecord {
-  id: string;
-  /** The certificate revision that was filed. */
-  certificateId: string;
-  number: string;
-  kind: Kind;
-  revision: number;
-  revisionType: RevisionType;
-  projectName: string;
-  contractor: string;
-  obligee: string;
-  /** The issuer's display name. */
-  issuer: string;
-  /** The certificate's status today, not when it was filed. */
-  status: ArchiveStatus;
-  /** Its status when it was filed (not part of the SPEC §4 JSON). */
-  statusWhenArchived: ArchiveStatus;
-  archivedAt: Date;
-  archivedBy: string;
-  reference: string | null;
-  memo: string | null;
-  pdfSha256: string;
-  jwsSha256: string;
-}
+export type { ArchiveRecord, ArchiveStatus };
 
 /** SPEC §4 archive record as the JSON API returns it. */
 export type ArchiveRecordJson = Omit<ArchiveRecord, 'archivedAt' | 'statusWhenArchived'> & { archivedAt: string };

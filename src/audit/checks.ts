@@ -1,4 +1,4 @@
-import { compactVerify, errors, type JWTPayload } from 'jose';
+import { compactVerify, errors } from 'jose';
 import { CERTIFICATE_EVENT, type Kind, type RevisionStatus } from '../domain/index.js';
 import {
   ACCEPTED_ALGS, checkEnvelope, checkEvent, checkHeader, checkIssuerAndAudience, sha256Hex, type CertificateEvent, type Checked, type ResolvedKey,

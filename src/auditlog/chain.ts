@@ -16,6 +16,15 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
+/** A row of audit_log as the entry it records. */
+export function toAuditEntry(r: Record<string, unknown>): AuditEntry {
+  return {
+    seq: Number(r.seq), at: r.at as Date, action: r.action as string, outcome: r.outcome as string, actor: r.actor as string,
+    orgId: r.org_id as string | null, client: r.client as string | null, requestId: r.request_id as string | null,
+    number: r.number as string | null, subject: r.subject as string | null, detail: r.detail as Record<string, unknown>,
+  };
+}
+
 /** JSON with object keys sorted at every depth: the same entry always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);

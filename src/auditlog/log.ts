@@ -1,5 +1,5 @@
 import type { Sql, Tx } from '../db/index.js';
-import { entryHash, GENESIS_HASH, type AuditEntry } from './chain.js';
+import { entryHash, GENESIS_HASH, toAuditEntry, type AuditEntry } from './chain.js';
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> &
   Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
@@ -61,12 +61,7 @@ export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<Chain
       const seq = Number(r.seq);
       if (seq !== expectedSeq) return broken(count, expectedSeq, `entry ${expectedSeq} is missing (deleted)`);
       if (r.prev_hash !== prev) return broken(count, seq, 'its prev_hash does not match the hash of the entry before it');
-      const entry: AuditEntry = {
-        seq, at: r.at as Date, action: r.action as string, outcome: r.outcome as string, actor: r.actor as string,
-        orgId: r.org_id as string | null, client: r.client as string | null, requestId: r.request_id as string | null,
-        number: r.number as string | null, subject: r.subject as string | null, detail: r.detail as Record<string, unknown>,
-      };
-      if (entryHash(prev, entry) !== r.hash) return broken(count, seq, 'its content does not match its hash (changed)');
+      if (entryHash(prev, toAuditEntry(r)) !== r.hash) return broken(count, seq, 'its content does not match its hash (changed)');
       prev = r.hash as string;
       expectedSeq++;
       count++;

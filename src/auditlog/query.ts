@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
+import { toAuditEntry, type AuditEntry } from './chain.js';
 import { BOM, csvLine, formatJst, isCalendarDate, jstDayBounds, canonicalize } from '../domain/index.js';
 
 export const MAX_AUDIT_PAGE = 200;
@@ -24,19 +25,7 @@ export type AuditFilter = z.infer<typeof auditFilterSchema>;
 /** An auditor sees their organisation's entries; an admin sees every entry. */
 export type AuditScope = { orgId: string } | { all: true };
 
-export interface AuditRow {
-  seq: number;
-  at: Date;
-  action: string;
-  outcome: string;
-  actor: string;
-  orgId: string | null;
-  client: string | null;
-  requestId: string | null;
-  number: string | null;
-  subject: string | null;
-  detail: Record<string, unknown>;
-}
+export type AuditRow = AuditEntry;
 
 /** Newest first, keyset-paged on seq. */
 export async function searchAudit(db: Queryable, scope: AuditScope, filter: AuditFilter): Promise<{ entries: AuditRow[]; next: string | null }> {
@@ -50,11 +39,7 @@ export async function searchAudit(db: Queryable, scope: AuditScope, filter: Audi
       and ${filter.number ? db`number = ${filter.number}` : db`true`}
       and ${filter.cursor ? db`seq < ${filter.cursor}` : db`true`}
     order by seq desc limit ${filter.limit + 1}`;
-  const entries = rows.slice(0, filter.limit).map((r) => ({
-    seq: Number(r.seq), at: r.at as Date, action: r.action as string, outcome: r.outcome as string, actor: r.actor as string,
-    orgId: r.org_id as string | null, client: r.client as string | null, requestId: r.request_id as string | null,
-    number: r.number as string | null, subject: r.subject as string | null, detail: r.detail as Record<string, unknown>,
-  }));
+  const entries = rows.slice(0, filter.limit).map(toAuditEntry);
   return { entries, next: rows.length > filter.limit ? String(entries[entries.length - 1]!.seq) : null };
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { exitCodeFor, OfflineVerificationError, verifyPdfOffline, type OfflineVerification } from '../audit/index.js';
+import { exitCodeFor, verifyPdfOffline, type OfflineVerification } from '../audit/index.js';
 import { formatWareki, formatYen, type CertificatePayload } from '../domain/index.js';
 import { translate, type MessageKey } from '../render/index.js';
 import { parse } from './args.js';

@@ -3,8 +3,8 @@ import type {
   CertificateKind,
   CertificateStatus,
   CertificateView,
-  RevisionType,
 } from '../domain/certificate-view.js';
+import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
 
 /** A problem with what was entered; with `field`, it is shown at that field and linked from the summary. */
@@ -30,36 +30,7 @@ export function errorPageStatus(status: number): ErrorPageStatus {
   return known ?? (status >= 400 && status < 500 ? 400 : 500);
 }
 
-export type CheckResult = 'passed' | 'failed' | 'indeterminate';
-
-/** SPEC §6. */
-export interface VerificationReport {
-  subject: { number: string; kind: CertificateKind; revision: number; issuer: string; jwsSha256: string; archiveId?: string | null };
-  checkedAt: Date | string;
-  result: CheckResult;
-  checks: Array<{ name: string; result: CheckResult; detail: string }>;
-}
-
-/** SPEC §4 archive record. */
-export interface ArchiveRecord {
-  id: string;
-  certificateId: string;
-  number: string;
-  kind: CertificateKind;
-  revision: number;
-  revisionType: RevisionType;
-  projectName: string;
-  contractor: string;
-  obligee: string;
-  issuer: string;
-  status: CertificateStatus;
-  archivedAt: Date | string;
-  archivedBy: string;
-  reference: string | null;
-  memo: string | null;
-  pdfSha256: string;
-  jwsSha256: string;
-}
+export type { ArchiveRecord, CheckResult, VerificationReport } from '../domain/index.js';
 
 export type ArchiveSortKey = 'archivedAt' | 'number' | 'projectName' | 'contractor';
 
@@ -105,7 +76,7 @@ export interface ViewData {
   error: { status: ErrorPageStatus; code: ErrorCode; params?: MessageParams };
   'archive-list': { search: ArchiveSearch; items: ArchiveRecord[]; paging: Paging; errors?: FormError[] };
   'archive-record': {
-    record: ArchiveRecord & { statusWhenArchived?: CertificateStatus };
+    record: ArchiveRecord;
     certificate: CertificateView;
     report?: VerificationReport | null;
   };
