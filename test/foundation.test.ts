@@ -39,7 +39,7 @@ describe('configuration', () => {
     ['PORT', 'eighty', /PORT must be a whole number/],
     ['PORT', '70000', /PORT must be at most 65535/],
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres/],
-    ['SHOSHO_SECRET', 'short', /SHOSHO_SECRET must be at least 32 characters/],
+    ['SHOSHO_PUBLIC_URL', 'shosho.example', /SHOSHO_PUBLIC_URL must be an absolute URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
     ['SHOSHO_TRUST_PROXY', 'maybe', /SHOSHO_TRUST_PROXY/],
   ])('%s=%s is refused, naming the variable', (name, value, message) => {

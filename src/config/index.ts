@@ -17,7 +17,6 @@ const schema = z.object({
   DATABASE_POOL_MAX: int(1, 100).default(10),
   SHOSHO_DATA_DIR: z.string().min(1).default('./data'),
   SHOSHO_AUDIENCE: z.string().min(1, 'must not be empty').default('urn:shosho:local'),
-  SHOSHO_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
   SHOSHO_TRUST_PROXY: flag.default(false),
   SHOSHO_POLL_INTERVAL_SECONDS: int(1, 86_400).default(30),
@@ -34,8 +33,6 @@ export interface Config {
   databasePoolMax: number;
   dataDir: string;
   audience: string;
-  /** Absent means one is made per process: fine alone, not for several instances behind a balancer. */
-  secret: string | undefined;
   publicUrl: string | undefined;
   secureCookies: boolean;
   trustProxy: boolean;
@@ -67,7 +64,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: c.DATABASE_POOL_MAX,
     dataDir: path.resolve(c.SHOSHO_DATA_DIR),
     audience: c.SHOSHO_AUDIENCE,
-    secret: c.SHOSHO_SECRET,
     publicUrl: c.SHOSHO_PUBLIC_URL,
     secureCookies: c.SHOSHO_PUBLIC_URL?.startsWith('https:') ?? false,
     trustProxy: c.SHOSHO_TRUST_PROXY,
