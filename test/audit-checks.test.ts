@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckAll, recheckArchiveRecord, runChecks, verifyEvidence, VERIFICATION_CHECKS, type VerificationReport } from '../src/audit/index.js';
 import { createReceiver, findIssuer, KeyStore, sha256Hex, type Receiver } from '../src/feed/index.js';
@@ -73,6 +74,15 @@ async function fileCertificate(issuer: ReferenceIssuer, issuerId: string, number
   return { archiveId: record!.id, token, pdf, payload };
 }
 
+/** A change made as a superuser with the table's guard trigger disabled: what recheck must catch. */
+async function behindTheApplication(table: string, trigger: string, change: (tx: postgres.TransactionSql) => Promise<unknown>) {
+  await db.sql.begin(async (tx) => {
+    await tx.unsafe(`alter table ${table} disable trigger ${trigger}`);
+    await change(tx);
+    await tx.unsafe(`alter table ${table} enable trigger ${trigger}`);
+  });
+}
+
 describe('recheck of an archive record (SPEC §6)', () => {
   it('passes every check for a record nobody touched, and says so check by check', async () => {
     const { archiveId, token, payload } = await fileCertificate(wjcs, 'wjcs', '2070000001');
@@ -96,7 +106,8 @@ describe('recheck of an archive record (SPEC §6)', () => {
     const { archiveId, token } = await fileCertificate(wjcs, 'wjcs', '2070000002');
     const [head, body, sig] = token.split('.') as [string, string, string];
     const forged = `${head}.${body}.${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
-    await db.sql`update received_sets set jws = ${forged} where jws = ${token}`;
+    await expect(db.sql`update received_sets set jws = ${forged} where jws = ${token}`).rejects.toThrow(/evidence/);
+    await behindTheApplication('received_sets', 'received_sets_immutable', (tx) => tx`update received_sets set jws = ${forged} where jws = ${token}`);
     const report = await recheck(archiveId);
     expect(report!.result).toBe('failed');
     expect(resultOf(report, 'jws-digest')).toMatchObject({ result: 'failed', detail: expect.stringContaining(sha256Hex(token)) });
@@ -152,7 +163,7 @@ describe('recheck of an archive record (SPEC §6)', () => {
     const lost = await registeredIssuer(db.sql, 'lost-key');
     issuers.push(lost);
     const { archiveId } = await fileCertificate(lost, 'lost-key', '2070000007');
-    await db.sql`delete from issuer_keys where issuer_id = 'lost-key'`;
+    await behindTheApplication('issuer_keys', 'issuer_keys_no_delete', (tx) => tx`delete from issuer_keys where issuer_id = 'lost-key'`);
     const report = await recheck(archiveId); // the issuer still publishes the key: a fetch would find it
     expect(resultOf(report, 'signature')).toMatchObject({ result: 'indeterminate', detail: expect.stringContaining(lost.signingKey.kid) });
     expect(report!.result).toBe('indeterminate');
