@@ -127,6 +127,24 @@ describe('from lookup to an archived PDF a person can read and anyone can verify
   });
 });
 
+describe('shosho recheck', () => {
+  it('re-verifies every record of the organisation, reports progress and writes the reports to a file; exit 1 when one failed', async () => {
+    const report = path.join(tmp, 'recheck.json');
+    const run = promisify(execFile)(process.execPath, ['bin/shosho.js', 'recheck', '--org', 'hiroshima', '--report', report], {
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' }, encoding: 'utf8',
+    });
+    const failure = await run.then(() => null, (e: { code: number; stdout: string; stderr: string }) => e);
+    expect(failure?.code).toBe(1); // the tampered PDF above
+    expect(failure!.stdout).toMatch(/rechecked 1: 0 passed, 1 failed, 0 indeterminate/);
+    expect(failure!.stderr).toMatch(/1\/1/);
+    const written = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect(written.summary).toMatchObject({ total: 1, failed: 1 });
+    expect(written.reports[0].checks.find((c: { name: string }) => c.name === 'pdf-digest').result).toBe('failed');
+    const [logged] = await db.sql`select count(*)::int as n from audit_log where action = 'archive.recheck' and actor like 'cli:%'`;
+    expect(logged!.n).toBe(1);
+  });
+});
+
 describe('the archive list, search and CSV', () => {
   it('finds records by part of the number (also typed full-width with dashes), kind and status, and exports CSV for Excel', async () => {
     const { id } = await issueAndUnlock('2080005678', 'SE12AR34');
