@@ -66,8 +66,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<{ applied
 }
 
 /** True when every migration on disk is applied with the same checksum (readiness). */
-export async function migrationsCurrent(sql: Sql, dir = MIGRATIONS_DIR): Promise<boolean> {
-  const expected = readMigrations(dir);
+export async function migrationsCurrent(sql: Sql, dir = MIGRATIONS_DIR, expected: readonly Migration[] = readMigrations(dir)): Promise<boolean> {
   const rows = await sql<{ version: number; checksum: string }[]>`select version, checksum from schema_migrations`;
   const have = new Map(rows.map((r) => [r.version, r.checksum]));
   return expected.every((m) => have.get(m.version) === m.checksum);

@@ -1,6 +1,6 @@
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
-import { migrate, migrationsCurrent, openDatabase, type Database } from '../db/index.js';
+import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
 import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
 import { createLookup } from '../lookup/index.js';
@@ -33,6 +33,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, log });
   let pdf: PdfRenderer | null = null;
   try {
+    const migrations = readMigrations();
     const { applied } = await migrate(db.sql);
     if (applied.length) log.info('migrations applied', { applied });
     const { sql } = db;
@@ -61,7 +62,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
     const readiness: ReadinessCheck[] = [
       { name: 'database', check: async () => (await sql`select 1 as ok`, { ok: true, detail: db.kind }) },
-      { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql) }) },
+      { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql, MIGRATIONS_DIR, migrations) }) },
       // issuers being down does not make shosho unready: it is reported, not fatal
       { name: 'feeds', check: async () => ({ ok: true, detail: await feedStatus(sql) }) },
     ];
