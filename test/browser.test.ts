@@ -32,7 +32,7 @@ async function axeViolations(page: Page) {
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
+  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
   const rev0 = await certificate('2070004426', 'QW12ER34TY56');
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
   const rev1 = changeRevision(rev0, 1, await digestFor('CH12AN34GE56'), '2024-09-02');
@@ -106,6 +106,32 @@ describe('a clerk in a real browser (Debian Chromium)', () => {
     const message = await page.$eval(`#${field.describedBy!.split(' ').find((id) => id.includes('error'))}`, (e) => e.textContent);
     expect(message).toMatch(/保証契約番号/);
     expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('files the certificate, rechecks it, and the archive, record, audit and audit-check pages pass axe-core', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    await page.type('input[name=username]', 'kansa');
+    await page.type('input[name=password]', password);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await page.type('input[name=number]', '2070004426');
+    await page.type('input[name=authKey]', 'QW12ER34TY56');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    await page.type('input[name=reference]', '福土第45号');
+    await Promise.all([page.waitForNavigation(), page.$eval('form[action$="/archive"]', (f) => (f as HTMLFormElement).requestSubmit())]);
+    expect(page.url()).toMatch(/\/archive\/[0-9a-f-]{36}$/);
+    expect(await axeViolations(page)).toEqual([]);
+    await Promise.all([page.waitForNavigation(), page.$eval('form[action$="/recheck"]', (f) => (f as HTMLFormElement).requestSubmit())]);
+    const report = await page.$eval('main', (m) => (m as HTMLElement).innerText);
+    expect(report).toContain('合格');
+    expect(report).toContain('保証事業会社の公開鍵で電子署名が正しいことを確認しました。');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(OUT, 'archive-record.png'), fullPage: true });
+    for (const p of ['/archive', '/archive?q=2070', '/audit', '/audit/verify']) {
+      await page.goto(base + p);
+      expect(await axeViolations(page), p).toEqual([]);
+    }
     await page.close();
   });
 
