@@ -162,3 +162,18 @@ describe('shosho serve as a process', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 90_000);
 });
+
+describe('request bodies', () => {
+  it('a body over 256 KiB is refused with 413 before it is read', async () => {
+    const db = await createTestDatabase();
+    const svc = await startTestService(db);
+    try {
+      const res = await fetch(`${svc.url}/api/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x'.repeat(300_000) }) });
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.code).toBe('too_long');
+    } finally {
+      await svc.stop();
+      await db.drop();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import { describeIssues } from '../domain/index.js';
@@ -29,6 +30,7 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+const MAX_BODY_BYTES = 256 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
@@ -66,6 +68,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
+  // no form or API body needs more; /sets has its own, smaller limit (SPEC §2)
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('too_long', 413, { max: MAX_BODY_BYTES }); } }));
   app.use('/static/*', async (c, next) => {
     await next();
     c.header('cache-control', 'public, max-age=3600');
@@ -79,7 +83,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
     if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422, {}, {}, describeIssues(err)), deps.renderer);
-    if (err instanceof HTTPException) return respondWithError(c, new AppError(err.status === 413 ? 'too_long' : 'invalid_request', err.status as 400), deps.renderer);
+    if (err instanceof HTTPException) return respondWithError(c, new AppError('invalid_request', err.status === 413 ? 413 : 400), deps.renderer);
     c.get('log').error('unhandled error', { err });
     return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
   });
