@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -20,8 +21,10 @@ const schema = z.object({
   SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
   SHOSHO_TRUST_PROXY: flag.default(false),
   SHOSHO_POLL_INTERVAL_SECONDS: int(1, 86_400).default(30),
-  SHOSHO_SCRYPT_CONCURRENCY: int(1, 16).default(2),
+  // one core stays free for everything else while keys are being guessed (2 cores here: 1)
+  SHOSHO_SCRYPT_CONCURRENCY: int(1, 16).default(Math.max(1, os.availableParallelism() - 1)),
   SHOSHO_PDF_PAGES: int(1, 8).default(2),
+  SHOSHO_PDF_WARMUP: flag.default(true),
   CHROMIUM_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
 });
@@ -39,6 +42,8 @@ export interface Config {
   pollIntervalMs: number;
   scryptConcurrency: number;
   pdfPages: number;
+  /** launch the browser at start so the first PDF does not wait for it */
+  pdfWarmup: boolean;
   chromiumPath: string | undefined;
   logLevel: LogLevel;
 }
@@ -70,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: c.SHOSHO_POLL_INTERVAL_SECONDS * 1000,
     scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY,
     pdfPages: c.SHOSHO_PDF_PAGES,
+    pdfWarmup: c.SHOSHO_PDF_WARMUP,
     chromiumPath: c.CHROMIUM_PATH,
     logLevel: c.LOG_LEVEL,
   };

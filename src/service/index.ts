@@ -83,6 +83,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    // the first PDF should not pay for launching the browser
+    if (chromium && config.pdfWarmup) void pdf.warm().catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
     log.info('listening', { url: server.url, database: db.kind });
