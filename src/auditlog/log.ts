@@ -1,4 +1,4 @@
-import type { Sql, Tx } from '../db/index.js';
+import { GroupCommit, type Sql, type Tx } from '../db/index.js';
 import { entryHash, GENESIS_HASH, toAuditEntry, type AuditEntry } from './chain.js';
 
 export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> &
@@ -36,9 +36,24 @@ export async function appendAudit(tx: Tx, entries: readonly NewAuditEntry[]): Pr
   await tx`insert into audit_log ${tx(rows.map((r) => ({ ...r, detail: tx.json(r.detail as never) })))}`;
 }
 
-/** For callers outside a transaction: the entries alone, in one. */
+const writers = new WeakMap<Sql, GroupCommit<NewAuditEntry, void>>();
+
+/**
+ * For an action with no other write (a view, a download, a refusal): its entries in a transaction
+ * of their own, by group commit — entries recorded while another batch commits go into the next
+ * one together, so concurrent views take the chain's lock once per batch instead of once each.
+ * Resolves once the entries are committed.
+ */
 export function recordAudit(sql: Sql, entries: readonly NewAuditEntry[]): Promise<void> {
-  return sql.begin((tx) => appendAudit(tx, entries)).then(() => undefined);
+  let writer = writers.get(sql);
+  if (!writer) {
+    writer = new GroupCommit<NewAuditEntry, void>(
+      async (batch) => (await sql.begin((tx) => appendAudit(tx, batch)), batch.map(() => undefined)),
+      { maxBatch: 500, maxInFlight: 1 },
+    );
+    writers.set(sql, writer);
+  }
+  return writer.submit(entries).then(() => undefined);
 }
 
 export interface ChainReport {

@@ -1,2 +1,3 @@
 export { openDatabase, type Database, type Sql, type Tx, type Queryable } from './connect.js';
 export { migrate, migrationsCurrent, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
+export { GroupCommit } from './group-commit.js';
