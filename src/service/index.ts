@@ -84,7 +84,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
     // the first PDF should not pay for launching the browser
-    if (chromium && config.pdfWarmup) void pdf.warm().catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
+    if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
     log.info('listening', { url: server.url, database: db.kind });
@@ -148,4 +148,18 @@ function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>,
   const timer = setInterval(refresh, 15_000);
   timer.unref();
   return timer;
+}
+
+/**
+ * Launches the browser, opens its pages and prints one throwaway page in the certificate's fonts,
+ * so the first real PDF pays neither the launch nor the font loading.
+ */
+async function warmUpPdf(pdf: PdfRenderer): Promise<void> {
+  await pdf.warm();
+  await pdf.render({
+    html: '<!doctype html><html lang="ja"><body style="font-family: IPAexMincho, serif">前払金保証証書 金49,280,000円 令和6年6月3日</body></html>',
+    footer: { issuer: '保証事業会社', number: '0000000000', kind: '前払金保証証書', revision: '0', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 JST' },
+    metadata: { title: 'warm-up', subject: 'warm-up', author: 'shosho' },
+    attachments: [],
+  });
 }
