@@ -1,0 +1,218 @@
+/**
+ * PDF: PDFs per second and p50 with the page pool warm, through the service route
+ * (GET /api/v1/certificates/:id/pdf) and through createPdfRenderer().render directly, against bare
+ * puppeteer page.setContent + page.pdf of the same HTML on reused pages, in the same run; and the
+ * first PDF after the service starts. Targets: ≥ 80% of bare; first PDF < 1.5 s.
+ *
+ *   node --import tsx bench/pdf.ts          (BENCH_PDF_SECONDS=20 BENCH_PDF_STARTS=3)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer';
+import postgres from 'postgres';
+import { KeyStore } from '../src/feed/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { loadCertificate } from '../src/lookup/index.js';
+import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../src/pdf/index.js';
+import { createRenderer } from '../src/render/index.js';
+import { proofFor } from '../src/service/proof.js';
+import { certificatePdf } from '../src/web/certificate-document.js';
+import { main, onCleanup } from './lib/cleanup.js';
+import { descendantsOf, spawnChild, tempDir } from './lib/child.js';
+import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
+import { AUDIENCE, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, unlock } from './lib/fixtures.js';
+import { closedLoop, HttpClient, statusText } from './lib/http.js';
+import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
+import { Report } from './lib/report.js';
+import { median, num, pct, summarise } from './lib/stats.js';
+
+const SECONDS = Number(process.env.BENCH_PDF_SECONDS ?? 20);
+const STARTS = Number(process.env.BENCH_PDF_STARTS ?? 3);
+const PAGES = 2; // SHOSHO_PDF_PAGES default
+const CLIENTS = 4; // twice the pages, so the pool never waits for a caller
+const SETTLE_MS = 5000;
+
+// the service's launch flags (src/pdf/chromium.ts) and print options (src/pdf/print.ts), for a like-for-like bare figure
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-quic',
+  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+];
+const PRINT = {
+  format: 'A4', printBackground: true, displayHeaderFooter: true, headerTemplate: '<span></span>',
+  margin: { top: '18mm', bottom: '22mm', left: '15mm', right: '15mm' }, timeout: 0,
+} as const;
+
+/** `concurrency` loops calling `work` for `seconds`: rate and latencies. */
+async function loops(concurrency: number, seconds: number, work: (worker: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      await work(w);
+      latencies.push(performance.now() - t);
+    }
+  }));
+  return { rate: (latencies.length / (performance.now() - t0)) * 1000, latency: summarise(latencies) };
+}
+
+async function barePuppeteer(executablePath: string, input: PdfRenderInput, seconds: number) {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-bench-chromium-'));
+  const browser = await puppeteer.launch({ executablePath, headless: true, pipe: true, args: CHROMIUM_ARGS, userDataDir });
+  onCleanup(async () => {
+    await browser.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  });
+  try {
+    const pages = await Promise.all(Array.from({ length: PAGES }, () => browser.newPage()));
+    // the footer the service prints (src/pdf/print.ts footerTemplate, copied: it is not exported), same style and content
+    const e = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const style = "font-family: 'IPAexGothic', sans-serif; font-size: 7pt; font-synthesis: none; line-height: 1.5; color: #333; width: 100%; padding: 0 15mm; box-sizing: border-box";
+    const row = 'display: flex; justify-content: space-between; gap: 4mm';
+    const f = input.footer;
+    const footerTemplate = `<div style="${style}"><div style="${row}"><span>${e(f.issuer)}　保証契約番号 ${e(f.number)}　${e(f.kind)}　${e(f.revision)}</span>` +
+      `<span>ページ <span class="pageNumber"></span> / <span class="totalPages"></span></span></div>` +
+      `<div style="${row}"><span>SHA-256 ${e(f.jwsSha256)}</span><span>作成 ${e(f.producedAt)}</span></div></div>`;
+    // the HTML exactly as the renderer hands it to Chromium (src/pdf/print.ts appends this style)
+    const html = `${input.html}<style>* { font-synthesis: none !important; }</style>`;
+    const once = async (w: number) => {
+      await pages[w]!.setContent(html, { waitUntil: 'load', timeout: 0 });
+      return pages[w]!.pdf({ ...PRINT, footerTemplate });
+    };
+    await Promise.all([once(0), once(1)]);
+    await loops(PAGES, 2, once); // warm
+    return await loops(PAGES, seconds, once);
+  } finally {
+    await browser.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+function serviceEnv(db: BenchDatabase) {
+  return {
+    DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+    SHOSHO_DATA_DIR: tempDir('data'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    SHOSHO_PDF_PAGES: String(PAGES),
+  };
+}
+
+main(async () => {
+  const report = new Report('pdf', 'PDF: PDFs/s through the service and the renderer vs bare puppeteer; first PDF');
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error("no Chromium: apt-get install -y --no-install-recommends chromium fonts-ipaexfont-mincho fonts-ipaexfont-gothic");
+  const db = await createBenchDatabase('bench_pdf');
+  const issuer = await registerIssuer(db.sql);
+  const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
+  const [number] = await issueCertificates(db.sql, issuer, { first: 2_070_004_426, count: 1, authKey: 'QW12-ER34-TY56' });
+  const id = await revisionId(db.sql, number!);
+  await unlock(db.sql, HIROSHIMA.id, [id]);
+
+  // the exact render input the service builds for this certificate
+  const sql = postgres(db.url, { max: 2, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
+  const record = (await loadCertificate(sql, HIROSHIMA.id, id))!;
+  const keys = new KeyStore(sql, { log: silentLogger });
+  let input: PdfRenderInput | null = null;
+  const capture: PdfRenderer = {
+    render: async (i) => ((input = i), new Uint8Array()), warm: async () => {}, close: async () => {},
+    stats: () => ({ renders: 0, failures: 0, relaunches: 0, inUse: 0, queued: 0 }), browserPid: () => null,
+  };
+  await certificatePdf({ renderer: createRenderer(), pdf: capture }, record, await proofFor(sql, keys, AUDIENCE, record));
+  await sql.end();
+  if (!input) throw new Error('no render input captured');
+  const renderInput: PdfRenderInput = input;
+
+  // 1. bare puppeteer
+  const bare1 = await barePuppeteer(executablePath, renderInput, SECONDS);
+  console.log(`bare page.setContent + page.pdf, ${PAGES} pages reused: ${num(bare1.rate)}/s, p50 ${num(bare1.latency.p50)} ms  [load ${loadavg()}]`);
+
+  // 2. createPdfRenderer().render directly, pool warm
+  const pdf = createPdfRenderer({ executablePath, pages: PAGES });
+  onCleanup(() => pdf.close());
+  let t = performance.now();
+  await pdf.warm();
+  const warmMs = performance.now() - t;
+  t = performance.now();
+  await pdf.render(renderInput);
+  const firstAfterWarmMs = performance.now() - t;
+  t = performance.now();
+  await pdf.render(renderInput);
+  const secondMs = performance.now() - t;
+  console.log(`renderer: warm() ${num(warmMs)} ms (browser launch + ${PAGES} pages), then first render ${num(firstAfterWarmMs)} ms, second ${num(secondMs)} ms`);
+  await loops(CLIENTS, 2, () => pdf.render(renderInput));
+  const direct = await loops(CLIENTS, SECONDS, () => pdf.render(renderInput));
+  await pdf.close();
+  console.log(`createPdfRenderer().render, ${CLIENTS} callers: ${num(direct.rate)}/s, p50 ${num(direct.latency.p50)} ms  [load ${loadavg()}]`);
+
+  // 3. the service route, after measuring its first PDF from a cold start (several starts)
+  const firsts: number[] = [];
+  const readies: number[] = [];
+  let svcRate = 0;
+  let svc: Awaited<ReturnType<typeof loops>> | null = null;
+  let statuses = '';
+  let svcCpu: ReturnType<typeof cpuBetween> | null = null;
+  const settledFirsts: number[] = [];
+  for (let start = 0; start <= STARTS; start++) {
+    // the last start waits SETTLE_MS before its first request (the browser warm-up at start has finished)
+    const settle = start === STARTS;
+    const t = performance.now();
+    const child = await spawnChild('bench/lib/service-child.ts', serviceEnv(db), { label: `service-${start}` });
+    readies.push(performance.now() - t);
+    const client = new HttpClient(String(child.ready.url), CLIENTS);
+    const req = { method: 'GET', path: `/api/v1/certificates/${id}/pdf`, headers: { authorization: `Bearer ${org.token}` }, keepBody: true };
+    if (settle) await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const first = await client.request(req);
+    if (first.status !== 200 || !first.body!.subarray(0, 5).equals(Buffer.from('%PDF-'))) throw new Error(`first PDF: ${first.status}`);
+    (settle ? settledFirsts : firsts).push(first.ms);
+    console.log(`start ${start + 1}: ready after ${num(readies.at(-1)!)} ms, ${settle ? `${SETTLE_MS} ms idle, then ` : ''}first PDF ${num(first.ms)} ms (${first.bytes} B)  [load ${loadavg()}]`);
+    if (settle) {
+      await closedLoop({ client, clients: CLIENTS, durationMs: 2000, next: () => ({ ...req, keepBody: false }) });
+      const tree = () => ({ service: child.pid, ...Object.fromEntries(descendantsOf(child.pid).map((p) => [`chromium-${p}`, p])) });
+      const c0 = cpuSnapshot(tree());
+      const r = await closedLoop({ client, clients: CLIENTS, durationMs: SECONDS * 1000, next: () => ({ ...req, keepBody: false }) });
+      svcCpu = cpuBetween(c0, cpuSnapshot(tree()));
+      svcRate = r.rate;
+      svc = { rate: r.rate, latency: r.latency };
+      statuses = statusText(r.statuses);
+      if (r.errors.length || r.statuses.get(200) !== r.requests) throw new Error(`service PDFs: ${statuses} ${r.errors.slice(0, 3)}`);
+      console.log(`service GET /api/v1/certificates/:id/pdf, ${CLIENTS} clients: ${num(r.rate)}/s, p50 ${num(r.latency.p50)} ms, ${statuses}  [load ${loadavg()}]`);
+    }
+    client.close();
+    await child.stop();
+  }
+
+  // 4. bare again: the better of the two is the denominator
+  const bare2 = await barePuppeteer(executablePath, renderInput, SECONDS);
+  console.log(`bare again: ${num(bare2.rate)}/s, p50 ${num(bare2.latency.p50)} ms  [load ${loadavg()}]`);
+  const bare = bare1.rate >= bare2.rate ? bare1 : bare2;
+
+  report.add({
+    figure: `service GET /api/v1/certificates/:id/pdf, ${CLIENTS} clients, pool of ${PAGES} warm`, measured: `${num(svcRate)} PDFs/s (p50 ${num(svc!.latency.p50)} ms)`,
+    raw: `${num(bare.rate)}/s bare (p50 ${num(bare.latency.p50)} ms)`, ratio: pct(svcRate / bare.rate), target: '≥ 80% of bare', met: svcRate / bare.rate >= 0.8,
+  });
+  report.add({
+    figure: `createPdfRenderer().render directly, ${CLIENTS} callers`, measured: `${num(direct.rate)} PDFs/s (p50 ${num(direct.latency.p50)} ms)`,
+    raw: `${num(bare.rate)}/s bare`, ratio: pct(direct.rate / bare.rate), target: '≥ 80% of bare', met: direct.rate / bare.rate >= 0.8,
+  });
+  report.add({
+    figure: `first PDF, requested as soon as the service is ready (${STARTS} starts)`, measured: `median ${num(median(firsts))} ms, max ${num(Math.max(...firsts))} ms`,
+    raw: '', ratio: '', target: '< 1.5 s', met: Math.max(...firsts) < 1500,
+  });
+  report.add({
+    figure: `first PDF, requested ${SETTLE_MS / 1000} s after the service is ready`, measured: `${num(settledFirsts[0]!)} ms`,
+    raw: '', ratio: '', target: '< 1.5 s', met: settledFirsts[0]! < 1500,
+  });
+  report.add({
+    figure: 'renderer alone: warm(), then the first and second render', measured: `warm ${num(warmMs)} ms, then first PDF ${num(firstAfterWarmMs)} ms, second ${num(secondMs)} ms`,
+    raw: '', ratio: '', target: '(where the first PDF\'s time goes)', met: null,
+  });
+  report.note([
+    `The service launches Chromium and opens its pages at start in the background (SHOSHO_PDF_WARMUP, default on); a first request that arrives before that has finished waits for it. The first render on a warm pool still costs about twice a later one (above: renderer alone), the fonts being loaded then: rendering one throwaway certificate during the warm-up would take that off the first request too.`,
+    `Bare = puppeteer on the same Chromium with the service's launch flags, ${PAGES} pages reused, page.setContent + page.pdf of the same HTML Chromium gets from the renderer (with its font-synthesis style) with the same A4 options and a footer of the same content, the better of a run before (${num(bare1.rate)}/s) and after (${num(bare2.rate)}/s) the others. The renderer and the service add: a locked page (JavaScript off, request interception), a per-render deadline, and pdf-lib attaching certificate.jws, issuer-jwks.json and verification.json; the service route also reads the certificate, builds the §6 report and writes the certificate.pdf audit entry.`,
+    `Service start to ready: ${readies.map((r) => num(r)).join(', ')} ms; first PDFs: ${firsts.map((f) => num(f)).join(', ')} ms. Service CPU during the warm run: Node process ${num(svcCpu!.pids.service!, 1)} CPU-s, Chromium ${num(Object.entries(svcCpu!.pids).filter(([k]) => k.startsWith('chromium-')).reduce((a, [, v]) => a + v, 0), 1)} CPU-s, PostgreSQL ${num(svcCpu!.postgres, 1)} CPU-s, over ${num(svcCpu!.wallSeconds, 0)} s; other people's work on the machine ${num(svcCpu!.others, 1)} CPU-s of ${num(svcCpu!.wallSeconds * 2, 0)}.`,
+  ].join('\n'));
+  report.save();
+  await db.drop();
+}, { timeLimitMs: 10 * 60_000 });
