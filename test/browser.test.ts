@@ -60,6 +60,18 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** Types the credentials into the login form on screen and submits it, as a person would. */
+async function submitLogin(page: Page, username: string) {
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+}
+
+async function signIn(page: Page, username: string) {
+  await page.goto(`${base}/login`);
+  await submitLogin(page, username);
+}
+
 describe('a clerk in a real browser (Debian Chromium)', () => {
   it('goes from login to the rendered certificate, and every page passes axe-core (WCAG 2 AA)', async () => {
     const page = await newPage();
@@ -69,9 +81,7 @@ describe('a clerk in a real browser (Debian Chromium)', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toMatch(/^#/); // the skip link comes first
 
-    await page.type('input[name=username]', 'tanaka');
-    await page.type('input[name=password]', password);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await submitLogin(page, 'tanaka');
     expect(new URL(page.url()).pathname).toBe('/');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -94,10 +104,7 @@ describe('a clerk in a real browser (Debian Chromium)', () => {
 
   it('shows a malformed number as an error tied to its field, which axe accepts', async () => {
     const page = await newPage();
-    await page.goto(`${base}/login`);
-    await page.type('input[name=username]', 'tanaka');
-    await page.type('input[name=password]', password);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await signIn(page, 'tanaka');
     await page.type('input[name=number]', '12');
     await page.type('input[name=authKey]', 'QW12ER34TY56');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
@@ -111,10 +118,7 @@ describe('a clerk in a real browser (Debian Chromium)', () => {
 
   it('files the certificate, rechecks it, and the archive, record, audit and audit-check pages pass axe-core', async () => {
     const page = await newPage();
-    await page.goto(`${base}/login`);
-    await page.type('input[name=username]', 'kansa');
-    await page.type('input[name=password]', password);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await signIn(page, 'kansa');
     await page.type('input[name=number]', '2070004426');
     await page.type('input[name=authKey]', 'QW12ER34TY56');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
