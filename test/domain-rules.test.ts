@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize, parseAuthKey, parseNumber, revisionStatus, type RevisionFacts } from '../src/domain/index.js';
+import { searchArchive } from '../src/archive/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const toFullWidth = (s: string) => [...s].map((ch) => (/[0-9A-Za-z]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xfee0) : ch)).join('');
@@ -44,11 +45,12 @@ describe('canonical number and auth key (SPEC §2)', () => {
   });
 });
 
-describe('revision status: the SQL function and the domain rule agree', () => {
+describe('revision status: the SQL function, the archive filter and the domain rule agree', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
     await db.sql`insert into issuers (id, iss, name, jwks_uri) values ('i', 'https://i.example', 'I', 'https://i.example/jwks')`;
+    await db.sql`insert into organisations (id, name) values ('prop', 'property')`;
   });
   afterAll(() => db?.drop());
 
@@ -65,8 +67,12 @@ describe('revision status: the SQL function and the domain rule agree', () => {
             const [set] = await tx`insert into received_sets (issuer_id, jti, jws, jws_sha256, header, claims, event_type, kid, alg, via, verified_at)
               values ('i', ${`${number}-${r}-${Math.random()}`}, 'x', ${'0'.repeat(64)}, '{}', '{}', 'e', 'k', 'ES256', 'push', now()) returning id`;
             if (revisions.includes(r) && !(await tx`select 1 from certificate_revisions where number = ${number} and revision = ${r}`).length) {
-              await tx`insert into certificate_revisions (issuer_id, number, kind, revision, revision_type, issued_on, payload, auth_key_digest, obligee_name, set_id)
-                values ('i', ${number}, 'contract', ${r}, ${r === 0 ? 'new' : 'change'}, ${`2024-01-0${r + 1}`}, '{}', 'd', 'o', ${set!.id})`;
+              const [rev] = await tx`insert into certificate_revisions (issuer_id, number, kind, revision, revision_type, issued_on, payload, auth_key_digest, obligee_name, set_id)
+                values ('i', ${number}, 'contract', ${r}, ${r === 0 ? 'new' : 'change'}, ${`2024-01-0${r + 1}`}, '{}', 'd', 'o', ${set!.id}) returning id`;
+              await tx`insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_by, status_when_archived, issuer_id,
+                  number, kind, revision, revision_type, project_name, contractor, obligee, search_text)
+                values ('prop', ${rev!.id}, '\\x00', ${'0'.repeat(64)}, ${'0'.repeat(64)}, 'test', 'current', 'i', ${number}, 'contract', ${r},
+                  ${r === 0 ? 'new' : 'change'}, 'p', 'c', 'o', ${number})`;
             } else if (ws.has(r) && !(await tx`select 1 from withdrawals where number = ${number} and revision = ${r}`).length) {
               await tx`insert into withdrawals (issuer_id, number, kind, revision, reason, withdrawn_on, set_id)
                 values ('i', ${number}, 'contract', ${r}, ${ws.get(r)!}, '2024-12-01', ${set!.id})`;
@@ -82,5 +88,17 @@ describe('revision status: the SQL function and the domain rule agree', () => {
         }
       },
     ), { numRuns: 60 });
+    // the archive's status filter (semi-joins) picks exactly the records revision_status() names
+    const all = await db.sql<{ id: string; s: string }[]>`select id, revision_status(issuer_id, number, kind, revision) as s from archive_records`;
+    for (const status of ['current', 'superseded', 'withdrawn'] as const) {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await searchArchive(db.sql, 'prop', { status, limit: 200, cursor });
+        found.push(...page.items.map((r) => r.id));
+        cursor = page.next ?? undefined;
+      } while (cursor);
+      expect(found.sort()).toEqual(all.filter((r) => r.s === status).map((r) => r.id).sort());
+    }
   });
 });

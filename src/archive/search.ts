@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import { jstDayBounds } from '../domain/index.js';
-import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
+import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
   archiveSearchSchema, decodeCursor, encodeCursor,
   type ArchiveCursor, type ArchiveQuery, type ArchiveSearchOptions, type ArchiveSortKey,
@@ -51,7 +51,7 @@ export async function fetchPage(
       ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
       ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
       ${query.kind ? db`and a.kind = ${query.kind}` : db``}
-      ${query.status ? db`and revision_status(a.issuer_id, a.number, a.kind, a.revision) = ${query.status}` : db``}
+      ${query.status ? db`and ${statusFilter(db, query.status)}` : db``}
       ${after ? db`and (${column}, a.id) ${query.order === 'asc' ? db`>` : db`<`} (${keyValue(db, query.sort, after.value)}, ${after.id}::uuid)` : db``}
     order by ${column} ${direction}, a.id ${direction}
     limit ${query.limit + 1}`;
@@ -61,6 +61,22 @@ export async function fetchPage(
     items: items.map(toArchiveRecord),
     after: last ? { sort: query.sort, order: query.order, value: last.sort_value, id: last.id } : null,
   };
+}
+
+/**
+ * `status` today as semi-joins, which the planner drives from the few withdrawals and later
+ * revisions instead of evaluating revision_status() row by row (measured at 1,000,000 revisions:
+ * 76 ms → 6 ms for status=withdrawn). The rule is revision_status()'s; test/domain-rules.test.ts
+ * holds this filter, that function and the domain's revisionStatus() to the same answers.
+ */
+function statusFilter(db: Queryable, status: ArchiveStatus) {
+  const withdrawn = db`exists (select 1 from withdrawals w where w.issuer_id = a.issuer_id and w.number = a.number and w.kind = a.kind
+    and (w.revision = a.revision or w.reason = 'cancelled'))`;
+  const superseded = db`exists (select 1 from certificate_revisions r where r.issuer_id = a.issuer_id and r.number = a.number and r.kind = a.kind
+    and r.revision > a.revision and not exists (select 1 from withdrawals e where e.issuer_id = r.issuer_id and e.number = r.number
+    and e.kind = r.kind and e.revision = r.revision and e.reason = 'issued_in_error'))`;
+  if (status === 'withdrawn') return withdrawn;
+  return status === 'superseded' ? db`not ${withdrawn} and ${superseded}` : db`not ${withdrawn} and not ${superseded}`;
 }
 
 /** Sent as text and cast by the server: the client would round a timestamptz parameter to milliseconds. */
