@@ -8,7 +8,7 @@ export const LOGIN_USER_LIMIT = { limit: 5, windowMs: 15 * 60_000 };
 export const LOGIN_CLIENT_LIMIT = { limit: 30, windowMs: 15 * 60_000 };
 
 export type LoginResult =
-  | { ok: true; sessionId: string; userId: string }
+  | { ok: true; sessionId: string; userId: string; username: string; orgId: string }
   | { ok: false; reason: 'invalid' | 'locked'; retryAfterSeconds?: number };
 
 /**
@@ -26,8 +26,8 @@ export function createLogin(sql: Sql, pool: ScryptPool) {
       const state = await lockState(sql, w);
       if (state.locked) return { ok: false, reason: 'locked', retryAfterSeconds: state.retryAfterSeconds };
     }
-    const [user] = await sql<{ id: string; password_hash: string }[]>`
-      select id, password_hash from users where lower(username) = ${username.toLowerCase()} and disabled_at is null`;
+    const [user] = await sql<{ id: string; username: string; org_id: string; password_hash: string }[]>`
+      select id, username, org_id, password_hash from users where lower(username) = ${username.toLowerCase()} and disabled_at is null`;
     dummy ??= makeDummyDigest(pool, 15);
     const ok = await verifyPassword(pool, password, user?.password_hash ?? (await dummy));
     if (!user || !ok) {
@@ -36,7 +36,7 @@ export function createLogin(sql: Sql, pool: ScryptPool) {
       });
       return { ok: false, reason: 'invalid' };
     }
-    return { ok: true, sessionId: await createSession(sql, user.id), userId: user.id };
+    return { ok: true, sessionId: await createSession(sql, user.id), userId: user.id, username: user.username, orgId: user.org_id };
   };
 }
 export type Login = ReturnType<typeof createLogin>;

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Renderer, ViewData, ViewName } from '../render/index.js';
+import type { ZodError } from 'zod';
+import type { FormError, Renderer, ViewData, ViewName } from '../render/index.js';
 import type { AppEnv } from './env.js';
 
 /** Renders a view with what every page needs from the request: language, user, CSRF token, request id. */
@@ -17,4 +18,12 @@ export function renderPage<V extends ViewName>(
   });
   c.header('cache-control', 'no-store');
   return c.html(html, status);
+}
+
+/** A search filter's validation errors, each at its field (a bad `from`/`to` says it is not a date). */
+export function filterErrors(e: ZodError): FormError[] {
+  return e.issues.map((i) => {
+    const field = String(i.path[0] ?? '');
+    return { code: field === 'from' || field === 'to' ? 'invalid_date' : 'invalid_request', field };
+  });
 }

@@ -10,10 +10,10 @@ import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import type { KeyStore } from '../../feed/index.js';
 import { loadCertificate } from '../../lookup/index.js';
-import type { FormError, Renderer } from '../../render/index.js';
+import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
-import { renderPage } from '../page.js';
+import { filterErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
@@ -71,9 +71,6 @@ export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIte
   });
 }
 
-const formErrors = (e: ZodError): FormError[] =>
-  e.issues.map((i) => ({ code: i.path[0] === 'from' || i.path[0] === 'to' ? 'invalid_date' : 'invalid_request', field: String(i.path[0] ?? '') }));
-
 /** Browser pages of the archive (SPEC §3). */
 export function archivePages(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
@@ -93,7 +90,7 @@ export function archivePages(deps: ArchiveDeps) {
     const query = c.req.query();
     const parsed = archiveSearchSchema.safeParse(query);
     if (!parsed.success) {
-      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
+      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: filterErrors(parsed.error) }, 422);
     }
     const page = await searchArchive(deps.sql, c.get('principal')!.orgId, parsed.data);
     return renderPage(c, deps.renderer, 'archive-list', { search: { ...query, ...parsed.data }, items: page.items, paging: { next: page.next } });

@@ -46,10 +46,9 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
       return loginPage(c, { username: form.username, errors: [{ code: 'login_failed' }] }, 401);
     }
     const old = getCookie(c, SESSION_COOKIE);
-    const [user] = await deps.sql<{ org_id: string; username: string }[]>`select org_id, username from users where id = ${result.userId}`;
     await deps.sql.begin(async (tx) => {
       if (old) await endSessionByCookie(tx, old);
-      await appendAudit(tx, [{ action: 'login', outcome: 'success', actor: user!.username, orgId: user!.org_id, client, requestId: c.get('requestId') }]);
+      await appendAudit(tx, [{ action: 'login', outcome: 'success', actor: result.username, orgId: result.orgId, client, requestId: c.get('requestId') }]);
     });
     setCookie(c, SESSION_COOKIE, result.sessionId, cookie);
     deleteCookie(c, PRE_SESSION_CSRF_COOKIE, { path: '/' });
