@@ -5,44 +5,38 @@
  */
 import en from './messages/en.json' with { type: 'json' };
 import ja from './messages/ja.json' with { type: 'json' };
+import { FEATURE_CATALOGS } from './messages/features.js';
 
 export type Lang = 'ja' | 'en';
-export type MessageKey = keyof typeof ja;
 export type MessageParams = Readonly<Record<string, string | number>>;
 
 export const LANGS: readonly Lang[] = ['ja', 'en'];
 
-/** Error codes with a message in the catalogs (`error.<code>`). */
-export const ERROR_CODES = [
-  'not_found',
-  'malformed_number',
-  'malformed_auth_key',
-  'locked_out',
-  'other_obligee',
-  'rate_limited',
-  'unauthorized',
-  'forbidden',
-  'csrf_failed',
-  'login_failed',
-  'pdf_unavailable',
-  'internal_error',
-  'page_not_found',
-  'invalid_request',
-  'invalid_date',
-  'too_long',
-  'service_unavailable',
-] as const;
+/**
+ * Each feature keeps its own words in `messages/<feature>.<lang>.json` (listed in
+ * `messages/features.ts`); the core catalog holds what every page shares.
+ */
+const JA = Object.assign({}, ja, ...FEATURE_CATALOGS.map((f) => f.ja)) as typeof ja & FeatureKeys;
+const EN = Object.assign({}, en, ...FEATURE_CATALOGS.map((f) => f.en)) as typeof ja & FeatureKeys;
+type FeatureKeys = UnionToIntersection<(typeof FEATURE_CATALOGS)[number]['ja']>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export type ErrorCode = (typeof ERROR_CODES)[number];
+export type MessageKey = keyof typeof JA;
+
+/** Error codes with a message in the catalogs (`error.<code>`): every `error.*` key is one. */
+export type ErrorCode = MessageKey extends infer K ? (K extends `error.${infer C}` ? C : never) : never;
+export const ERROR_CODES: readonly ErrorCode[] = Object.keys(JA)
+  .filter((key) => key.startsWith('error.'))
+  .map((key) => key.slice('error.'.length) as ErrorCode);
 
 export function isErrorCode(code: string): code is ErrorCode {
   return (ERROR_CODES as readonly string[]).includes(code);
 }
 
-const CATALOGS: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { ja, en };
+const CATALOGS: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { ja: JA, en: EN };
 
 export function isMessageKey(key: string): key is MessageKey {
-  return Object.hasOwn(ja, key);
+  return Object.hasOwn(JA, key);
 }
 
 /** The whole catalog of one language, e.g. to hand to a client. */

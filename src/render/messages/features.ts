@@ -1,0 +1,19 @@
+// One line per feature catalog, so features added side by side do not edit the same lines.
+import hardeningEn from './hardening.en.json' with { type: 'json' };
+import hardeningJa from './hardening.ja.json' with { type: 'json' };
+import insurerEn from './insurer.en.json' with { type: 'json' };
+import insurerJa from './insurer.ja.json' with { type: 'json' };
+import noticesEn from './notices.en.json' with { type: 'json' };
+import noticesJa from './notices.ja.json' with { type: 'json' };
+import ledgerEn from './ledger.en.json' with { type: 'json' };
+import ledgerJa from './ledger.ja.json' with { type: 'json' };
+import alertsEn from './alerts.en.json' with { type: 'json' };
+import alertsJa from './alerts.ja.json' with { type: 'json' };
+
+export const FEATURE_CATALOGS = [
+  { ja: hardeningJa, en: hardeningEn },
+  { ja: insurerJa, en: insurerEn },
+  { ja: noticesJa, en: noticesEn },
+  { ja: ledgerJa, en: ledgerEn },
+  { ja: alertsJa, en: alertsEn },
+] as const;
