@@ -1,23 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { ZodError } from 'zod';
-import { describeIssues } from '../domain/index.js';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { errorMessage, errorPageStatus, pickLanguage, type Renderer } from '../render/index.js';
+import { MAX_SET_BYTES } from '../feed/index.js';
+import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
+import { limitBody } from './body.js';
 import type { AppEnv } from './env.js';
-import { AppError } from './errors.js';
+import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
-import { renderPage } from './page.js';
+import { apiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -30,13 +27,18 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-const MAX_BODY_BYTES = 256 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ generator: (c) => validRequestId(c.req.header('x-request-id')) ?? crypto.randomUUID() }));
+  // hono's requestId() keeps any client id its own loose check admits (1 to 255 word characters)
+  app.use(async function requestIdentity(c, next) {
+    const id = validRequestId(c.req.header('x-request-id')) ?? crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    await next();
+  });
   app.use(observe(deps.log, deps.metrics));
   app.use(
     secureHeaders({
@@ -68,8 +70,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
-  // no form or API body needs more; /sets has its own, smaller limit (SPEC §2)
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('too_long', 413, { max: MAX_BODY_BYTES }); } }));
+  const surfaceOf = surfaces(deps.renderer);
+  app.use(async function enterSurface(c, next) {
+    const surface = surfaceOf(c.req.path);
+    c.set('surface', surface);
+    await next();
+    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
+  });
+  app.use(async function readBodyWithinLimit(c, next) {
+    await limitBody(c, c.get('surface').maxBodyBytes);
+    await next();
+  });
   app.use('/static/*', async (c, next) => {
     await next();
     c.header('cache-control', 'public, max-age=3600');
@@ -79,13 +90,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness, deps.metrics));
   for (const routes of deps.routes) app.route('/', routes);
 
-  app.notFound((c) => respondWithError(c, new AppError('page_not_found', 404), deps.renderer));
+  app.notFound((c) => c.get('surface').writeError(c, new AppError('page_not_found')));
   app.onError((err, c) => {
-    if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
-    if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422, {}, {}, describeIssues(err)), deps.renderer);
-    if (err instanceof HTTPException) return respondWithError(c, new AppError('invalid_request', err.status === 413 ? 413 : 400), deps.renderer);
-    c.get('log').error('unhandled error', { err });
-    return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
+    const known = clientError(err);
+    if (!known) c.get('log').error('unhandled error', { err });
+    return c.get('surface').writeError(c, known ?? new AppError('internal_error'));
   });
   return app;
 }
@@ -106,19 +115,16 @@ function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
   }
 }
 
-/** API and machine clients get `{ error: { code, message } }`; people get the error page. */
-export function respondWithError(c: Context<AppEnv>, err: AppError, renderer: Renderer) {
-  const lang = c.get('lang') ?? 'ja';
-  for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-  if (wantsJson(c)) {
-    const message = errorMessage(lang, err.code, err.params) + (err.detail ? ` (${err.detail})` : '');
-    return c.json({ error: { code: err.code, message } }, err.status);
-  }
-  return renderPage(c, renderer, 'error', { status: errorPageStatus(err.status), code: err.code, params: err.params }, err.status);
-}
-
-function wantsJson(c: Context<AppEnv>): boolean {
-  if (c.req.path.startsWith('/api/')) return true;
-  const accept = c.req.header('accept') ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
+/**
+ * The surface a path belongs to (SPEC §2.2, §3, §4): its error format, body limit and caching rule.
+ * The RFC 8935 limit is the SET's own, so a larger body is refused as RFC 8935 JSON (SPEC §2).
+ */
+function surfaces(renderer: Renderer): (path: string) => Surface {
+  const push = pushSurface(MAX_SET_BYTES);
+  const pages = pagesSurface(renderer);
+  return (path) => {
+    if (path === '/sets') return push;
+    if (path === '/api' || path.startsWith('/api/')) return apiSurface;
+    return pages;
+  };
 }

@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { AppEnv } from './env.js';
+import { AppError } from './errors.js';
+
+/**
+ * A refused body is still read to its end and thrown away, so the client's next request on the
+ * same keep-alive connection is understood; beyond this much the answer closes the connection
+ * instead of reading on.
+ */
+const DRAIN_AT_MOST_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the request body, up to `maxBytes`, before any route sees it; larger is `body_too_large`
+ * (413), declared or found while reading. Works on node's request directly: hono's own body limit
+ * cancels the body stream, which destroys the socket under a keep-alive client.
+ */
+export async function limitBody(c: Context<AppEnv>, maxBytes: number): Promise<void> {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || !incoming) return;
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (!c.req.header('transfer-encoding') && declared > maxBytes) {
+    // not read at all: node reads and discards it after the answer
+    throw tooLarge(maxBytes, declared > DRAIN_AT_MOST_BYTES);
+  }
+  const body = await readAtMost(incoming, maxBytes);
+  if (!body) throw tooLarge(maxBytes, false);
+  c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
+}
+
+function tooLarge(maxBytes: number, closeConnection: boolean): AppError {
+  return new AppError('body_too_large', 413, { max: maxBytes }, closeConnection ? { connection: 'close' } : {});
+}
+
+/** The whole body, or null when it is larger than `maxBytes` (the rest is then read and discarded). */
+function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      stop();
+      discardRest(incoming);
+      resolve(null);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onClose = () => {
+      stop();
+      reject(new AppError('invalid_request', 400, {}, {}, 'the request body ended early'));
+    };
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('close', onClose);
+  });
+}
+
+function discardRest(incoming: IncomingMessage): void {
+  let discarded = 0;
+  incoming.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DRAIN_AT_MOST_BYTES) incoming.socket?.destroy();
+  });
+}
+
+/**
+ * The body as JSON: absent (no bytes at all) is undefined; anything else must parse, else
+ * `invalid_json` (400). Never read as an empty object: a truncated body would lose what it held.
+ */
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('invalid_json', 400);
+  }
+}
