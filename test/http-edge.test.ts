@@ -4,6 +4,7 @@ import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate } from './helpers/issuer.js';
 import { KeepAliveClient } from './helpers/keep-alive.js';
+import { WebClient } from './helpers/web-client.js';
 import { seedOrganisation } from './helpers/seed.js';
 
 let fx: ServiceFixture;
@@ -119,5 +120,166 @@ describe('a refused body leaves the keep-alive connection usable', () => {
     await refused.arrayBuffer();
     const next = await fetch(`${base}/api/v1/certificates/${certificateId}`, { headers: bearer() });
     expect(next.status).toBe(200);
+  });
+});
+
+describe('a body that is not JSON is 400, never read as an empty one', () => {
+  it('truncated JSON filing a certificate is refused and files nothing; the whole body then files it with its reference', async () => {
+    const s = await issuer.sign(CERTIFICATE_EVENT, await certificate('2080003333', 'ED12GE34'));
+    expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
+    const id = (await api('POST', '/api/v1/lookup', { number: '2080003333', authKey: 'ED12GE34' })).json.id;
+    const truncated = await fetch(`${base}/api/v1/certificates/${id}/archive`, {
+      method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: '{"reference": "福土第45号", "memo": "中間前払',
+    });
+    expect(truncated.status).toBe(400);
+    expect(await truncated.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    expect((await db.sql`select count(*)::int as n from archive_records where revision_id = ${id}`)[0]!.n).toBe(0);
+    const whole = await api('POST', `/api/v1/certificates/${id}/archive`, { reference: '福土第45号', memo: '一行目\n二行目\tタブ' });
+    expect(whole.status).toBe(201);
+    expect(whole.json).toMatchObject({ reference: '福土第45号', memo: '一行目\n二行目\tタブ' });
+  });
+
+  it('a body that is JSON but not an object is a 422, not a filing without notes', async () => {
+    const res = await api('POST', `/api/v1/certificates/${certificateId}/archive`, ['福土第45号']);
+    expect(res.status).toBe(422);
+    expect((await db.sql`select count(*)::int as n from archive_records where revision_id = ${certificateId}`)[0]!.n).toBe(0);
+  });
+});
+
+describe('no client input gives a 500', () => {
+  const cursor = (v: string) => Buffer.from(JSON.stringify({ s: 'archivedAt', o: 'desc', v, id: crypto.randomUUID() })).toString('base64url');
+
+  it.each([
+    ['q', 'q=%00'],
+    ['q', 'q=a%E2%80%AEb'],
+    ['cursor', `cursor=${cursor('0000-01-01T00:00:00.000000Z')}`],
+    ['cursor', 'cursor=%00%00'],
+    ['from', 'from=0000-01-01'],
+    ['to', 'to=0000-12-31'],
+    ['from', 'from=275760-09-13'],
+  ])('API search: %s in ?%s is a 422 naming the field', async (field, query) => {
+    const res = await api('GET', `/api/v1/archive?${query}`);
+    expect(res.status).toBe(422);
+    expect(res.json.error.message).toContain(field);
+  });
+
+  it.each([
+    ['reference', { reference: 'A\u0000B' }],
+    ['reference', { reference: '福土\u0007第45号' }],
+    ['reference', { reference: 'line\nbreak' }],
+    ['memo', { memo: 'abc\u202eテキスト' }],
+    ['memo', { memo: 'NUL\u0000' }],
+  ])('API filing: a control character in %s is a 422 naming it, and files nothing', async (field, body) => {
+    const res = await api('POST', `/api/v1/certificates/${certificateId}/archive`, body);
+    expect(res.status).toBe(422);
+    expect(res.json.error.message).toContain(field);
+    expect((await db.sql`select count(*)::int as n from archive_records where revision_id = ${certificateId}`)[0]!.n).toBe(0);
+  });
+
+  it('pages: NUL in the search, the CSV export, the login name and the filing form is a 422 page naming the problem', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', org.password);
+    const page = await web.get('/archive?q=%00');
+    expect(page.status).toBe(422);
+    expect(page.text).toContain('制御文字');
+    const csv = await web.get('/archive.csv?q=%00');
+    expect(csv.status).toBe(422);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/html/);
+    await web.get(`/certificates/${certificateId}`);
+    const filing = await web.post(`/certificates/${certificateId}/archive`, { reference: '福土\u0000第45号', memo: '' });
+    expect(filing.status).toBe(422);
+    expect(filing.text).toContain('制御文字');
+    const visitor = new WebClient(base);
+    await visitor.get('/login');
+    const login = await visitor.post('/login', { username: 'tana\u0000ka', password: 'x' });
+    expect(login.status).toBe(422);
+  });
+});
+
+describe('a CSV export that fails part-way does not look complete', () => {
+  it('the download is cut off before its end, and the client sees an incomplete transfer', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', org.password);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.sql.begin(async (tx) => {
+      await tx`lock table archive_records in access exclusive mode`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    try {
+      const cookie = [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(`${base}/archive.csv`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      // the export now waits on the lock: fail its query, as a lost database would
+      let blocked: Array<{ pid: number }> = [];
+      while (!blocked.length) {
+        blocked = await db.sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%archive_records%'`;
+        if (!blocked.length) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await db.sql`select pg_cancel_backend(${blocked[0]!.pid})`;
+      const reader = res.body!.getReader();
+      let received = '';
+      const read = (async () => {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return 'complete';
+          received += new TextDecoder().decode(value);
+        }
+      })();
+      await expect(read).rejects.toThrow();
+      expect(received).toContain('保証契約番号');
+    } finally {
+      release();
+      await holder;
+    }
+  });
+});
+
+describe('Cache-Control: no-store on every authenticated answer', () => {
+  it('API answers (success and error), the SET, PDFs and pages behind login are no-store; static files are not', async () => {
+    const filed = await api('GET', '/api/v1/archive');
+    expect(filed.status).toBe(200);
+    const archiveId = filed.json.items[0].id;
+    const answers = [
+      filed,
+      await api('GET', `/api/v1/certificates/${certificateId}`),
+      await api('GET', `/api/v1/archive/${archiveId}`),
+      await api('GET', `/api/v1/archive/${archiveId}/jws`),
+      await api('GET', '/api/v1/archive/00000000-0000-4000-8000-000000000000'),
+      await apiCall(base, 'wrong-token', 'GET', '/api/v1/archive'),
+    ];
+    for (const res of answers) expect(res.headers.get('cache-control')).toBe('no-store');
+    const web = new WebClient(base);
+    await web.login('tanaka', org.password);
+    for (const path of ['/archive', `/archive/${archiveId}`, `/archive/${archiveId}/jws`, '/archive.csv']) {
+      const res = await web.get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toBe('no-store');
+    }
+    const css = await fetch(`${base}/static/shosho.css`);
+    expect(css.headers.get('cache-control')).toMatch(/public/);
+  });
+});
+
+describe('request ids', () => {
+  it.each([
+    ['too short', 'abc'],
+    ['only characters hono admits but we do not', '=========='],
+    ['too long', 'a'.repeat(65)],
+  ])('a client id that is %s is replaced by one of ours', async (_, given) => {
+    const res = await fetch(`${base}/healthz`, { headers: { 'x-request-id': given } });
+    expect(res.headers.get('x-request-id')).not.toBe(given);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a valid client id is kept, on answers and on error pages', async () => {
+    for (const path of ['/healthz', '/no-such-page', '/api/v1/archive']) {
+      const res = await fetch(`${base}${path}`, { headers: { 'x-request-id': 'client-req-00000001' } });
+      expect(res.headers.get('x-request-id')).toBe('client-req-00000001');
+    }
   });
 });
