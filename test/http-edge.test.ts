@@ -22,7 +22,7 @@ const json = (text: string) => { try { return JSON.parse(text); } catch { return
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  org = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]);
+  org = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }]);
   const s = await issuer.sign(CERTIFICATE_EVENT, await certificate('2080001111', 'ED12GE34'));
   expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
   const r = await api('POST', '/api/v1/lookup', { number: '2080001111', authKey: 'ED12GE34' });
@@ -194,6 +194,16 @@ describe('no client input gives a 500', () => {
     const login = await visitor.post('/login', { username: 'tana\u0000ka', password: 'x' });
     expect(login.status).toBe(422);
   });
+
+  it.each(['/audit?actor=%00', '/audit?action=a%00', '/audit?number=%00', '/audit?from=0000-01-01', '/audit.csv?actor=%00', '/audit.csv?to=0000-01-01'])(
+    'the audit log: %s is a 422 page, not a 500', async (path) => {
+      const web = new WebClient(base);
+      await web.login('kansa', org.password);
+      const res = await web.get(path);
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    },
+  );
 });
 
 describe('a CSV export that fails part-way does not look complete', () => {

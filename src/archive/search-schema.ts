@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalize, isCalendarDate, KINDS, typedText, type Kind } from '../domain/index.js';
+import { canonicalize, isSearchableDay, KINDS, searchDay, typedText, type Kind } from '../domain/index.js';
 import type { ArchiveStatus } from './record.js';
 
 export const ARCHIVE_SORT_KEYS = ['archivedAt', 'number', 'projectName', 'contractor'] as const;
@@ -40,11 +40,6 @@ export interface ArchiveCursor {
 
 const MICROSECOND_UTC = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
 
-/** A calendar day PostgreSQL can compare with a timestamp: it has no year 0, which JS dates have. */
-function isSearchableDay(s: string): boolean {
-  return isCalendarDate(s) && s >= '1900-01-01' && s <= '9999-12-31';
-}
-
 const cursorSchema = z.strictObject({
   s: z.enum(ARCHIVE_SORT_KEYS),
   o: z.enum(['asc', 'desc']),
@@ -80,7 +75,6 @@ function searchTerm(q: string): string {
 
 const blankIsAbsent = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsAbsent, schema.optional());
-const day = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-DD, from 1900 on');
 
 /**
  * Parses a search from a query string or a caller, with errors at the field they concern
@@ -89,8 +83,8 @@ const day = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-D
 export const archiveSearchSchema = z
   .object({
     q: optional(typedText().max(200, 'must be at most 200 characters').transform(searchTerm)),
-    from: optional(day),
-    to: optional(day),
+    from: optional(searchDay),
+    to: optional(searchDay),
     kind: optional(z.enum(KINDS)),
     status: optional(z.enum(STATUSES)),
     sort: z.preprocess(blankIsAbsent, z.enum(ARCHIVE_SORT_KEYS).default('archivedAt')),

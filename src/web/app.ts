@@ -90,11 +90,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness, deps.metrics));
   for (const routes of deps.routes) app.route('/', routes);
 
-  app.notFound((c) => c.get('surface').writeError(c, new AppError('page_not_found')));
+  app.notFound((c) => answerError(c, new AppError('page_not_found')));
   app.onError((err, c) => {
     const known = clientError(err);
     if (!known) c.get('log').error('unhandled error', { err });
-    return c.get('surface').writeError(c, known ?? new AppError('internal_error'));
+    return answerError(c, known ?? new AppError('internal_error'));
   });
   return app;
 }
@@ -113,6 +113,12 @@ function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
   } catch {
     return 'unknown'; // app.request() in tests has no socket
   }
+}
+
+/** The error in the format of the request's surface, with the headers it must carry (Retry-After, …). */
+function answerError(c: Context<AppEnv>, err: AppError) {
+  for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+  return c.get('surface').writeError(c, err);
 }
 
 /**

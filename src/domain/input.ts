@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate } from './event.js';
 
 /**
  * Characters no typed text needs (SPEC §2): C0 and C1 controls and the bidirectional overrides and
@@ -18,3 +19,10 @@ export function hasControlCharacters(text: string, opts: { multiline?: boolean }
 export function typedText(opts: { multiline?: boolean } = {}) {
   return z.string().refine((s) => !hasControlCharacters(s, opts), CONTROL_CHARACTER_MESSAGE);
 }
+
+/** A day to search by: a calendar day PostgreSQL can compare with a timestamp (it has no year 0, which JS dates have). */
+export function isSearchableDay(s: string): boolean {
+  return isCalendarDate(s) && s >= '1900-01-01' && s <= '9999-12-31';
+}
+
+export const searchDay = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-DD, from 1900 on');
