@@ -22,6 +22,12 @@ export class ReferenceIssuer {
   feedToken: string | null = null;
   /** how many times the JWKS was fetched (a verifier should not fetch it per request) */
   jwksFetches = 0;
+  /** Play a broken JWKS endpoint: never answer, answer with this HTTP status, or answer bytes that are no JWKS. */
+  jwksFailure: 'hang' | 'garbage' | number | null = null;
+  /** how many feed requests were answered (a test can act on progress) */
+  feedRequests = 0;
+  /** called with each feed request's number before it is answered */
+  onFeedRequest: ((n: number) => void) | null = null;
   url = '';
 
   constructor(readonly iss: string, readonly audience: string, alg: Alg = 'ES256') {
@@ -81,6 +87,9 @@ export class ReferenceIssuer {
     res.setHeader('content-type', 'application/json');
     if (req.method === 'GET' && req.url === '/jwks.json') {
       this.jwksFetches++;
+      if (this.jwksFailure === 'hang') return;
+      if (this.jwksFailure === 'garbage') return void res.end('<html>maintenance</html>');
+      if (this.jwksFailure) return void res.writeHead(this.jwksFailure).end('{}');
       return void res.end(JSON.stringify(jwks(this.keys)));
     }
     if (req.method === 'POST' && req.url === '/feed') {
@@ -92,6 +101,7 @@ export class ReferenceIssuer {
       } catch {
         return void res.writeHead(400).end(JSON.stringify({ err: 'invalid_request', description: 'body is not JSON' }));
       }
+      this.onFeedRequest?.(++this.feedRequests);
       for (const jti of poll.ack ?? []) {
         this.acknowledged.add(jti);
         this.queue.delete(jti);

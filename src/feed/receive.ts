@@ -6,6 +6,10 @@ import type { KeyStore } from './keystore.js';
 import { sha256Hex, type SetRefusal } from './set-rules.js';
 import { verifySet, type VerifiedSet } from './verify.js';
 
+/**
+ * `refused`, `conflict` and `unstorable` are proven bad and final; `unavailable` means the SET could
+ * not be checked or stored now (JWKS or database unreachable) and must be delivered again.
+ */
 export type ReceiveResult = IngestOutcome | ({ status: 'refused' } & SetRefusal);
 
 export interface Receiver {
@@ -45,22 +49,38 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
 
   return {
     async receive(tokens, via, origin = {}) {
-      const checked = await Promise.all(tokens.map((t) => verifySet(t, deps)));
+      const checked = await Promise.all(tokens.map((t) => verifySet(t, deps).catch((e: unknown) => uncheckable(e))));
       const verified: VerifiedSet[] = [];
       for (const c of checked) if (c.ok) verified.push(c.value);
-      const outcomes = await storeFor(via).submit(verified);
-      const refusals = checked.flatMap((c, i) => (c.ok ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
+      const outcomes = await storeFor(via).submit(verified).catch((e: unknown) => {
+        deps.log.warn('SETs could not be stored now; they are to be delivered again', { via, count: verified.length, err: e });
+        return verified.map((): IngestOutcome => ({ status: 'unavailable', description: uncheckable(e).description }));
+      });
+      for (const c of checked) if (!c.ok && 'status' in c) deps.log.warn('SET cannot be checked now', { via, description: c.description });
+      const refusals = checked.flatMap((c, i) => (c.ok || 'status' in c ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
+      let refusalsRecorded: Error | null = null;
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
-        await recordAudit(deps.sql, refusals.map((r) => ({
+        // a refusal not in the audit log is not given: the SET comes again and is refused then
+        refusalsRecorded = await recordAudit(deps.sql, refusals.map((r) => ({
           action: 'feed.ingest', outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
           requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
-        })));
+        }))).then(() => null, (e: Error) => e);
       }
       let next = 0;
-      return checked.map((c) => (c.ok ? outcomes[next++]! : { status: 'refused' as const, err: c.err, description: c.description }));
+      return checked.map((c): ReceiveResult => {
+        if (c.ok) return outcomes[next++]!;
+        if ('status' in c) return { status: 'unavailable', description: c.description };
+        if (refusalsRecorded) return { status: 'unavailable', description: uncheckable(refusalsRecorded).description };
+        return { status: 'refused', err: c.err, description: c.description };
+      });
     },
   };
+}
+
+/** A failure to check or store is never a verdict on the SET (SPEC §2.3). */
+function uncheckable(e: unknown): { ok: false; status: 'unavailable'; description: string } {
+  return { ok: false, status: 'unavailable', description: e instanceof Error ? e.message : String(e) };
 }
 
 /**
