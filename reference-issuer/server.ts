@@ -24,6 +24,8 @@ export class ReferenceIssuer {
   jwksFetches = 0;
   /** Play a broken JWKS endpoint: never answer, answer with this HTTP status, or answer bytes that are no JWKS. */
   jwksFailure: 'hang' | 'garbage' | number | null = null;
+  /** Play a transmitter that ignores maxEvents (RFC 8936 says it SHOULD NOT send more) and sends all it has. */
+  overDeliver = false;
   /** how many feed requests were answered (a test can act on progress) */
   feedRequests = 0;
   /** called with each feed request's number before it is answered */
@@ -110,7 +112,7 @@ export class ReferenceIssuer {
         this.errors.set(jti, e);
         this.queue.delete(jti);
       }
-      const sets = Object.fromEntries([...this.queue].slice(0, poll.maxEvents ?? 100));
+      const sets = Object.fromEntries([...this.queue].slice(0, this.overDeliver ? undefined : poll.maxEvents ?? 100));
       return void res.end(JSON.stringify({ sets, moreAvailable: this.queue.size > Object.keys(sets).length }));
     }
     res.writeHead(404).end('{}');

@@ -182,7 +182,7 @@ export class PollScheduler {
   private ticking: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: PollerOptions & { tickMs?: number }) {}
+  constructor(private readonly opts: PollerOptions & { tickMs?: number; onRound?: (issuerId: string, outcome: 'ok' | 'failed') => void }) {}
 
   private get leaseMs(): number {
     return this.opts.leaseMs ?? DEFAULTS.leaseMs;
@@ -236,6 +236,7 @@ export class PollScheduler {
       });
       await recordPoll(this.opts.sql, issuer.id, { summary });
       const failed = summary.deferred.length > 0;
+      this.opts.onRound?.(issuer.id, failed ? 'failed' : 'ok');
       this.failures.set(issuer.id, failed ? (this.failures.get(issuer.id) ?? 0) + 1 : 0);
       this.nextAt.set(issuer.id, summary.moreAvailable && !failed ? Date.now() : Date.now() + this.delay(issuer.id));
       if (summary.stored || summary.refused.length || failed) this.opts.log.info('polled', { ...summary });
@@ -243,6 +244,7 @@ export class PollScheduler {
       if (this.stopping.signal.aborted) return;
       const failures = (this.failures.get(issuer.id) ?? 0) + 1;
       this.failures.set(issuer.id, failures);
+      this.opts.onRound?.(issuer.id, 'failed');
       const delay = this.delay(issuer.id);
       this.nextAt.set(issuer.id, Date.now() + delay);
       this.opts.log.warn('poll failed', { issuer: issuer.id, err: e, retryInMs: Math.round(delay) });
