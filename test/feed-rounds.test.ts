@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReceiver, findIssuer, insertIssuer, KeyStore, pollOnce, PollScheduler, removeIssuer } from '../src/feed/index.js';
+import { createReceiver, findIssuer, insertIssuer, KeyStore, parseJwks, pollOnce, PollScheduler, removeIssuer, storeKeys } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { CERTIFICATE_EVENT, ReferenceIssuer } from '../reference-issuer/index.js';
 import type { TestDatabase } from './helpers/db.js';
@@ -142,7 +142,9 @@ describe('issuers are polled independently, each round within a budget', () => {
       res.end(JSON.stringify({ sets: { [s.jti]: s.token }, moreAvailable: true }));
     });
     // sorted first, so a poller that takes issuers one after the other starts with it
-    await insertIssuer(db.sql, { id: 'aaa-endless', iss: endless.iss, jwksInline: { keys: [endless.signingKey.publicJwk as never] }, feedUrl: `${url}/feed` });
+    const jwks = { keys: [endless.signingKey.publicJwk as never] };
+    await insertIssuer(db.sql, { id: 'aaa-endless', iss: endless.iss, jwksInline: jwks, feedUrl: `${url}/feed` });
+    await storeKeys(db.sql, 'aaa-endless', (await parseJwks(jwks)).keys, silentLogger);
     const budget = 1500;
     const scheduler = new PollScheduler({ ...receiverDeps(), tickMs: 20, roundBudgetMs: budget, maxRequests: 10_000 });
     scheduler.start();
@@ -155,6 +157,8 @@ describe('issuers are polled independently, each round within a budget', () => {
       await until('the endless feed\'s round to end on its budget', () => roundEnds.length >= 1);
       // at most one page per 150 ms answer within the budget, plus the one under way when it ran out
       expect(roundEnds[0]).toBeLessThanOrEqual(budget / 150 + 1);
+      const [stored] = await db.sql`select count(*)::int as n from received_sets where issuer_id = 'aaa-endless'`;
+      expect(stored!.n).toBeGreaterThanOrEqual(roundEnds[0]!);
     } finally {
       await scheduler.stop();
       await removeIssuer(db.sql, 'aaa-endless');
