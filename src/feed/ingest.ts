@@ -60,7 +60,7 @@ function failedOutcome(e: unknown): IngestOutcome {
   if ((e as Error).name === 'PostgresError' && typeof code === 'string' && /^2[23]/.test(code)) {
     return { status: 'unstorable', description: `the SET's content cannot be stored: ${message}` };
   }
-  return { status: 'unavailable', description: `the SET could not be stored now: ${message}` };
+  return { status: 'unavailable', description: `storing the SET failed: ${message}` };
 }
 
 async function ingestOne(tx: Tx, set: VerifiedSet, via: Via): Promise<IngestOutcome> {
