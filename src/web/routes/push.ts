@@ -3,6 +3,8 @@ import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import type { Receiver } from '../../feed/index.js';
 
+const PUSH_RETRY_AFTER_SECONDS = 30;
+
 /**
  * RFC 8935 push: `POST /sets`, 202 with an empty body. Refusals are thrown: the push surface writes
  * every error of /sets as `{ err, description }` (src/web/surface.ts), the body limit included.
@@ -15,7 +17,11 @@ export function pushRoutes(receiver: Receiver) {
     const token = (await c.req.text()).trim();
     const [result] = await receiver.receive([token], 'push', { client: c.get('clientIp'), requestId: c.get('requestId') });
     if (result!.status === 'refused') throw new AppError(result!.err, 400, {}, {}, result!.description);
-    if (result!.status === 'conflict') throw new AppError('invalid_request', 400, {}, {}, result!.description);
+    if (result!.status === 'conflict' || result!.status === 'unstorable') throw new AppError('invalid_request', 400, {}, {}, result!.description);
+    // SPEC §2.3: a SET that cannot be checked now is not refused; RFC 8935 issuers retry
+    if (result!.status === 'unavailable') {
+      throw new AppError('service_unavailable', 503, {}, { 'retry-after': String(PUSH_RETRY_AFTER_SECONDS) }, result!.description);
+    }
     return c.body(null, 202);
   });
   return app;
