@@ -59,6 +59,7 @@ const period = z
 const certificateNumber = z.string().regex(CERTIFICATE_NUMBER, 'must be 6 to 20 ASCII digits and capital letters');
 
 function checkNumberOfKind(c: { kind: Kind; number: string }, ctx: z.RefinementCtx): void {
+  if (!CERTIFICATE_NUMBER.test(c.number)) return; // reported by certificateNumber already
   const problem = numberProblem(c.kind, c.number);
   if (problem) ctx.addIssue({ code: 'custom', path: ['number'], message: problem });
 }
