@@ -54,12 +54,14 @@ export interface CertificateViewInput {
   revisions: RevisionSummary[];
 }
 
-/** Each names a catalog entry `cert.field.<field>`. */
-export type CertificateField =
-  | 'obligee' | 'guarantor'
-  | 'contractorName' | 'contractorAddress' | 'contractorRepresentative'
-  | 'projectName' | 'projectLocation' | 'contractDate' | 'contractPrice' | 'projectPeriod'
-  | 'guaranteeAmount' | 'guaranteePeriod' | 'advancePayment' | 'interimAdvancePayment' | 'notes';
+const CERTIFICATE_FIELDS = [
+  'obligee', 'guarantor',
+  'contractorName', 'contractorAddress', 'contractorRepresentative',
+  'projectName', 'projectLocation', 'contractDate', 'contractPrice', 'projectPeriod',
+  'guaranteeAmount', 'guaranteePeriod', 'advancePayment', 'interimAdvancePayment', 'notes',
+] as const;
+/** Each is named on a form by `FormWords.fields`; on a 保証事業会社's form by `cert.field.<field>`. */
+export type CertificateField = (typeof CERTIFICATE_FIELDS)[number];
 
 /**
  * Catalog keys of the words one kind's paper form uses: its title, what it calls its number,
@@ -84,12 +86,7 @@ export interface FormWords {
   fields: Record<CertificateField, string>;
 }
 
-const GUARANTEE_FIELDS = Object.fromEntries(
-  ([
-    'obligee', 'guarantor', 'contractorName', 'contractorAddress', 'contractorRepresentative', 'projectName', 'projectLocation',
-    'contractDate', 'contractPrice', 'projectPeriod', 'guaranteeAmount', 'guaranteePeriod', 'advancePayment', 'interimAdvancePayment', 'notes',
-  ] as const).map((field) => [field, `cert.field.${field}`]),
-) as Record<CertificateField, string>;
+const GUARANTEE_FIELDS = Object.fromEntries(CERTIFICATE_FIELDS.map((field) => [field, `cert.field.${field}`])) as Record<CertificateField, string>;
 
 const GUARANTEE_COMPANY_FORM: Omit<FormWords, 'title'> = {
   heading: 'cert.heading',

@@ -6,9 +6,9 @@ export const CERTIFICATE_EVENT = 'urn:shosho:certificate';
 export const WITHDRAWN_EVENT = 'urn:shosho:certificate-withdrawn';
 
 /** What a 保証事業会社 issues; its 保証契約番号 is exactly 10 digits. */
-export const GUARANTEE_COMPANY_KINDS = ['advance_payment', 'interim_advance_payment', 'contract'] as const;
+const GUARANTEE_COMPANY_KINDS = ['advance_payment', 'interim_advance_payment', 'contract'] as const;
 /** What a 損害保険会社 issues (公共工事履行保証証券, 履行保証保険); its 証券番号 is 6 to 20 digits and capitals. */
-export const INSURER_KINDS = ['performance_bond', 'performance_insurance'] as const;
+const INSURER_KINDS = ['performance_bond', 'performance_insurance'] as const;
 export const KINDS = [...GUARANTEE_COMPANY_KINDS, ...INSURER_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
 export type InsurerKind = (typeof INSURER_KINDS)[number];
@@ -22,7 +22,7 @@ export const CERTIFICATE_NUMBER = /^[0-9A-Z]{6,20}$/;
 const GUARANTEE_CONTRACT_NUMBER = /^[0-9]{10}$/;
 
 /** The number rule of one kind, as a field error message, or null when the number fits the kind. */
-export function numberProblem(kind: Kind, number: string): string | null {
+function numberProblem(kind: Kind, number: string): string | null {
   if (isInsurerKind(kind)) return CERTIFICATE_NUMBER.test(number) ? null : `must be 6 to 20 ASCII digits and capital letters for ${kind}`;
   return GUARANTEE_CONTRACT_NUMBER.test(number) ? null : `must be exactly 10 ASCII digits for ${kind}`;
 }
