@@ -119,9 +119,15 @@ describe('filing, searching and exporting an insurer\'s 証券', () => {
     expect(await numbers('kind=performance_insurance')).toEqual([POLICY]);
   });
 
-  it('the CSV names the form and the 証券番号', async () => {
+  it('the archive page filters by either kind, and the CSV names the form and the 証券番号', async () => {
     const web = new WebClient(base);
     await web.login('tanaka', hiroshima.password);
+    const list = await web.get('/archive?kind=performance_bond');
+    expect(list.status).toBe(200);
+    expect(list.text).toMatch(/<option value="performance_bond" selected>公共工事履行保証証券<\/option>/);
+    expect(list.text).toContain('<option value="performance_insurance">履行保証保険証券</option>');
+    expect(list.text).toContain(BOND);
+    expect(list.text).not.toContain(POLICY);
     const csv = await web.get('/archive.csv');
     expect(csv.status).toBe(200);
     expect(csv.text).toContain('"保証契約番号・証券番号"');
