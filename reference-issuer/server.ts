@@ -4,7 +4,7 @@ import { generateSigningKey, jwks, type Alg, type SigningKey } from './keys.js';
 import { signSet, type SignedSet } from './sign.js';
 
 /**
- * A guarantee company's side of shosho, as a worked example: it publishes a JWKS, queues signed
+ * An issuer's side of shosho (a 保証事業会社 or an insurer), as a worked example: it publishes a JWKS, queues signed
  * SETs for RFC 8936 polling (dropping each once acknowledged or reported in setErrs), pushes per
  * RFC 8935, and rotates keys while still publishing the old ones for a while.
  */
