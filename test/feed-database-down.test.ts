@@ -6,7 +6,7 @@ import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/ind
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { certificate, registeredIssuer } from './helpers/issuer.js';
 import { PgProxy } from './helpers/pg-proxy.js';
-import { AUDIENCE } from './helpers/service.js';
+import { AUDIENCE, startTestService } from './helpers/service.js';
 
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
@@ -30,6 +30,33 @@ let serial = 0;
 const signed = async () => issuer.sign(CERTIFICATE_EVENT, await certificate(String(5_500_000_000 + ++serial), 'AB12CD34'));
 
 describe('with the database unreachable, a SET is never refused (SPEC §2.3)', () => {
+  it('push answers 503 with Retry-After, telling nothing of the failure; the issuer\'s retry is accepted once the database is back', async () => {
+    const service = await startTestService({ ...db, url: proxy.url(db.name) });
+    const push = (token: string) =>
+      fetch(`${service.url}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: token });
+    try {
+      const s = await signed();
+      await proxy.down();
+      try {
+        const res = await push(s.token);
+        expect(res.status).toBe(503);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await res.json()).toEqual({ description: 'shosho cannot check or store the SET now; deliver it again later' });
+      } finally {
+        await proxy.up();
+      }
+      let status = 503;
+      for (let i = 0; i < 100 && status === 503; i++) {
+        status = (await push(s.token)).status;
+        if (status === 503) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(202);
+      expect((await db.sql`select 1 from received_sets where jti = ${s.jti}`).length).toBe(1);
+    } finally {
+      await service.stop();
+    }
+  });
+
   it('the receiver behind push: unavailable (the route\'s 503), with nothing of shosho\'s own failure told to the client', async () => {
     const receiver = createReceiver({ sql: viaProxy, keys: new KeyStore(viaProxy, { log: silentLogger }), audience: AUDIENCE, log: silentLogger });
     const s = await signed();
