@@ -55,7 +55,7 @@ function flood(res: http.ServerResponse, total: number, counter: { written: numb
 }
 
 const receiverDeps = () => {
-  const keys = new KeyStore(db.sql, { log: silentLogger, refetchCooldownMs: 0, fetchTimeoutMs: 2000 });
+  const keys = new KeyStore(db.sql, { log: silentLogger, refetchCooldownMs: 0, fetchTimeoutMs: 10_000 });
   return { sql: db.sql, receiver: createReceiver({ sql: db.sql, keys, audience: AUDIENCE, log: silentLogger }), log: silentLogger, intervalMs: 1000, keys };
 };
 let serial = 0;
