@@ -17,7 +17,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   issuer = await registeredIssuer(db.sql, 'dbdown');
   await proxy.up();
-  viaProxy = postgres(proxy.url(db.name), { max: 2, onnotice: () => {}, connect_timeout: 2 });
+  viaProxy = postgres(proxy.url(db.name), { max: 2, onnotice: () => {}, connect_timeout: 10 });
 });
 afterAll(async () => {
   await viaProxy?.end({ timeout: 1 });
