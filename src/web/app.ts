@@ -39,6 +39,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('x-request-id', id);
     await next();
   });
+  // first, so that any error, however early, is answered in the surface's format
+  const surfaceOf = surfaces(deps.renderer);
+  app.use(async function enterSurface(c, next) {
+    const surface = surfaceOf(c.req.path);
+    c.set('surface', surface);
+    await next();
+    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
+  });
   app.use(observe(deps.log, deps.metrics));
   app.use(
     secureHeaders({
@@ -69,13 +77,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('clientIp', clientAddress(c, deps.config.trustProxy));
     c.set('principal', null);
     await next();
-  });
-  const surfaceOf = surfaces(deps.renderer);
-  app.use(async function enterSurface(c, next) {
-    const surface = surfaceOf(c.req.path);
-    c.set('surface', surface);
-    await next();
-    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
   });
   app.use(async function readBodyWithinLimit(c, next) {
     await limitBody(c, c.get('surface').maxBodyBytes);
