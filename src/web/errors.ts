@@ -68,8 +68,8 @@ export class AppError extends Error {
 export function clientError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
-    const field = err.issues[0]?.path.map(String).join('.') || '(body)';
-    return new AppError('invalid_field', 422, { field }, {}, describeIssues(err));
+    const field = err.issues[0]?.path.map(String).join('.');
+    return field ? new AppError('invalid_field', 422, { field }, {}, describeIssues(err)) : new AppError('invalid_request', 422, {}, {}, describeIssues(err));
   }
   if (err instanceof HTTPException && err.status < 500) return new AppError('invalid_request', err.status as ContentfulStatusCode);
   return null;
