@@ -14,7 +14,7 @@ let server: RunningServer;
 beforeAll(async () => {
   const routes = new Hono<AppEnv>();
   // what the feed engineer's push answers when a SET cannot be checked now (SPEC §2.3)
-  routes.post('/sets', () => { throw new AppError('service_unavailable', 503, {}, { 'retry-after': '30' }, 'the issuer JWKS does not answer'); });
+  routes.post('/sets', () => { throw new AppError('service_unavailable', { headers: { 'retry-after': '30' }, detail: 'the issuer JWKS does not answer' }); });
   routes.get('/api/v1/broken', () => { throw new Error('a bug', { cause: new Error('its cause') }); });
   routes.get('/broken', () => { throw new Error('a bug'); });
   const app = createApp({

@@ -30,7 +30,7 @@ export async function limitBody(c: Context<AppEnv>, maxBytes: number): Promise<v
 }
 
 function tooLarge(maxBytes: number, closeConnection: boolean): AppError {
-  return new AppError('body_too_large', 413, { max: maxBytes }, closeConnection ? { connection: 'close' } : {});
+  return new AppError('body_too_large', { params: { max: maxBytes }, headers: closeConnection ? { connection: 'close' } : {} });
 }
 
 /** The whole body, or null when it is larger than `maxBytes` (the rest is then read and discarded). */
@@ -56,7 +56,7 @@ function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer
     };
     const onClose = () => {
       stop();
-      reject(new AppError('invalid_request', 400, {}, {}, 'the request body ended early'));
+      reject(new AppError('body_incomplete'));
     };
     incoming.on('data', onData);
     incoming.once('end', onEnd);
@@ -82,6 +82,6 @@ export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    throw new AppError('invalid_json', 400);
+    throw new AppError('invalid_json');
   }
 }
