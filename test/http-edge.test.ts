@@ -193,6 +193,18 @@ describe('no client input gives a 500', () => {
     expect(login.status).toBe(422);
   });
 
+  it('a form body that cannot be parsed is a 400 page, also with a valid CSRF token', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', org.password);
+    const csrf = web.csrf();
+    const res = await web.request('POST', '/lookup', {
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz', 'x-csrf-token': csrf, origin: base },
+      body: '--zzz\r\nContent-Disposition: form-data; name="number"\r\n\r\n2080001111\r\n--zz',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
   it.each(['/audit?actor=%00', '/audit?action=a%00', '/audit?number=%00', '/audit?from=0000-01-01', '/audit.csv?actor=%00', '/audit.csv?to=0000-01-01'])(
     'the audit log: %s is a 422 page, not a 500', async (path) => {
       const web = new WebClient(base);

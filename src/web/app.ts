@@ -9,7 +9,7 @@ import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
-import { limitBody } from './body.js';
+import { readBody } from './body.js';
 import type { AppEnv } from './env.js';
 import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
@@ -78,8 +78,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
-  app.use(async function readBodyWithinLimit(c, next) {
-    await limitBody(c, c.get('surface').maxBodyBytes);
+  app.use(async function readBodyFirst(c, next) {
+    await readBody(c, c.get('surface').maxBodyBytes);
     await next();
   });
   app.use('/static/*', async (c, next) => {

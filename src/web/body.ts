@@ -12,11 +12,12 @@ import { AppError } from './errors.js';
 const DRAIN_AT_MOST_BYTES = 64 * 1024 * 1024;
 
 /**
- * Reads the request body, up to `maxBytes`, before any route sees it; larger is `body_too_large`
- * (413), declared or found while reading. Works on node's request directly: hono's own body limit
+ * Reads the request body before any route sees it: up to `maxBytes`, larger is `body_too_large`
+ * (413), declared or found while reading; a form body must parse as a form (`invalid_form`, 400),
+ * so no route's parseBody() fails on it. Works on node's request directly: hono's own body limit
  * cancels the body stream, which destroys the socket under a keep-alive client.
  */
-export async function limitBody(c: Context<AppEnv>, maxBytes: number): Promise<void> {
+export async function readBody(c: Context<AppEnv>, maxBytes: number): Promise<void> {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || !incoming) return;
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
@@ -26,8 +27,16 @@ export async function limitBody(c: Context<AppEnv>, maxBytes: number): Promise<v
   }
   const body = await readAtMost(incoming, maxBytes);
   if (!body) throw tooLarge(maxBytes, false);
-  c.req.raw = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
+  const request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
+  if (FORM_TYPES.test(c.req.header('content-type') ?? '')) {
+    await request.clone().formData().catch(() => {
+      throw new AppError('invalid_form');
+    });
+  }
+  c.req.raw = request;
 }
+
+const FORM_TYPES = /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)\s*(;|$)/i;
 
 function tooLarge(maxBytes: number, closeConnection: boolean): AppError {
   return new AppError('body_too_large', { params: { max: maxBytes }, headers: closeConnection ? { connection: 'close' } : {} });

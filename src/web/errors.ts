@@ -10,6 +10,7 @@ import type { ErrorCode, MessageParams } from '../render/index.js';
  */
 export const ERROR_STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   invalid_json: 400,
+  invalid_form: 400,
   body_incomplete: 400,
   unsupported_content_type: 400,
   invalid_key: 400,
