@@ -108,6 +108,7 @@ describe('a refused body leaves the keep-alive connection usable', () => {
       expect(refused.status).toBeLessThan(500);
       const next = await client.request('GET', `/api/v1/certificates/${certificateId}`, { headers: bearer() });
       expect(next.status).toBe(200);
+      expect(next.reusedSocket, 'the refused body was drained and the connection kept').toBe(true);
     } finally {
       client.close();
     }

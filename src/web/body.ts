@@ -5,9 +5,10 @@ import type { AppEnv } from './env.js';
 import { AppError } from './errors.js';
 
 /**
- * A refused body is still read to its end and thrown away, so the client's next request on the
- * same keep-alive connection is understood; beyond this much the answer closes the connection
- * instead of reading on.
+ * A refused body is still read to its end and thrown away before the refusal is sent: a keep-alive
+ * client that is still sending when the answer arrives may give up the connection (node's client
+ * does, by chance), and one that is reset while sending sees an error instead of the answer. Beyond
+ * this much the answer goes out at once and closes the connection.
  */
 const DRAIN_AT_MOST_BYTES = 64 * 1024 * 1024;
 
@@ -21,12 +22,9 @@ export async function readBody(c: Context<AppEnv>, maxBytes: number): Promise<vo
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || !incoming) return;
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (!c.req.header('transfer-encoding') && declared > maxBytes) {
-    // not read at all: node reads and discards it after the answer
-    throw tooLarge(maxBytes, declared > DRAIN_AT_MOST_BYTES);
-  }
+  if (!c.req.header('transfer-encoding') && declared > DRAIN_AT_MOST_BYTES) throw tooLarge(maxBytes, true);
   const body = await readAtMost(incoming, maxBytes);
-  if (!body) throw tooLarge(maxBytes, false);
+  if (body === 'drained' || body === 'not_drained') throw tooLarge(maxBytes, body === 'not_drained');
   const request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
   if (FORM_TYPES.test(c.req.header('content-type') ?? '')) {
     await request.clone().formData().catch(() => {
@@ -42,8 +40,11 @@ function tooLarge(maxBytes: number, closeConnection: boolean): AppError {
   return new AppError('body_too_large', { params: { max: maxBytes }, headers: closeConnection ? { connection: 'close' } : {} });
 }
 
-/** The whole body, or null when it is larger than `maxBytes` (the rest is then read and discarded). */
-function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+/**
+ * The whole body; or, when it is larger than `maxBytes`, `drained` once the rest has been read and
+ * thrown away, or `not_drained` as soon as that would take more than DRAIN_AT_MOST_BYTES.
+ */
+function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer | 'drained' | 'not_drained'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -55,13 +56,14 @@ function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
+      chunks.length = 0;
+      if (size <= DRAIN_AT_MOST_BYTES) return;
       stop();
-      discardRest(incoming);
-      resolve(null);
+      resolve('not_drained');
     };
     const onEnd = () => {
       stop();
-      resolve(Buffer.concat(chunks));
+      resolve(size <= maxBytes ? Buffer.concat(chunks) : 'drained');
     };
     const onClose = () => {
       stop();
@@ -70,14 +72,6 @@ function readAtMost(incoming: IncomingMessage, maxBytes: number): Promise<Buffer
     incoming.on('data', onData);
     incoming.once('end', onEnd);
     incoming.once('close', onClose);
-  });
-}
-
-function discardRest(incoming: IncomingMessage): void {
-  let discarded = 0;
-  incoming.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > DRAIN_AT_MOST_BYTES) incoming.socket?.destroy();
   });
 }
 
