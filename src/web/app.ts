@@ -14,7 +14,7 @@ import type { AppEnv } from './env.js';
 import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
-import { apiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
+import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -131,7 +131,7 @@ function surfaces(renderer: Renderer): (path: string) => Surface {
   const pages = pagesSurface(renderer);
   return (path) => {
     if (path === '/sets') return push;
-    if (path === '/api' || path.startsWith('/api/')) return apiSurface;
+    if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
     return pages;
   };
 }

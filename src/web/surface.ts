@@ -31,7 +31,7 @@ export function pagesSurface(renderer: Renderer): Surface {
 }
 
 /** Obligee systems: `{ error: { code, message } }` with the table's status (SPEC §4). */
-export const apiSurface: Surface = {
+export const jsonApiSurface: Surface = {
   name: 'api',
   maxBodyBytes: MAX_FORM_OR_JSON_BYTES,
   alwaysNoStore: true,
