@@ -87,7 +87,8 @@ export function clientError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     const field = err.issues[0]?.path.map(String).join('.');
-    return field ? new AppError('invalid_field', 422, { field }, {}, describeIssues(err)) : new AppError('invalid_request', 422, {}, {}, describeIssues(err));
+    const detail = describeIssues(err);
+    return field ? new AppError('invalid_field', { params: { field }, detail }) : new AppError('invalid_request', { detail });
   }
   if (err instanceof HTTPException && err.status < 500) return new AppError('invalid_request', err.status as ContentfulStatusCode);
   return null;
