@@ -9,12 +9,12 @@ import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
-import { limitBody } from './body.js';
+import { readBody } from './body.js';
 import type { AppEnv } from './env.js';
 import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
-import { apiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
+import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -38,6 +38,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('requestId', id);
     c.header('x-request-id', id);
     await next();
+  });
+  // first, so that any error, however early, is answered in the surface's format
+  const surfaceOf = surfaces(deps.renderer);
+  app.use(async function enterSurface(c, next) {
+    const surface = surfaceOf(c.req.path);
+    c.set('surface', surface);
+    await next();
+    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
   });
   app.use(observe(deps.log, deps.metrics));
   app.use(
@@ -70,15 +78,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
-  const surfaceOf = surfaces(deps.renderer);
-  app.use(async function enterSurface(c, next) {
-    const surface = surfaceOf(c.req.path);
-    c.set('surface', surface);
-    await next();
-    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
-  });
-  app.use(async function readBodyWithinLimit(c, next) {
-    await limitBody(c, c.get('surface').maxBodyBytes);
+  app.use(async function readBodyFirst(c, next) {
+    await readBody(c, c.get('surface').maxBodyBytes);
     await next();
   });
   app.use('/static/*', async (c, next) => {
@@ -130,7 +131,7 @@ function surfaces(renderer: Renderer): (path: string) => Surface {
   const pages = pagesSurface(renderer);
   return (path) => {
     if (path === '/sets') return push;
-    if (path === '/api' || path.startsWith('/api/')) return apiSurface;
+    if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
     return pages;
   };
 }

@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import {
@@ -78,7 +79,10 @@ export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIte
         else controller.enqueue(utf8.encode(value));
       } catch (e) {
         c.get('log').error('CSV export failed part-way: the download is cut off', { err: e, file: filename });
-        controller.error(e);
+        // erroring the stream cuts the connection too, but @hono/node-server then prints the error outside the JSON log
+        const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+        if (outgoing) outgoing.destroy();
+        else controller.error(e);
       }
     },
     async cancel() {
