@@ -15,7 +15,7 @@ import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
-import { contractApi } from '../web/routes/contracts.js';
+import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
@@ -79,6 +79,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
+          contractPages({ sql, renderer }),
         ),
       ],
     });
