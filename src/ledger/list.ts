@@ -53,35 +53,39 @@ function decodeCursor(cursor: string, query: ContractQuery): z.infer<typeof curs
 const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
- * One page of the organisation's contracts with their states, computed in the same statement by
- * the contract_states view (set-based: no query per contract). Throws a ZodError naming the field.
+ * One page of the organisation's contracts with their states, computed from what is stored by the
+ * SQL of sql/060 (no query per contract). Throws a ZodError naming the field.
  */
 export async function listContracts(db: Queryable, orgId: string, search: ContractSearch): Promise<{ items: ContractSummary[]; next: string | null }> {
   const query = contractSearchSchema.parse(search);
   const after = query.cursor ? decodeCursor(query.cursor, query) : null;
   const column = db.unsafe(SORT_COLUMNS[query.sort]);
   const direction = query.order === 'asc' ? db`asc` : db`desc`;
-  const rows = await db<Array<ContractRow & { state: ContractState; sort_value: string }>>`
-    select ${contractColumns(db)}, s.state, ${column}::text as sort_value
-    from contracts c join contract_states s on s.contract_id = c.id
+  // with a state filter every contract's state is needed: set-based, for the whole organisation at once
+  const rows = await db<Array<ContractRow & { state?: ContractState; sort_value: string }>>`
+    select ${contractColumns(db)}, ${column}::text as sort_value ${query.state ? db`, s.state` : db``}
+    from contracts c ${query.state ? db`join ledger_contract_states(${orgId}) s on s.contract_id = c.id` : db``}
     where c.org_id = ${orgId}
       ${query.state ? db`and s.state = ${query.state}` : db``}
-      ${query.q ? db`and (c.reference ilike ${likeContaining(query.q)} or c.project_key ilike ${likeContaining(nameKey(query.q))}
-                       or c.contractor_key ilike ${likeContaining(nameKey(query.q))})` : db``}
+      ${query.q ? db`and (c.reference || ' ' || c.project_key || ' ' || c.contractor_key) ilike any(${[likeContaining(query.q), likeContaining(nameKey(query.q))]})` : db``}
       ${after ? db`and (${column}, c.id) ${query.order === 'asc' ? db`>` : db`<`} (${after.v}::text::${db.unsafe(sortType(query.sort))}, ${after.id}::uuid)` : db``}
     order by ${column} ${direction}, c.id ${direction}
     limit ${query.limit + 1}`;
   const page = rows.slice(0, query.limit);
+  const ids = page.map((r) => r.id);
+  // without one, only this page's contracts: the views probe their few links by index
+  const states = page.length === 0 || query.state ? [] : await db<Array<{ contract_id: string; state: ContractState }>>`
+    select contract_id, state from contract_states where contract_id in ${db(ids)}`;
   const guarantees = page.length === 0 ? [] : await db<Array<{ contract_id: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; number: string | null; revision: number | null }>>`
     select g.contract_id, g.kind, g.state, g.archive_id, a.number, a.revision
     from contract_guarantee_states g left join archive_records a on a.id = g.archive_id
-    where g.contract_id in ${db(page.map((r) => r.id))}
+    where g.contract_id in ${db(ids)}
     order by g.contract_id, g.ord`;
   const last = rows.length > query.limit ? page[page.length - 1] : undefined;
   return {
     items: page.map((r) => ({
       ...toContract(r),
-      state: r.state,
+      state: r.state ?? states.find((x) => x.contract_id === r.id)!.state,
       guarantees: guarantees.filter((g) => g.contract_id === r.id)
         .map((g) => ({ kind: g.kind, state: g.state, archiveId: g.archive_id, number: g.number, revision: g.revision })),
     })),
@@ -96,7 +100,7 @@ function sortType(key: ContractSortKey): string {
 /** How many of the organisation's contracts are in each state (the home page shows `attention`). */
 export async function countContractStates(db: Queryable, orgId: string): Promise<Record<ContractState, number>> {
   const rows = await db<{ state: ContractState; n: string }[]>`
-    select s.state, count(*) as n from contract_states s where s.org_id = ${orgId} group by s.state`;
+    select state, count(*) as n from ledger_contract_states(${orgId}) group by state`;
   const counts = { complete: 0, incomplete: 0, attention: 0 };
   for (const r of rows) counts[r.state] = Number(r.n);
   return counts;
@@ -120,12 +124,12 @@ export interface GuaranteeStateRow {
  */
 export async function listGuaranteeStates(db: Queryable, opts: { orgId?: string; state?: GuaranteeState } = {}): Promise<GuaranteeStateRow[]> {
   const rows = await db<Array<{ org_id: string; reference: string; contract_date: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; missing_after_days: number }>>`
-    select g.org_id, c.reference, to_char(c.contract_date, 'YYYY-MM-DD') as contract_date, g.kind, g.state, g.archive_id, r.missing_after_days
-    from contract_guarantee_states g
+    select r.org_id, c.reference, to_char(c.contract_date, 'YYYY-MM-DD') as contract_date, g.kind, g.state, g.archive_id, r.missing_after_days
+    from organisation_ledger_rules r
+    cross join lateral ledger_guarantee_states(r.org_id) g
     join contracts c on c.id = g.contract_id
-    join organisation_ledger_rules r on r.org_id = g.org_id
-    where true ${opts.orgId ? db`and g.org_id = ${opts.orgId}` : db``} ${opts.state ? db`and g.state = ${opts.state}` : db``}
-    order by g.org_id, c.reference, g.ord`;
+    where true ${opts.orgId ? db`and r.org_id = ${opts.orgId}` : db``} ${opts.state ? db`and g.state = ${opts.state}` : db``}
+    order by r.org_id, c.reference, g.ord`;
   return rows.map((r) => ({
     orgId: r.org_id, reference: r.reference, contractDate: r.contract_date, kind: r.kind, state: r.state, archiveId: r.archive_id,
     missingAfterDays: r.missing_after_days,
