@@ -155,7 +155,7 @@ async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
 export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
-    const body = archiveNotesSchema.extend({ contract: z.unknown() }).parse((await readJson(c)) ?? {});
+    const body = archiveNotesSchema.extend({ contract: z.unknown().optional() }).parse((await readJson(c)) ?? {});
     const { record, created } = await fileRevision(deps, c, body);
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });
