@@ -14,6 +14,8 @@ export interface PdfPoolOptions {
   maxHeapMb?: number;
   /** more pages than this is no key notice */
   maxPages?: number;
+  /** decoded PDF data (streams, fonts) a worker may hold, outside its heap */
+  maxBufferMb?: number;
 }
 
 interface Job {
@@ -42,6 +44,9 @@ export class PdfTextPool {
   }
   get maxPages(): number {
     return this.options.maxPages ?? 100;
+  }
+  get maxBufferBytes(): number {
+    return (this.options.maxBufferMb ?? 128) * 1024 * 1024;
   }
   get maxHeapMb(): number {
     return this.options.maxHeapMb ?? 192;
@@ -86,7 +91,8 @@ class Slot {
     void this.start().then((ok) => {
       if (!ok || !this.worker) return this.finish(job, { ok: false, code: 'unreadable' }, true);
       const worker = this.worker;
-      const timer = setTimeout(() => this.finish(job, { ok: false, code: 'unreadable' }, true), this.pool.deadlineMs);
+      // a file that needs more than the deadline is too large (or too complex) to be a key notice
+      const timer = setTimeout(() => this.finish(job, { ok: false, code: 'too_large' }, true), this.pool.deadlineMs);
       const onMessage = (result: PdfText) => {
         clearTimeout(timer);
         worker.off('error', onError);
@@ -101,7 +107,7 @@ class Slot {
       worker.once('message', onMessage);
       worker.once('error', onError);
       worker.ref();
-      worker.postMessage({ data: job.data, maxPages: this.pool.maxPages }, [job.data]);
+      worker.postMessage({ data: job.data, maxPages: this.pool.maxPages, maxBufferBytes: this.pool.maxBufferBytes }, [job.data]);
     });
   }
 
