@@ -75,6 +75,7 @@ interface Event {
   field: Field | 'kind';
   value: string;
   page: number;
+  line: number;
   numberLabel?: 'contract' | 'policy';
 }
 
@@ -94,7 +95,7 @@ export function linesFromText(text: string): TextLine[] {
 /** Every (number, key) pair the lines hold, in document order, each pair once. */
 export function readPairs(lines: readonly TextLine[]): NoticePair[] {
   const normalised = lines.map((l) => ({ page: l.page, cells: l.cells.map((c) => ({ text: c.text.normalize('NFKC'), x: c.x })) }));
-  const events = normalised.flatMap((line, i) => lineEvents(line, normalised[i + 1]));
+  const events = normalised.flatMap((line, i) => lineEvents(line, i, normalised[i + 1]));
   const pairs = groupIntoNotices(events);
   const seen = new Set<string>();
   return pairs.filter((p) => {
@@ -105,7 +106,7 @@ export function readPairs(lines: readonly TextLine[]): NoticePair[] {
   });
 }
 
-function lineEvents(line: TextLine, next: TextLine | undefined): Event[] {
+function lineEvents(line: TextLine, lineIndex: number, next: TextLine | undefined): Event[] {
   const events: Array<Event & { at: number }> = [];
   const valueSpans: Array<[number, number]> = [];
   line.cells.forEach((cell, cellIndex) => {
@@ -125,12 +126,12 @@ function lineEvents(line: TextLine, next: TextLine | undefined): Event[] {
         valueSpans.push([start, end]);
       }
       const value = fieldValue(field, raw);
-      if (value !== null) events.push({ field, value, page: line.page, at, ...(field === 'number' ? { numberLabel: m[0] === '証券番号' ? 'policy' as const : 'contract' as const } : {}) });
+      if (value !== null) events.push({ field, value, page: line.page, line: lineIndex, at, ...(field === 'number' ? { numberLabel: m[0] === '証券番号' ? 'policy' as const : 'contract' as const } : {}) });
     });
     const kinds = [...cell.text.matchAll(KIND_WORD)].filter((m) => !valueSpans.some(([s, e]) => m.index >= s && m.index < e));
     // a sentence naming several kinds is prose about them, not this notice's kind
     if (new Set(kinds.map((m) => m[0])).size === 1) {
-      for (const m of kinds) events.push({ field: 'kind', value: KIND_OF.get(m[0])!, page: line.page, at: cellIndex * 1e6 + m.index });
+      for (const m of kinds) events.push({ field: 'kind', value: KIND_OF.get(m[0])!, page: line.page, line: lineIndex, at: cellIndex * 1e6 + m.index });
     }
     valueSpans.length = 0;
   });
@@ -195,9 +196,12 @@ function groupIntoNotices(events: readonly Event[]): NoticePair[] {
     }
     cur = {};
   };
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
     const held = cur[e.field];
-    if (held !== undefined) {
+    const next = events[i + 1];
+    // words on the line of the next number (「履行保証保険　証券番号 …」) belong to that number's notice
+    if (cur.number && cur.authKey && e.field !== 'number' && next?.field === 'number' && next.line === e.line) flush();
+    else if (held !== undefined) {
       // the same words again inside one notice (a title and its table) are no new notice
       if (held === e.value && !(cur.number && cur.authKey)) continue;
       flush();
