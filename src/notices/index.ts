@@ -2,3 +2,4 @@ export { createNoticeReader, MAX_FILES, MAX_FILE_BYTES, MAX_TEXT_BYTES, type Not
 export { readPairs, linesFromText, type NoticePair, type NoticeKind, type TextLine, type TextCell } from './parse.js';
 export { linesOfPage, type PositionedText } from './layout.js';
 export { PdfTextPool, type PdfText, type PdfPoolOptions } from './pdf-pool.js';
+export { doubtsAbout, type NoticeDoubt } from './doubts.js';

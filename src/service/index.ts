@@ -5,6 +5,7 @@ import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedSta
 import type { Logger } from '../log/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
+import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
@@ -16,6 +17,7 @@ import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
+import { noticesApi, noticesPages } from '../web/routes/notices.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';
@@ -56,6 +58,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
+    const reader = createNoticeReader({ sql });
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
     registerMetrics(metrics, db, pool, pdf);
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
@@ -70,7 +73,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps)),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), noticesApi({ reader, lookup })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -78,6 +81,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
+          noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
       ],
     });
@@ -97,6 +101,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         clearInterval(feeds);
         await server.close();
         await poller.stop();
+        await reader.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');

@@ -9,6 +9,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { errorMessage, errorPageStatus, pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 const MAX_BODY_BYTES = 256 * 1024;
+const NOTICE_PATHS = ['/api/v1/notices/read', '/notices'];
+const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + MAX_BODY_BYTES;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
@@ -69,7 +72,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   });
   // no form or API body needs more; /sets has its own, smaller limit (SPEC §2)
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new AppError('too_long', 413, { max: MAX_BODY_BYTES }); } }));
+  const bodyLimits = [MAX_BODY_BYTES, NOTICE_BODY_BYTES].map((maxSize) => bodyLimit({ maxSize, onError: () => { throw new AppError('too_long', 413, { max: maxSize }); } }));
+  // except key notices: up to 20 PDFs of 5 MiB each (SPEC §8)
+  app.use((c, next) => bodyLimits[NOTICE_PATHS.includes(c.req.path) ? 1 : 0]!(c, next));
   app.use('/static/*', async (c, next) => {
     await next();
     c.header('cache-control', 'public, max-age=3600');

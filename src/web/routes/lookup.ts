@@ -25,7 +25,8 @@ export function runLookup(lookup: Lookup, input: z.infer<typeof lookupInput>, wh
 /** `GET /` (the form) and `POST /lookup` (SPEC §3). */
 export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup }) {
   const app = new Hono<AppEnv>();
-  app.get('/', (c) => renderPage(c, deps.renderer, 'lookup', {}));
+  // a link or QR code in a key notice may carry the number (never a key)
+  app.get('/', (c) => renderPage(c, deps.renderer, 'lookup', { number: c.req.query('number')?.slice(0, 200) }));
   // the language switch on a failed lookup's page links here
   app.get('/lookup', (c) => c.redirect('/', 303));
   app.post('/lookup', async (c) => {
