@@ -92,3 +92,4 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   await issue(okayama, keyO, 'push', 'addressed to 岡山県: answers 403 other_obligee');
   return { issuer, username: 'demo', password, apiToken: token, certificates };
 }
+export { writeDemoNotices } from './notices.js';
