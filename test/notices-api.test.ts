@@ -35,7 +35,7 @@ beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
   hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]);
-  okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' });
+  okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'yamada', role: 'clerk' }]);
   await issue('2080005678', 'QW12-ER34-TY');
   await issue('2070004426');
   await issue('2070005555', 'OK12-AY34', { name: '岡山県知事', code: '330001' });
@@ -154,6 +154,22 @@ describe('browser: GET /?number= and the notice forms need a session and CSRF', 
     expect(page.text).not.toContain('SECRET-KEY');
     expect(page.text).toContain('action="/notices"');
     expect(page.text).toContain('enctype="multipart/form-data"');
+  });
+
+  it('filing a batch: another organisation\'s certificate id answers 404 and nothing is filed', async () => {
+    const found = await api(hiroshima.token, 'POST', '/api/v1/lookup/batch', { items: [{ number: '2080005678', authKey: 'QW12ER34TY' }] });
+    const id = found.json.results[0].id as string;
+    const web = new WebClient(base);
+    await web.login('yamada', okayama.password);
+    expect((await web.post('/lookup/batch/archive', { id })).status).toBe(404);
+    const [row] = await db.sql`select count(*)::int as n from archive_records where org_id = 'okayama'`;
+    expect(row!.n).toBe(0);
+    // the organisation that unlocked it files it
+    const clerk = new WebClient(base);
+    await clerk.login('tanaka', hiroshima.password);
+    expect((await clerk.request('POST', '/lookup/batch/archive', { form: { id, _csrf: clerk.csrf() } })).status).toBe(303);
+    const [filed] = await db.sql`select count(*)::int as n from archive_records where org_id = 'hiroshima'`;
+    expect(filed!.n).toBe(1);
   });
 
   it('POST /notices and /lookup/batch without a CSRF token are refused', async () => {
