@@ -8,7 +8,7 @@
  *   node --import tsx bench/notices.ts          (BENCH_NOTICES_SECONDS=10 BENCH_NOTICES_DROPS=3)
  */
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { NoticePrinter, type NoticeContent } from '../reference-issuer/notices.js';
+import { NoticePrinter, type NoticeContent } from '../reference-issuer/index.js';
 import { createNoticeReader, linesOfPage, PdfTextPool, readPairs } from '../src/notices/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
 import { createBenchDatabase } from './lib/db.js';

@@ -5,7 +5,7 @@
  * one 「label：value」 per line, as in an e-mail. `perPage` puts one or two notices on a page.
  */
 import puppeteer, { type Browser } from 'puppeteer';
-import { formatWareki } from '../src/domain/format.js';
+import { formatWareki } from '../src/domain/index.js';
 import { findChromium } from '../src/pdf/index.js';
 
 export type NoticeKind = 'advance_payment' | 'interim_advance_payment' | 'contract' | 'performance_bond' | 'performance_insurance';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { NoticePrinter } from '../reference-issuer/notices.js';
+import { CERTIFICATE_EVENT, NoticePrinter, type ReferenceIssuer } from '../reference-issuer/index.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate } from './helpers/issuer.js';

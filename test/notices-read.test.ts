@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import puppeteer from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issuer/notices.js';
+import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issuer/index.js';
 import { findChromium } from '../src/pdf/index.js';
 import { createNoticeReader, type NoticeReader } from '../src/notices/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';

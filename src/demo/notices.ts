@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Sql } from '../db/index.js';
-import { NoticePrinter, type NoticeContent, type NoticeLayout } from '../../reference-issuer/notices.js';
+import { NoticePrinter, type NoticeContent, type NoticeLayout } from '../../reference-issuer/index.js';
 import type { DemoCertificate } from './index.js';
 
 /**

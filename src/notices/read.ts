@@ -71,17 +71,15 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions }) {
     return pairs.length ? { pairs } : { pairs: [], problem: 'no_pair' };
   }
 
+  function readText(text: string): { pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode } {
+    const pairs = readPairs(linesFromText(text)).map((p) => ({ ...p, source: 'text' }));
+    return pairs.length ? { pairs } : { pairs, problem: 'no_pair' };
+  }
+
   return {
     async read(input: NoticeInput, who: Reader): Promise<NoticeReading> {
-      const sources = await Promise.all([
-        ...input.files.map(async (f) => ({ source: safeFileName(f.name), ...(await readFile(f)) })),
-        ...(input.text?.trim()
-          ? [(() => {
-              const pairs = readPairs(linesFromText(input.text)).map((p) => ({ ...p, source: 'text' }));
-              return { source: 'text', pairs, ...(pairs.length ? {} : { problem: 'no_pair' as const }) };
-            })()]
-          : []),
-      ]);
+      const sources = await Promise.all(input.files.map(async (f) => ({ source: safeFileName(f.name), ...(await readFile(f)) })));
+      if (input.text?.trim()) sources.push({ source: 'text', ...readText(input.text) });
       const seen = new Set<string>();
       const items: NoticeItem[] = [];
       for (const { pairs } of sources) {
