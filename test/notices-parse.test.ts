@@ -41,6 +41,10 @@ describe('reading pairs from notice text', () => {
     ]);
   });
 
+  it('a viewing URL with the number and a password beside it', () => {
+    expect(read('下記URLから閲覧できます。\n閲覧URL：https://shosho.example.lg.jp/?number=2070004426\nパスワード：AB12-CD34-EF').map((p) => [p.number, p.authKey])).toEqual([['2070004426', 'AB12CD34EF']]);
+  });
+
   it('prose about numbers and keys, and a sentence naming several kinds, give nothing', () => {
     expect(read('保証契約番号と認証キーを入力してください。前払金保証、契約保証のいずれも同じです。')).toEqual([]);
   });

@@ -70,6 +70,7 @@ const VALUE_RUN = /^[0-9A-Za-z\s\u3000\u002D\u2010-\u2015\u2212\u30FC\uFF70]+/u;
 const CANONICAL_NUMBER = /^[0-9A-Z]{6,20}$/;
 const CANONICAL_KEY = /^[0-9A-Z]{6,32}$/;
 const MAX_PROJECT_NAME = 200;
+const URL_NUMBER = /https?:\/\/\S*?[?&]number=([0-9A-Za-z-]{6,40})/gu;
 
 interface Event {
   field: Field | 'kind';
@@ -128,6 +129,11 @@ function lineEvents(line: TextLine, lineIndex: number, next: TextLine | undefine
       const value = fieldValue(field, raw);
       if (value !== null) events.push({ field, value, page: line.page, line: lineIndex, at, ...(field === 'number' ? { numberLabel: m[0] === '証券番号' ? 'policy' as const : 'contract' as const } : {}) });
     });
+    // a viewing URL (SPEC §3: `GET /?number=…`) carries the number where no label names it
+    for (const m of cell.text.matchAll(URL_NUMBER)) {
+      const value = canonicalRun(m[1]!, CANONICAL_NUMBER);
+      if (value) events.push({ field: 'number', value, page: line.page, line: lineIndex, at: cellIndex * 1e6 + m.index, numberLabel: 'contract' });
+    }
     const kinds = [...cell.text.matchAll(KIND_WORD)].filter((m) => !valueSpans.some(([s, e]) => m.index >= s && m.index < e));
     // a sentence naming several kinds is prose about them, not this notice's kind
     if (new Set(kinds.map((m) => m[0])).size === 1) {
