@@ -4,7 +4,7 @@ import puppeteer from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issuer/index.js';
 import { findChromium } from '../src/pdf/index.js';
-import { createNoticeReader, type NoticeReader } from '../src/notices/index.js';
+import { createNoticeReader, PdfTextPool, type NoticeReader } from '../src/notices/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, textPdf } from './helpers/notice-pdfs.js';
 
@@ -138,6 +138,15 @@ describe('files that are no readable notice answer with a named problem', () => 
     const broken = textPdf('nothing here');
     broken.write('9999999999', broken.indexOf('xref') + 'xref\n0 6\n'.length + 20, 'latin1');
     expect((await problemOf('xref.pdf', broken)).code).toBe('no_pair');
+  });
+
+  it('closing the pool answers the files it was reading (a service stopping never leaves a request hanging)', async () => {
+    const pool = new PdfTextPool({ size: 1 });
+    expect((await pool.extract(Uint8Array.from(textPdf('ready')).buffer)).ok).toBe(true); // the worker is up
+    const reading = [pool.extract(Uint8Array.from(textPdf('one')).buffer), pool.extract(Uint8Array.from(textPdf('two')).buffer)];
+    await new Promise((resolve) => setImmediate(resolve)); // the first is posted to the worker, the second waits
+    await pool.close();
+    expect(await Promise.all(reading)).toEqual([{ ok: false, code: 'unreadable' }, { ok: false, code: 'unreadable' }]);
   });
 
   it('a notice with a script, an open action and an embedded file is read; nothing runs and nothing is fetched', async () => {

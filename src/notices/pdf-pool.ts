@@ -91,21 +91,21 @@ class Slot {
     void this.start().then((ok) => {
       if (!ok || !this.worker) return this.finish(job, { ok: false, code: 'unreadable' }, true);
       const worker = this.worker;
+      const settle = (result: PdfText, discard: boolean) => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        this.finish(job, result, discard);
+      };
       // a file that needs more than the deadline is too large (or too complex) to be a key notice
-      const timer = setTimeout(() => this.finish(job, { ok: false, code: 'too_large' }, true), this.pool.deadlineMs);
-      const onMessage = (result: PdfText) => {
-        clearTimeout(timer);
-        worker.off('error', onError);
-        this.finish(job, result);
-      };
+      const timer = setTimeout(() => settle({ ok: false, code: 'too_large' }, true), this.pool.deadlineMs);
+      const onMessage = (result: PdfText) => settle(result, false);
       // out of memory (ERR_WORKER_OUT_OF_MEMORY), a stack overflow pdf.js did not catch, …
-      const onError = (e: Error & { code?: string }) => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        this.finish(job, { ok: false, code: e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'too_large' : 'unreadable' }, true);
-      };
+      const onError = (e: Error & { code?: string }) => settle({ ok: false, code: e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'too_large' : 'unreadable' }, true);
+      // stopped from outside (the pool closing): the file was not read
+      const onExit = () => settle({ ok: false, code: 'unreadable' }, true);
       worker.once('message', onMessage);
       worker.once('error', onError);
+      worker.once('exit', onExit);
       worker.ref();
       worker.postMessage({ data: job.data, maxPages: this.pool.maxPages, maxBufferBytes: this.pool.maxBufferBytes }, [job.data]);
     });
