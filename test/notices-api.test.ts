@@ -171,6 +171,22 @@ describe('browser: GET /?number= and the notice forms need a session and CSRF', 
     expect(filed!.n).toBe(1);
   });
 
+  it('POST /notices with pasted text shows the table; POST /lookup/batch lists every result', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', hiroshima.password);
+    const table = await web.post('/notices', { text: '保証契約番号：2080005678\n認証キー：QW12-ER34-TY\n区分：新規' });
+    expect(table.status).toBe(200);
+    expect(table.text).toContain('value="2080005678"');
+    expect(table.text).toContain('value="QW12ER34TY"');
+    const empty = await web.post('/notices', { text: ' ' });
+    expect(empty.status).toBe(422);
+    expect(empty.text).toContain('メールの文章を貼り付けてください');
+    const results = await web.post('/lookup/batch', { number: '2080005678', authKey: 'QW12ER34TY' });
+    expect(results.status).toBe(200);
+    expect(results.text).toMatch(/href="\/certificates\/[0-9a-f-]{36}"/);
+    expect(results.text).toContain('action="/lookup/batch/archive"');
+  });
+
   it('POST /notices and /lookup/batch without a CSRF token are refused', async () => {
     const web = new WebClient(base);
     await web.login('tanaka', hiroshima.password);

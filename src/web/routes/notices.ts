@@ -25,12 +25,12 @@ const who = (c: Context<AppEnv>) => {
 
 const badJson = () => new AppError('invalid_request', 400);
 
-/** Files (PDFs in parts named `fileField`) and/or `text`, within SPEC §8's limits. */
+/** Files (PDFs in parts named `fileField`) and/or `text` (a form field, or JSON), within SPEC §8's limits. */
 async function noticeInput(c: Context<AppEnv>, fileField: string): Promise<NoticeInput> {
   const type = c.req.header('content-type') ?? '';
   let files: File[] = [];
   let text: string | undefined;
-  if (type.startsWith('multipart/form-data')) {
+  if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
     const form = await c.req.parseBody({ all: true }).catch(() => { throw badJson(); });
     // a browser sends an empty, unnamed part when no file was chosen
     files = [form[fileField]].flat().filter((v): v is File => v instanceof File && (v.size > 0 || v.name !== ''));
