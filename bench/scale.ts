@@ -49,6 +49,7 @@ function searches(cursor: string | null): Array<[string, string]> {
     ['q=道路改良 (project)', `q=${encodeURIComponent('道路改良')}`],
     ['q=瀬戸内土木 (contractor)', `q=${encodeURIComponent('瀬戸内土木')}`],
     ['q=２００００１ (full-width number part)', `q=${encodeURIComponent('２００００１')}`],
+    ['q=2000-01 (number part with a dash: two terms)', `q=${encodeURIComponent('2000-01')}`],
     ['q=護岸 (2 characters)', `q=${encodeURIComponent('護岸')}`],
     ['status=withdrawn', 'status=withdrawn'],
     ['kind=contract&status=superseded', 'kind=contract&status=superseded'],

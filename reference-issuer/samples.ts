@@ -1,5 +1,11 @@
 /** Realistic Japanese sample certificates for the demo, the tests and the benchmarks. */
-export type Kind = 'advance_payment' | 'interim_advance_payment' | 'contract';
+import { INSURER_NOTES, INSURERS, type InsurerKind } from './insurer-samples.js';
+
+export type Kind = 'advance_payment' | 'interim_advance_payment' | 'contract' | InsurerKind;
+
+function isInsurerKind(kind: Kind): kind is InsurerKind {
+  return kind === 'performance_bond' || kind === 'performance_insurance';
+}
 
 export interface CertificatePayloadInput {
   number: string;
@@ -46,7 +52,9 @@ const round = (yen: number, unit: number) => Math.round(yen / unit) * unit;
 
 /**
  * Revision 0 of a certificate, varied by `seed` so every sample differs. Advance payment is
- * 40% of the price (20% for the interim one), the contract guarantee 10%: the usual rates.
+ * 40% of the price (20% for the interim one), the contract guarantee 10%: the usual rates. An
+ * insurer's bond or policy (pass its 証券番号 as `number`) covers 10% too, from the contract date,
+ * signed by one of INSURERS.
  */
 export function sampleCertificate(seed: number, opts: { number: string; kind: Kind; authKeyDigest: string; issuedOn?: string }): CertificatePayloadInput {
   const obligee = OBLIGEES[seed % OBLIGEES.length]!;
@@ -58,6 +66,8 @@ export function sampleCertificate(seed: number, opts: { number: string; kind: Ki
   const issuedOn = opts.issuedOn ?? addDays(contractDate, 2);
   const rate = opts.kind === 'advance_payment' ? 0.4 : opts.kind === 'interim_advance_payment' ? 0.2 : 0.1;
   const amount = round(price * rate, 1000);
+  const insurer = isInsurerKind(opts.kind);
+  const advance = opts.kind === 'advance_payment' || opts.kind === 'interim_advance_payment';
   return {
     number: opts.number,
     kind: opts.kind,
@@ -65,7 +75,7 @@ export function sampleCertificate(seed: number, opts: { number: string; kind: Ki
     revisionType: 'new',
     issuedOn,
     authKeyDigest: opts.authKeyDigest,
-    guarantor: GUARANTORS[seed % GUARANTORS.length]!,
+    guarantor: insurer ? INSURERS[seed % INSURERS.length]! : GUARANTORS[seed % GUARANTORS.length]!,
     obligee: obligee.code ? { name: obligee.name, code: obligee.code } : { name: obligee.name },
     contractor,
     project: {
@@ -77,10 +87,12 @@ export function sampleCertificate(seed: number, opts: { number: string; kind: Ki
     },
     guarantee: {
       amount,
-      period: { from: issuedOn, to: addDays(to, 30) },
-      ...(opts.kind === 'contract' ? {} : { advancePayment: amount }),
+      period: insurer ? { from, to } : { from: issuedOn, to: addDays(to, 30) },
+      ...(advance ? { advancePayment: amount } : {}),
     },
-    ...(seed % 3 === 0 ? { notes: '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' } : {}),
+    ...(insurer
+      ? { notes: INSURER_NOTES[opts.kind as InsurerKind] }
+      : seed % 3 === 0 ? { notes: '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' } : {}),
   };
 }
 

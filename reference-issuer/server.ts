@@ -4,7 +4,7 @@ import { generateSigningKey, jwks, type Alg, type SigningKey } from './keys.js';
 import { signSet, type SignedSet } from './sign.js';
 
 /**
- * A guarantee company's side of shosho, as a worked example: it publishes a JWKS, queues signed
+ * An issuer's side of shosho (a 保証事業会社 or an insurer), as a worked example: it publishes a JWKS, queues signed
  * SETs for RFC 8936 polling (dropping each once acknowledged or reported in setErrs), pushes per
  * RFC 8935, and rotates keys while still publishing the old ones for a while.
  */
@@ -22,6 +22,18 @@ export class ReferenceIssuer {
   feedToken: string | null = null;
   /** how many times the JWKS was fetched (a verifier should not fetch it per request) */
   jwksFetches = 0;
+  /** Play a broken JWKS endpoint: never answer, answer with this HTTP status, or answer bytes that are no JWKS. */
+  jwksFailure: 'hang' | 'garbage' | number | null = null;
+  /** Play a transmitter that ignores maxEvents (RFC 8936 says it SHOULD NOT send more) and sends all it has. */
+  overDeliver = false;
+  /** Answer at most this many SETs per poll, whatever maxEvents asks (RFC 8936 lets a transmitter send fewer). */
+  pageSize: number | null = null;
+  /** how many feed requests arrived (a test can act on progress) */
+  feedRequests = 0;
+  /** called with each feed request's number on arrival; 'drop' closes the connection unread (its acks are lost) */
+  onFeedRequest: ((n: number) => 'drop' | void) | null = null;
+  /** called once the answer to feed request n, holding these jtis, is written */
+  onFeedAnswered: ((n: number, jtis: string[]) => void) | null = null;
   url = '';
 
   constructor(readonly iss: string, readonly audience: string, alg: Alg = 'ES256') {
@@ -81,6 +93,9 @@ export class ReferenceIssuer {
     res.setHeader('content-type', 'application/json');
     if (req.method === 'GET' && req.url === '/jwks.json') {
       this.jwksFetches++;
+      if (this.jwksFailure === 'hang') return;
+      if (this.jwksFailure === 'garbage') return void res.end('<html>maintenance</html>');
+      if (this.jwksFailure) return void res.writeHead(this.jwksFailure).end('{}');
       return void res.end(JSON.stringify(jwks(this.keys)));
     }
     if (req.method === 'POST' && req.url === '/feed') {
@@ -92,6 +107,8 @@ export class ReferenceIssuer {
       } catch {
         return void res.writeHead(400).end(JSON.stringify({ err: 'invalid_request', description: 'body is not JSON' }));
       }
+      const n = ++this.feedRequests;
+      if (this.onFeedRequest?.(n) === 'drop') return void res.destroy();
       for (const jti of poll.ack ?? []) {
         this.acknowledged.add(jti);
         this.queue.delete(jti);
@@ -100,8 +117,10 @@ export class ReferenceIssuer {
         this.errors.set(jti, e);
         this.queue.delete(jti);
       }
-      const sets = Object.fromEntries([...this.queue].slice(0, poll.maxEvents ?? 100));
-      return void res.end(JSON.stringify({ sets, moreAvailable: this.queue.size > Object.keys(sets).length }));
+      const count = this.overDeliver ? undefined : Math.min(poll.maxEvents ?? 100, this.pageSize ?? Infinity);
+      const sets = Object.fromEntries([...this.queue].slice(0, count));
+      res.end(JSON.stringify({ sets, moreAvailable: this.queue.size > Object.keys(sets).length }));
+      return void this.onFeedAnswered?.(n, Object.keys(sets));
     }
     res.writeHead(404).end('{}');
   }

@@ -115,13 +115,13 @@ describe('archiveCsv', () => {
 
   it('is UTF-8 CSV for Excel: BOM, Japanese header, one quoted CRLF row per record, Japanese intact', async () => {
     const { text } = await csvOf('hiroshima', { sort: 'number', order: 'asc' });
-    expect(text.startsWith('\uFEFF"ID","保証契約番号"')).toBe(true);
+    expect(text.startsWith('\uFEFF"ID","保証契約番号・証券番号"')).toBe(true);
     const [header, ...rows] = parseCsv(text.slice(1));
     expect(header).toEqual([...ARCHIVE_CSV_HEADER]);
     const [roadWorks, paving, contract] = rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]])));
     expect(rows).toHaveLength(3);
     expect(roadWorks).toMatchObject({
-      ID: filed[0]!.id, 保証契約番号: '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区"\n(夜間)',
+      ID: filed[0]!.id, 保証契約番号・証券番号: '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区"\n(夜間)',
       受注者: '備後建設株式会社', 発注者: '広島県知事', 保証会社: 'wjcs 建設業保証', 状態: '有効', '保管日時(JST)': formatJst(filed[0]!.archivedAt),
       保管者: 'yamada@pref.hiroshima', 案件番号: "'@SUM(A1)", メモ: `'=HYPERLINK("http://evil.example","押して")`,
       'PDF SHA-256': filed[0]!.pdfSha256, 'SET SHA-256': filed[0]!.jwsSha256,

@@ -18,8 +18,12 @@ describe('shosho demo', () => {
       expect(out).toContain('Ctrl-C');
       const url = /URL\s+(http:\/\/\S+?)\/?\n/.exec(out)![1]!;
       const token = /API token\s+(\S+)/.exec(out)![1]!;
-      const pairs = [...out.matchAll(/^\s+([0-9]{10})\s+([0-9A-Z-]{14})\s+.*$/gm)].map((m) => ({ number: m[1]!, authKey: m[2]!, line: m[0] }));
-      expect(pairs.length).toBeGreaterThanOrEqual(8);
+      const pairs = [...out.matchAll(/^\s+([0-9A-Z]{6,20})\s+([0-9A-Z-]{14})\s+.*$/gm)].map((m) => ({ number: m[1]!, authKey: m[2]!, line: m[0] }));
+      expect(pairs.length).toBeGreaterThanOrEqual(11);
+      // pairs from both issuers: the 保証事業会社's 10-digit numbers and the insurer's 証券番号
+      expect(pairs.filter((p) => /^[0-9]{10}$/.test(p.number)).length).toBeGreaterThanOrEqual(8);
+      expect(pairs.filter((p) => p.line.includes('公共工事履行保証証券')).length).toBe(2);
+      expect(pairs.filter((p) => p.line.includes('履行保証保険')).length).toBe(1);
       for (const p of pairs) {
         const res = await fetch(`${url}/api/v1/lookup`, {
           method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ number: p.number, authKey: p.authKey }),

@@ -24,11 +24,11 @@ describe('canonical number and auth key (SPEC §2)', () => {
     ));
   });
 
-  it('property: anything that is not 10 digits after canonicalising is malformed, never a number', () => {
+  it('property: anything that is not 6 to 20 digits and capitals after canonicalising is malformed, never a number', () => {
     fc.assert(fc.property(fc.string({ maxLength: 30 }), (s) => {
       const parsed = parseNumber(s);
-      if (parsed.ok) expect(parsed.value).toMatch(/^[0-9]{10}$/);
-      else expect(canonicalize(s)).not.toMatch(/^[0-9]{10}$/);
+      if (parsed.ok) expect(parsed.value).toMatch(/^[0-9A-Z]{6,20}$/);
+      else expect(canonicalize(s)).not.toMatch(/^[0-9A-Z]{6,20}$/);
     }));
   });
 
@@ -36,9 +36,13 @@ describe('canonical number and auth key (SPEC §2)', () => {
     ['２０７０ー００４４２６', '2070004426'],
     ['2070-004426', '2070004426'],
     ['2070　004426', '2070004426'],
-    ['207000442', null],
-    ['20700044266', null],
-    ['2070O04426', null],
+    // an insurer's 証券番号 is 6 to 20 digits and capitals: only the kind tells whether 10 digits are required
+    ['207000442', '207000442'],
+    ['2070O04426', '2070O04426'],
+    ['ｐｂ２０２５ー０１２３　４', 'PB202501234'],
+    ['12345', null],
+    ['PB2025012345678901234', null],
+    ['2070_004426', null],
   ])('%s → %s', (input, expected) => {
     const p = parseNumber(input);
     expect(p.ok ? p.value : null).toBe(expected);

@@ -172,7 +172,7 @@ describe('request bodies', () => {
     try {
       const res = await fetch(`${svc.url}/api/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x'.repeat(300_000) }) });
       expect(res.status).toBe(413);
-      expect((await res.json()).error.code).toBe('too_long');
+      expect((await res.json()).error.code).toBe('body_too_large');
     } finally {
       await svc.stop();
       await db.drop();

@@ -89,9 +89,9 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
     const long = await api(hiroshima.token, 'POST', '/api/v1/notices/read', { text: 'あ'.repeat(30_000) });
     expect([long.status, long.json.error.code]).toEqual([413, 'notices_text_too_long']);
     const bad = await fetch(`${base}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' }, body: '{"text": ' });
-    expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'invalid_request']);
+    expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'invalid_json']);
     const plain = await fetch(`${base}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'text/plain' }, body: 'x' });
-    expect([plain.status, ((await plain.json()) as any).error.code]).toEqual([400, 'notices_body']);
+    expect([plain.status, ((await plain.json()) as any).error.code]).toEqual([400, 'unsupported_content_type']);
     expect((await api('not-a-token', 'POST', '/api/v1/notices/read', { text: 'x' })).status).toBe(401);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   PdfError,
   createPdfRenderer,
@@ -31,6 +31,32 @@ afterEach(async () => {
   await renderer?.close();
   renderer = undefined;
 });
+
+/**
+ * This machine's render speed, measured now (under whatever load it carries): every deadline and
+ * document size below is a multiple of it, so the tests mean the same on a fast and a slow machine.
+ */
+const speed = { smallMs: 0, msPerRow: 0 };
+const CALIBRATION_ROWS = 1000;
+beforeAll(async () => {
+  const pdf = createPdfRenderer({ executablePath: findChromium(), pages: 1 });
+  try {
+    await pdf.warm();
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      await pdf.render(small);
+      speed.smallMs = Math.max(speed.smallMs, performance.now() - started);
+    }
+    const started = performance.now();
+    await pdf.render(manyPages(CALIBRATION_ROWS));
+    speed.msPerRow = (performance.now() - started) / CALIBRATION_ROWS;
+  } finally {
+    await pdf.close();
+  }
+  console.log(`pdf-resilience calibration: small render ${Math.round(speed.smallMs)} ms, ${speed.msPerRow.toFixed(2)} ms per table row`);
+}, 120_000);
+/** A document that takes about `ms` to render here. */
+const takingAbout = (ms: number) => manyPages(Math.ceil(ms / speed.msPerRow));
 
 describe('PDF renderer under trouble', () => {
   it('renders a page that asks for outside resources, and loads none of them', async () => {
@@ -66,12 +92,16 @@ describe('PDF renderer under trouble', () => {
 
   it('survives Chromium being killed in the middle of renders', async () => {
     const events: unknown[] = [];
-    const pdf = open({ pages: 2, log: (entry) => events.push(entry.event) });
+    // long enough that the kill lands inside them (the two pages taken, then a third of a render);
+    // the deadline leaves room for both to be rendered again on the relaunched browser
+    const renderMs = Math.max(4 * speed.smallMs, 1000);
+    const pdf = open({ pages: 2, timeoutMs: 10 * renderMs, log: (entry) => events.push(entry.event) });
     await pdf.warm();
     const killed = pdf.browserPid();
     expect(killed).toBeTypeOf('number');
-    const renders = [pdf.render(manyPages(1000)), pdf.render(manyPages(1000)), pdf.render(small)];
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const renders = [pdf.render(takingAbout(renderMs)), pdf.render(takingAbout(renderMs)), pdf.render(small)];
+    expect(pdf.stats()).toMatchObject({ inUse: 2, queued: 1 });
+    await new Promise((resolve) => setTimeout(resolve, renderMs / 3));
     process.kill(killed!, 'SIGKILL');
     for (const outcome of await Promise.allSettled(renders)) {
       if (outcome.status === 'fulfilled') expect(isPdf(outcome.value)).toBe(true);
@@ -85,15 +115,18 @@ describe('PDF renderer under trouble', () => {
   });
 
   it('gives up on a render past its deadline, also for callers still queued, and keeps working', async () => {
-    const pdf = open({ pages: 1, timeoutMs: 4000 });
+    // a deadline many small renders long, and a render four deadlines long
+    const timeoutMs = Math.max(10 * speed.smallMs, 1000);
+    const pdf = open({ pages: 1, timeoutMs });
     await pdf.warm();
     const started = performance.now();
-    const slow = codeOf(pdf.render(manyPages(8000)));
+    const slow = codeOf(pdf.render(takingAbout(4 * timeoutMs)));
     const queued = codeOf(pdf.render(small));
     expect(pdf.stats().queued).toBe(1);
     expect(await slow).toBe('PDF_TIMEOUT');
     expect(await queued).toBe('PDF_TIMEOUT');
-    expect(performance.now() - started).toBeLessThan(5000);
+    // given up at the deadline, well before the render itself could have ended
+    expect(performance.now() - started).toBeLessThan(2.5 * timeoutMs);
     expect(pdf.stats()).toMatchObject({ queued: 0 });
     // the timed-out page was thrown away: open its replacement outside the next render's deadline,
     // which is short enough here that a loaded machine could spend it on opening the page alone

@@ -205,7 +205,7 @@ describe('message catalogs', () => {
   });
 
   it('say the same for an unknown number and a wrong key', () => {
-    expect(errorMessage('ja', 'not_found')).toBe('保証契約番号または認証キーが正しくありません。入力内容を確認してください。');
+    expect(errorMessage('ja', 'not_found')).toBe('保証契約番号（証券番号）または認証キー（閲覧用パスワード）が正しくありません。入力内容を確認してください。');
   });
 });
 

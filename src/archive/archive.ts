@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
+import { typedText } from '../domain/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
 import { isUuid, recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
 
@@ -18,10 +19,10 @@ export interface ArchiveRequest {
   requestId?: string | null;
 }
 
-/** What a clerk may add when filing. Blank means absent; too long is refused, naming the field. */
+/** What a clerk may add when filing. Blank means absent; too long or holding control characters is refused, naming the field. */
 export const archiveNotesSchema = z.object({
-  reference: z.string().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => v || null),
-  memo: z.string().trim().max(2000, 'must be at most 2000 characters').nullish().transform((v) => v || null),
+  reference: typedText().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => v || null),
+  memo: typedText({ multiline: true }).trim().max(2000, 'must be at most 2000 characters').nullish().transform((v) => v || null),
 });
 
 const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');

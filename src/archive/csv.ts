@@ -1,19 +1,14 @@
 import type { Queryable } from '../db/index.js';
-import { BOM, csvLine, formatJst, type Kind, type RevisionType } from '../domain/index.js';
+import { BOM, csvLine, formatJst, KIND_NAMES_JA, type RevisionType } from '../domain/index.js';
 import type { ArchiveRecord, ArchiveStatus } from './record.js';
 import { archiveSearchSchema, MAX_PAGE_SIZE, type ArchiveCursor, type ArchiveSearchOptions } from './search-schema.js';
 import { fetchPage } from './search.js';
 
 export const ARCHIVE_CSV_HEADER = [
-  'ID', '保証契約番号', '種別', '変更回', '区分', '工事名', '受注者', '発注者', '保証会社', '状態',
+  'ID', '保証契約番号・証券番号', '種別', '変更回', '区分', '工事名', '受注者', '発注者', '保証会社', '状態',
   '保管日時(JST)', '保管者', '案件番号', 'メモ', 'PDF SHA-256', 'SET SHA-256',
 ] as const;
 
-const KIND_LABELS: Record<Kind, string> = {
-  advance_payment: '前払金保証',
-  interim_advance_payment: '中間前払金保証',
-  contract: '契約保証',
-};
 const REVISION_TYPE_LABELS: Record<RevisionType, string> = { new: '新規', change: '変更', correction: '訂正' };
 const STATUS_LABELS: Record<ArchiveStatus, string> = { current: '有効', superseded: '変更済', withdrawn: '取消・解約' };
 
@@ -21,7 +16,7 @@ export function archiveCsvFields(record: ArchiveRecord): string[] {
   return [
     record.id,
     record.number,
-    KIND_LABELS[record.kind],
+    KIND_NAMES_JA[record.kind],
     String(record.revision),
     REVISION_TYPE_LABELS[record.revisionType],
     record.projectName,

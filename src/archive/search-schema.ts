@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalize, isCalendarDate, KINDS, type Kind } from '../domain/index.js';
+import { canonicalize, isSearchableDay, KINDS, searchDay, typedText, type Kind } from '../domain/index.js';
 import type { ArchiveStatus } from './record.js';
 
 export const ARCHIVE_SORT_KEYS = ['archivedAt', 'number', 'projectName', 'contractor'] as const;
@@ -45,7 +45,7 @@ const cursorSchema = z.strictObject({
   o: z.enum(['asc', 'desc']),
   v: z.string().max(1000).refine((v) => !v.includes('\u0000')),
   id: z.uuid(),
-}).refine((c) => c.s !== 'archivedAt' || (MICROSECOND_UTC.test(c.v) && isCalendarDate(c.v.slice(0, 10))));
+}).refine((c) => c.s !== 'archivedAt' || (MICROSECOND_UTC.test(c.v) && isSearchableDay(c.v.slice(0, 10))));
 
 /** Opaque to clients: base64url of a small JSON object. */
 export function encodeCursor(cursor: ArchiveCursor): string {
@@ -75,7 +75,6 @@ function searchTerm(q: string): string {
 
 const blankIsAbsent = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankIsAbsent, schema.optional());
-const day = z.string().refine(isCalendarDate, 'must be a date written YYYY-MM-DD');
 
 /**
  * Parses a search from a query string or a caller, with errors at the field they concern
@@ -83,9 +82,9 @@ const day = z.string().refine(isCalendarDate, 'must be a date written YYYY-MM-DD
  */
 export const archiveSearchSchema = z
   .object({
-    q: optional(z.string().max(200, 'must be at most 200 characters').transform(searchTerm)),
-    from: optional(day),
-    to: optional(day),
+    q: optional(typedText().max(200, 'must be at most 200 characters').transform(searchTerm)),
+    from: optional(searchDay),
+    to: optional(searchDay),
     kind: optional(z.enum(KINDS)),
     status: optional(z.enum(STATUSES)),
     sort: z.preprocess(blankIsAbsent, z.enum(ARCHIVE_SORT_KEYS).default('archivedAt')),

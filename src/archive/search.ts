@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { jstDayBounds } from '../domain/index.js';
+import { canonicalize, jstDayBounds } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
   archiveSearchSchema, decodeCursor, encodeCursor,
@@ -25,6 +25,15 @@ function likeContaining(text: string): string {
 }
 
 /**
+ * What `q` finds, any of them: the text as searched, and for what may be an insurer's 証券番号
+ * typed with dashes, spaces or lower case (tk-0012 3456) its canonical form, which the record holds.
+ */
+function searchTerms(q: string): string[] {
+  const canonical = canonicalize(q);
+  return canonical !== q && /^[0-9A-Z]*[0-9][0-9A-Z]*$/.test(canonical) ? [q, canonical] : [q];
+}
+
+/**
  * One page of the organisation's archive, newest first unless asked otherwise. Pages are keyed
  * on (sort value, id), so ties never repeat or skip a row. Throws a ZodError naming the field
  * for a bad filter or cursor.
@@ -47,7 +56,7 @@ export async function fetchPage(
     select ${recordColumns(db)}, ${sortValue} as sort_value
     from archive_records a join issuers i on i.id = a.issuer_id
     where a.org_id = ${orgId}
-      ${query.q ? db`and a.search_text ilike ${likeContaining(query.q)}` : db``}
+      ${query.q ? db`and (${searchTerms(query.q).map((term) => db`a.search_text ilike ${likeContaining(term)}`).reduce((a, b) => db`${a} or ${b}`)})` : db``}
       ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
       ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
       ${query.kind ? db`and a.kind = ${query.kind}` : db``}

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
-import { CERTIFICATE_EVENT, KINDS, describeIssues, type CertificatePayload } from '../domain/index.js';
+import { CERTIFICATE_EVENT, CERTIFICATE_NUMBER, KINDS, describeIssues, type CertificatePayload } from '../domain/index.js';
 import { parseJwks, toKeyObject, type IssuerKey, type ResolvedKey } from '../feed/index.js';
 import { PdfError, readPdfAttachments } from '../pdf/index.js';
 import { readEvent, verifyEvidence } from './checks.js';
@@ -30,7 +30,7 @@ type AttachmentName = (typeof ATTACHMENTS)[number];
 /** What the PDF's verification.json says the SET is: the subject of the SPEC §6 report made with the PDF. */
 const recordedSubjectSchema = z.object({
   subject: z.object({
-    number: z.string().regex(/^[0-9]{10}$/),
+    number: z.string().regex(CERTIFICATE_NUMBER),
     kind: z.enum(KINDS),
     revision: z.number().int().nonnegative(),
     issuer: z.string().min(1),

@@ -1,21 +1,20 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
 import { toAuditEntry, type AuditEntry } from './chain.js';
-import { BOM, csvLine, formatJst, isCalendarDate, jstDayBounds, canonicalize } from '../domain/index.js';
+import { BOM, csvLine, formatJst, jstDayBounds, canonicalize, searchDay, typedText } from '../domain/index.js';
 
 export const MAX_AUDIT_PAGE = 200;
-const day = z.string().refine(isCalendarDate, 'must be a date written YYYY-MM-DD');
 const blank = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(s: T) => z.preprocess(blank, s.optional());
 
 /** Filters of `/audit` and `/audit.csv`, from a query string; errors name their field. */
 export const auditFilterSchema = z
   .object({
-    from: opt(day),
-    to: opt(day),
-    actor: opt(z.string().trim().max(100)),
-    action: opt(z.string().trim().max(100)),
-    number: opt(z.string().max(40).transform((n) => canonicalize(n))),
+    from: opt(searchDay),
+    to: opt(searchDay),
+    actor: opt(typedText().trim().max(100)),
+    action: opt(typedText().trim().max(100)),
+    number: opt(typedText().max(40).transform((n) => canonicalize(n))),
     cursor: opt(z.string().regex(/^[0-9]{1,18}$/, 'is not a cursor this page returned')),
     limit: z.preprocess(blank, z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(100)),
   })

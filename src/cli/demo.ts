@@ -1,31 +1,33 @@
 import { join } from 'node:path';
-import { setUpDemo, writeDemoNotices } from '../demo/index.js';
+import { DEMO_INSURER_ID, setUpDemo, writeDemoNotices } from '../demo/index.js';
+import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';
 import type { Command } from './commands.js';
 import { untilSignalled } from './serve.js';
 
-const KIND_JA = { advance_payment: '前払金保証', interim_advance_payment: '中間前払金保証', contract: '契約保証' } as const;
 const TYPE_JA: Record<string, string> = { new: '新規', change: '変更', correction: '訂正' };
 
-/** `shosho demo`: the service, a simulated issuer feeding it, and numbers and keys to try. */
+/** `shosho demo`: the service, two simulated issuers (a 保証事業会社 and an insurer) feeding it, and numbers and keys to try. */
 export const demoCommand: Command = async (_args, { config, log }) => {
   const service = await startService(config, log);
   const demo = await setUpDemo(service.db.sql, service.url, config.audience);
-  const issuer = (await findIssuer(service.db.sql, { id: 'demo-wjcs' }))!;
   const receiver = createReceiver({ sql: service.db.sql, keys: new KeyStore(service.db.sql, { log }), audience: config.audience, log });
-  const polled = await pollOnce(issuer, { sql: service.db.sql, receiver, log, intervalMs: config.pollIntervalMs });
+  const poll = async (id: string) => pollOnce((await findIssuer(service.db.sql, { id }))!, { sql: service.db.sql, receiver, log, intervalMs: config.pollIntervalMs });
+  const polled = await poll('demo-wjcs');
+  const polledInsurer = await poll(DEMO_INSURER_ID);
 
   const out = process.stdout;
   out.write(`\nshosho demo — 電子証書確認サービス\n\n`);
   out.write(`  URL            ${service.url}/\n`);
   out.write(`  login          ${demo.username} / ${demo.password}   (organisation 広島県, role admin)\n`);
   out.write(`  API token      ${demo.apiToken}\n`);
-  out.write(`  issuer feed    ${demo.issuer.url}/feed (polled: ${polled.stored} SETs stored)\n`);
+  out.write(`  issuer feed    ${demo.issuer.url}/feed (保証事業会社, polled: ${polled.stored} SETs stored)\n`);
+  out.write(`  insurer feed   ${demo.insurer.url}/feed (損害保険会社, polled: ${polledInsurer.stored} SETs stored)\n`);
   out.write(`  database       ${service.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir} (for trying shosho; use PostgreSQL for real records)` : 'PostgreSQL'}\n\n`);
-  out.write(`  保証契約番号   認証キー          種別            回  区分  \n`);
+  out.write(`  保証契約番号／証券番号  認証キー／閲覧用パスワード  種別                  回  区分  \n`);
   for (const c of demo.certificates) {
-    out.write(`  ${c.number}     ${c.authKey.padEnd(16)}  ${KIND_JA[c.kind].padEnd(8, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
+    out.write(`  ${c.number.padEnd(22)}  ${c.authKey.padEnd(26)}  ${KIND_NAMES_JA[c.kind].padEnd(10, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
   }
   out.write(`\n  Try the API:  curl -s -H 'authorization: Bearer ${demo.apiToken}' -H 'content-type: application/json' \\\n`);
   out.write(`                 -d '{"number":"${demo.certificates[0]!.number}","authKey":"${demo.certificates[0]!.authKey}"}' ${service.url}/api/v1/lookup\n`);
@@ -35,5 +37,6 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   await untilSignalled();
   await service.stop();
   await demo.issuer.close();
+  await demo.insurer.close();
   return 0;
 };

@@ -70,6 +70,8 @@ export const issuerCommand: Command = async (args, ctx) => {
           await recordPoll(db.sql, id, { summary });
           process.stdout.write(`issuer ${id}: ${summary.stored} stored, ${summary.duplicates} already had, ${summary.refused.length} refused (${summary.requests} request(s))\n`);
           for (const r of summary.refused) process.stdout.write(`  refused ${r.jti}: ${r.err}: ${r.description}\n`);
+          for (const d of summary.deferred) process.stdout.write(`  not checkable now, left for the issuer to deliver again ${d.jti}: ${d.description}\n`);
+          if (summary.moreAvailable) process.stdout.write(`  the issuer has more: this round ended on its time or page bound; sync again\n`);
           return 0;
         } catch (e) {
           await recordPoll(db.sql, id, { error: e as Error });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { exitCodeFor, verifyPdfOffline, type OfflineVerification } from '../audit/index.js';
-import { formatWareki, formatYen, type CertificatePayload } from '../domain/index.js';
+import { certificateForm, formatWareki, formatYen, type CertificatePayload } from '../domain/index.js';
 import { translate, type MessageKey } from '../render/index.js';
 import { parse } from './args.js';
 import type { Command } from './commands.js';
@@ -73,22 +73,23 @@ function humanReport({ report, certificate, embeddedKeyThumbprint }: OfflineVeri
 }
 
 function certificateLines(c: CertificatePayload): string[] {
-  const t = (key: MessageKey) => translate('ja', key);
+  const t = (key: string) => translate('ja', key as MessageKey);
+  const form = certificateForm(c.kind);
   const period = (p: { from: string; to: string }) => `${formatWareki(p.from)} 〜 ${formatWareki(p.to)}`;
   const advance = c.guarantee.advancePayment;
   const rows: Array<[string, string]> = [
-    [t('cert.field.number'), c.number],
-    ['種類', `${t(`kind.${c.kind}`)}（${t(`revisionType.${c.revisionType}`)}・revision ${c.revision}）`],
+    [t(form.number), c.number],
+    ['種類', `${t(form.title)}（${t(`revisionType.${c.revisionType}`)}・revision ${c.revision}）`],
     [t('cert.issuedOn'), formatWareki(c.issuedOn)],
-    [t('cert.field.guarantor'), [c.guarantor.name, c.guarantor.office].filter(Boolean).join(' ')],
-    [t('cert.field.obligee'), c.obligee.name],
-    [t('cert.field.contractorName'), c.contractor.name],
+    [t(form.fields.guarantor), [c.guarantor.name, c.guarantor.office].filter(Boolean).join(' ')],
+    [t(form.fields.obligee), c.obligee.name],
+    [t(form.fields.contractorName), c.contractor.name],
     [t('cert.field.projectName'), c.project.name],
     [t('cert.field.contractPrice'), formatYen(c.project.contractPrice)],
     [t('cert.field.projectPeriod'), period(c.project.period)],
-    [t('cert.field.guaranteeAmount'), formatYen(c.guarantee.amount)],
-    [t('cert.field.guaranteePeriod'), period(c.guarantee.period)],
-    ...(advance === undefined ? [] : [[t(c.kind === 'advance_payment' ? 'cert.field.advancePayment' : 'cert.field.interimAdvancePayment'), formatYen(advance)] as [string, string]]),
+    [t(form.fields.guaranteeAmount), formatYen(c.guarantee.amount)],
+    [t(form.fields.guaranteePeriod), period(c.guarantee.period)],
+    ...(advance === undefined ? [] : [[t(form.fields[c.kind === 'advance_payment' ? 'advancePayment' : 'interimAdvancePayment']), formatYen(advance)] as [string, string]]),
   ];
   return rows.map(([label, value]) => `${label}: ${value}`);
 }

@@ -3,7 +3,7 @@ import { addApiToken, addOrganisation, addUser, findOrganisation, hashPassword, 
 import type { Sql } from '../db/index.js';
 import { findIssuer, insertIssuer } from '../feed/index.js';
 import {
-  authKeyDigest, CERTIFICATE_EVENT, changeRevision, correctionRevision, newAuthKey, ReferenceIssuer, sampleCertificate, WITHDRAWN_EVENT,
+  authKeyDigest, CERTIFICATE_EVENT, changeRevision, correctionRevision, newAuthKey, newPolicyNumber, ReferenceIssuer, sampleCertificate, WITHDRAWN_EVENT,
   type CertificatePayloadInput, type Kind,
 } from '../../reference-issuer/index.js';
 
@@ -17,7 +17,10 @@ export interface DemoCertificate {
 }
 
 export interface DemoSetup {
+  /** The 保証事業会社. */
   issuer: ReferenceIssuer;
+  /** The 損害保険会社, with its own key, JWKS and feed. */
+  insurer: ReferenceIssuer;
   username: string;
   password: string;
   apiToken: string;
@@ -26,21 +29,30 @@ export interface DemoSetup {
 
 const ORG = { id: 'hiroshima', name: '広島県 土木建築局', obligees: [{ code: '340006', name: null }, { code: null, name: '広島県知事' }] };
 const ISSUER_ID = 'demo-wjcs';
+export const DEMO_INSURER_ID = 'demo-tokiomarine';
 const HIROSHIMA = { name: '広島県知事', code: '340006' };
 
+/** Registers the simulated issuer, or points the registration at where it listens now. */
+async function register(sql: Sql, id: string, issuer: ReferenceIssuer, name: string): Promise<void> {
+  const url = await issuer.listen();
+  if (await findIssuer(sql, { id })) {
+    await sql`update issuers set jwks_uri = ${`${url}/jwks.json`}, feed_url = ${`${url}/feed`} where id = ${id}`;
+  } else {
+    await insertIssuer(sql, { id, iss: issuer.iss, name, jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
+  }
+}
+
 /**
- * A simulated issuer on loopback, registered with the service, and a batch of sample certificates
- * (all three kinds; new, change and correction revisions; a withdrawal), some pushed and some left
- * on its feed for the poller. Safe to run again on the same data directory: each run adds a batch.
+ * Two simulated issuers on loopback, registered with the service — a 保証事業会社 and a 損害保険会社 —
+ * and a batch of sample certificates (all five kinds; new, change and correction revisions; a
+ * withdrawal), some pushed and some left on the feeds for the poller. Safe to run again on the same
+ * data directory: each run adds a batch.
  */
 export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string): Promise<DemoSetup> {
   const issuer = new ReferenceIssuer('https://demo-issuer.shosho.invalid', audience, 'ES256');
-  const url = await issuer.listen();
-  if (await findIssuer(sql, { id: ISSUER_ID })) {
-    await sql`update issuers set jwks_uri = ${`${url}/jwks.json`}, feed_url = ${`${url}/feed`} where id = ${ISSUER_ID}`;
-  } else {
-    await insertIssuer(sql, { id: ISSUER_ID, iss: issuer.iss, name: '西日本建設業保証株式会社（デモ）', jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
-  }
+  await register(sql, ISSUER_ID, issuer, '西日本建設業保証株式会社（デモ）');
+  const insurer = new ReferenceIssuer('https://demo-insurer.shosho.invalid', audience, 'EdDSA');
+  await register(sql, DEMO_INSURER_ID, insurer, '東京海上日動火災保険株式会社（デモ）');
   if (!(await findOrganisation(sql, ORG.id))) await addOrganisation(sql, ORG);
   if (!(await findOrganisation(sql, 'okayama'))) await addOrganisation(sql, { id: 'okayama', name: '岡山県', obligees: [{ code: '330001', name: null }] });
 
@@ -54,13 +66,13 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
 
   const certificates: DemoCertificate[] = [];
   const base = 2_000_000_000 + randomInt(0, 900_000_000);
-  const issue = async (payload: CertificatePayloadInput, authKey: string, how: 'push' | 'poll', note: string) => {
-    const set = await issuer.sign(CERTIFICATE_EVENT, payload);
+  const issue = async (payload: CertificatePayloadInput, authKey: string, how: 'push' | 'poll', note: string, by = issuer) => {
+    const set = await by.sign(CERTIFICATE_EVENT, payload);
     if (how === 'push') {
-      const res = await issuer.push(`${serviceUrl}/sets`, set.token);
+      const res = await by.push(`${serviceUrl}/sets`, set.token);
       if (res.status !== 202) throw new Error(`demo push refused: ${JSON.stringify(res.body)}`);
     } else {
-      issuer.enqueue(set);
+      by.enqueue(set);
     }
     certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note });
   };
@@ -90,6 +102,18 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   const okayama = sampleCertificate(1, { number: other, kind: 'advance_payment', authKeyDigest: await authKeyDigest(keyO, 14) });
   okayama.obligee = { name: '岡山県知事', code: '330001' };
   await issue(okayama, keyO, 'push', 'addressed to 岡山県: answers 403 other_obligee');
-  return { issuer, username: 'demo', password, apiToken: token, certificates };
+
+  // the insurer's 公共工事履行保証証券 (with a change) and 履行保証保険証券, handed over with a 閲覧用パスワード
+  const bond = newPolicyNumber('performance_bond');
+  const keyB0 = newAuthKey();
+  const bond0 = { ...sampleCertificate(2, { number: bond, kind: 'performance_bond', authKeyDigest: await authKeyDigest(keyB0, 14) }), obligee: HIROSHIMA };
+  await issue(bond0, keyB0, 'push', 'insurer, pushed', insurer);
+  const keyB1 = newAuthKey();
+  await issue(changeRevision(bond0, 1, await authKeyDigest(keyB1, 14), '2025-01-20'), keyB1, 'poll', 'insurer, change revision, polled', insurer);
+  const policy = newPolicyNumber('performance_insurance');
+  const keyP = newAuthKey();
+  const policy0 = { ...sampleCertificate(5, { number: policy, kind: 'performance_insurance', authKeyDigest: await authKeyDigest(keyP, 14) }), obligee: HIROSHIMA };
+  await issue(policy0, keyP, 'poll', 'insurer, polled', insurer);
+  return { issuer, insurer, username: 'demo', password, apiToken: token, certificates };
 }
 export { writeDemoNotices } from './notices.js';

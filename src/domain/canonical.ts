@@ -1,5 +1,7 @@
+import { CERTIFICATE_NUMBER } from './event.js';
+
 /**
- * Canonical form of a guarantee contract number or an auth key (SPEC §2): issuers compute the
+ * Canonical form of a 保証契約番号, an insurer's 証券番号 or an auth key (SPEC §2): issuers compute the
  * auth-key digest over it, so it must match theirs exactly.
  */
 const SPACES_AND_DASHES = /[\s\u3000\u002D\u2010-\u2015\u2212\u30FC\uFF70]/gu;
@@ -8,14 +10,14 @@ export function canonicalize(input: string): string {
   return input.normalize('NFKC').replace(SPACES_AND_DASHES, '').toUpperCase();
 }
 
-const NUMBER = /^[0-9]{10}$/;
 const AUTH_KEY = /^[0-9A-Z]{6,32}$/;
 
 export type Parsed = { ok: true; value: string } | { ok: false };
 
+/** Any kind's number: a 10-digit 保証契約番号 or an insurer's 証券番号 (`^[0-9A-Z]{6,20}$`). */
 export function parseNumber(input: string): Parsed {
   const value = canonicalize(input);
-  return NUMBER.test(value) ? { ok: true, value } : { ok: false };
+  return CERTIFICATE_NUMBER.test(value) ? { ok: true, value } : { ok: false };
 }
 
 export function parseAuthKey(input: string): Parsed {

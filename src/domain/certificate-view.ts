@@ -54,12 +54,103 @@ export interface CertificateViewInput {
   revisions: RevisionSummary[];
 }
 
-/** Each names a catalog entry `cert.field.<field>`. */
-export type CertificateField =
-  | 'obligee' | 'guarantor'
-  | 'contractorName' | 'contractorAddress' | 'contractorRepresentative'
-  | 'projectName' | 'projectLocation' | 'contractDate' | 'contractPrice' | 'projectPeriod'
-  | 'guaranteeAmount' | 'guaranteePeriod' | 'advancePayment' | 'interimAdvancePayment' | 'notes';
+const CERTIFICATE_FIELDS = [
+  'obligee', 'guarantor',
+  'contractorName', 'contractorAddress', 'contractorRepresentative',
+  'projectName', 'projectLocation', 'contractDate', 'contractPrice', 'projectPeriod',
+  'guaranteeAmount', 'guaranteePeriod', 'advancePayment', 'interimAdvancePayment', 'notes',
+] as const;
+/** Each is named on a form by `FormWords.fields`; on a 保証事業会社's form by `cert.field.<field>`. */
+export type CertificateField = (typeof CERTIFICATE_FIELDS)[number];
+
+/**
+ * Catalog keys of the words one kind's paper form uses: its title, what it calls its number,
+ * its parties and its amount and period (保証人・債権者・保証金額 on a 公共工事履行保証証券,
+ * 保険者・被保険者・保険金額 on a 履行保証保険証券). Templates and the PDF read them, so each
+ * form is described here once instead of by a copy of the template.
+ */
+export interface FormWords {
+  title: string;
+  /** With parameters `kind` and `number`. */
+  heading: string;
+  number: string;
+  obligeeLabel: string;
+  guarantorLabel: string;
+  /** With parameter `name`. */
+  addressee: string;
+  notice: string;
+  verificationSummary: string;
+  via: Record<VerificationInput['via'], string>;
+  /** With parameter `number`. */
+  revisionsCaption: string;
+  fields: Record<CertificateField, string>;
+}
+
+const GUARANTEE_FIELDS = Object.fromEntries(CERTIFICATE_FIELDS.map((field) => [field, `cert.field.${field}`])) as Record<CertificateField, string>;
+
+const GUARANTEE_COMPANY_FORM: Omit<FormWords, 'title'> = {
+  heading: 'cert.heading',
+  number: 'cert.field.number',
+  obligeeLabel: 'cert.obligeeLabel',
+  guarantorLabel: 'cert.guarantorLabel',
+  addressee: 'cert.addressee',
+  notice: 'cert.notice',
+  verificationSummary: 'verification.summary',
+  via: { push: 'verification.via.push', poll: 'verification.via.poll' },
+  revisionsCaption: 'revisions.caption',
+  fields: GUARANTEE_FIELDS,
+};
+
+const INSURER_FORM = {
+  heading: 'insurer.heading',
+  number: 'insurer.field.number',
+  verificationSummary: 'insurer.verification.summary',
+  via: { push: 'insurer.verification.via.push', poll: 'insurer.verification.via.poll' },
+  revisionsCaption: 'insurer.revisions.caption',
+} as const;
+
+const FORMS: Record<CertificateKind, FormWords> = {
+  advance_payment: { ...GUARANTEE_COMPANY_FORM, title: 'kind.advance_payment' },
+  interim_advance_payment: { ...GUARANTEE_COMPANY_FORM, title: 'kind.interim_advance_payment' },
+  contract: { ...GUARANTEE_COMPANY_FORM, title: 'kind.contract' },
+  performance_bond: {
+    ...INSURER_FORM,
+    title: 'kind.performance_bond',
+    obligeeLabel: 'insurer.bond.obligee',
+    guarantorLabel: 'insurer.bond.guarantorLabel',
+    addressee: 'cert.addressee',
+    notice: 'insurer.bond.notice',
+    fields: {
+      ...GUARANTEE_FIELDS,
+      obligee: 'insurer.bond.obligee',
+      guarantor: 'insurer.bond.guarantor',
+      contractorName: 'insurer.bond.contractor',
+      contractorAddress: 'insurer.bond.contractorAddress',
+    },
+  },
+  performance_insurance: {
+    ...INSURER_FORM,
+    title: 'kind.performance_insurance',
+    obligeeLabel: 'insurer.insurance.obligee',
+    guarantorLabel: 'insurer.insurance.guarantorLabel',
+    addressee: 'insurer.insurance.addressee',
+    notice: 'insurer.insurance.notice',
+    fields: {
+      ...GUARANTEE_FIELDS,
+      obligee: 'insurer.insurance.obligee',
+      guarantor: 'insurer.insurance.guarantor',
+      contractorName: 'insurer.insurance.contractor',
+      contractorAddress: 'insurer.insurance.contractorAddress',
+      guaranteeAmount: 'insurer.insurance.amount',
+      guaranteePeriod: 'insurer.insurance.period',
+    },
+  },
+};
+
+/** The words of the paper form of `kind`, as catalog keys. */
+export function certificateForm(kind: CertificateKind): FormWords {
+  return FORMS[kind];
+}
 
 export interface PeriodEnd {
   date: string;
@@ -86,6 +177,7 @@ export interface CertificateView {
   id: string;
   number: string;
   kind: CertificateKind;
+  form: FormWords;
   revision: number;
   revisionType: RevisionType;
   issuedOn: string;
@@ -126,7 +218,7 @@ function period(changes: readonly string[], path: string, { from, to }: DatePeri
 
 function advancePaymentRow(payload: CertificatePayload): Array<[CertificateField, string, RowValue]> {
   const amount = payload.guarantee.advancePayment;
-  if (payload.kind === 'contract' || amount === undefined) return [];
+  if ((payload.kind !== 'advance_payment' && payload.kind !== 'interim_advance_payment') || amount === undefined) return [];
   const field = payload.kind === 'advance_payment' ? 'advancePayment' : 'interimAdvancePayment';
   return [[field, 'guarantee.advancePayment', { type: 'yen', amount }]];
 }
@@ -167,6 +259,7 @@ export function certificateView(input: CertificateViewInput): CertificateView {
     id: input.id,
     number: payload.number,
     kind: payload.kind,
+    form: certificateForm(payload.kind),
     revision: payload.revision,
     revisionType: payload.revisionType,
     issuedOn: payload.issuedOn,

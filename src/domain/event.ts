@@ -5,8 +5,41 @@ import { parseScryptDigest } from './scrypt-digest.js';
 export const CERTIFICATE_EVENT = 'urn:shosho:certificate';
 export const WITHDRAWN_EVENT = 'urn:shosho:certificate-withdrawn';
 
-export const KINDS = ['advance_payment', 'interim_advance_payment', 'contract'] as const;
+/** What a 保証事業会社 issues; its 保証契約番号 is exactly 10 digits. */
+const GUARANTEE_COMPANY_KINDS = ['advance_payment', 'interim_advance_payment', 'contract'] as const;
+/** What a 損害保険会社 issues (公共工事履行保証証券, 履行保証保険); its 証券番号 is 6 to 20 digits and capitals. */
+const INSURER_KINDS = ['performance_bond', 'performance_insurance'] as const;
+export const KINDS = [...GUARANTEE_COMPANY_KINDS, ...INSURER_KINDS] as const;
 export type Kind = (typeof KINDS)[number];
+export type InsurerKind = (typeof INSURER_KINDS)[number];
+
+export function isInsurerKind(kind: Kind): kind is InsurerKind {
+  return (INSURER_KINDS as readonly Kind[]).includes(kind);
+}
+
+/** A canonical number of any kind (SPEC §2): what a lookup accepts before it knows the kind. */
+export const CERTIFICATE_NUMBER = /^[0-9A-Z]{6,20}$/;
+const GUARANTEE_CONTRACT_NUMBER = /^[0-9]{10}$/;
+
+/** The number rule of one kind, as a field error message, or null when the number fits the kind. */
+function numberProblem(kind: Kind, number: string): string | null {
+  if (isInsurerKind(kind)) return CERTIFICATE_NUMBER.test(number) ? null : `must be 6 to 20 ASCII digits and capital letters for ${kind}`;
+  return GUARANTEE_CONTRACT_NUMBER.test(number) ? null : `must be exactly 10 ASCII digits for ${kind}`;
+}
+
+/** SPEC §9: a contract that requires 契約保証 accepts an insurer's bond or policy in its place. */
+export function fulfilsRequirement(required: Kind, kind: Kind): boolean {
+  return required === kind || (required === 'contract' && isInsurerKind(kind));
+}
+
+/**
+ * The catalog key of the words saying that a certificate of `kind` stands in for the kind required
+ * (parameter `kind`: the certificate's kind in words), or null when it is the kind required or no
+ * stand-in for it.
+ */
+export function acceptedInPlaceNote(required: Kind, kind: Kind): 'insurer.acceptedAsContract' | null {
+  return required !== kind && fulfilsRequirement(required, kind) ? 'insurer.acceptedAsContract' : null;
+}
 export const REVISION_TYPES = ['new', 'change', 'correction'] as const;
 export type RevisionType = (typeof REVISION_TYPES)[number];
 
@@ -23,7 +56,13 @@ const period = z
   .strictObject({ from: date, to: date })
   .refine((p) => p.from <= p.to, { message: '"from" must not be after "to"', path: ['to'] });
 
-const certificateNumber = z.string().regex(/^[0-9]{10}$/, 'must be exactly 10 ASCII digits');
+const certificateNumber = z.string().regex(CERTIFICATE_NUMBER, 'must be 6 to 20 ASCII digits and capital letters');
+
+function checkNumberOfKind(c: { kind: Kind; number: string }, ctx: z.RefinementCtx): void {
+  if (!CERTIFICATE_NUMBER.test(c.number)) return; // reported by certificateNumber already
+  const problem = numberProblem(c.kind, c.number);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['number'], message: problem });
+}
 
 export const certificatePayloadSchema = z
   .strictObject({
@@ -54,12 +93,13 @@ export const certificatePayloadSchema = z
     if ((c.revision === 0) !== (c.revisionType === 'new')) {
       ctx.addIssue({ code: 'custom', path: ['revision'], message: 'revision 0 is "new", and only revision 0 is' });
     }
-    const advance = c.kind !== 'contract';
+    checkNumberOfKind(c, ctx);
+    const advance = c.kind === 'advance_payment' || c.kind === 'interim_advance_payment';
     if (advance && c.guarantee.advancePayment === undefined) {
       ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `is required for ${c.kind}` });
     }
     if (!advance && c.guarantee.advancePayment !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: 'must be absent for contract' });
+      ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `must be absent for ${c.kind}` });
     }
   });
 
@@ -67,13 +107,15 @@ export type CertificatePayload = z.infer<typeof certificatePayloadSchema>;
 /** The payload as shown and returned anywhere outside the database: never the auth-key digest. */
 export type PublicPayload = Omit<CertificatePayload, 'authKeyDigest'>;
 
-export const withdrawalPayloadSchema = z.strictObject({
-  number: certificateNumber,
-  kind: z.enum(KINDS),
-  revision: z.number().int().nonnegative().max(9999),
-  reason: z.enum(['cancelled', 'issued_in_error']),
-  withdrawnOn: date,
-});
+export const withdrawalPayloadSchema = z
+  .strictObject({
+    number: certificateNumber,
+    kind: z.enum(KINDS),
+    revision: z.number().int().nonnegative().max(9999),
+    reason: z.enum(['cancelled', 'issued_in_error']),
+    withdrawnOn: date,
+  })
+  .superRefine(checkNumberOfKind);
 
 export type WithdrawalPayload = z.infer<typeof withdrawalPayloadSchema>;
 export type WithdrawalReason = WithdrawalPayload['reason'];

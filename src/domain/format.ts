@@ -3,6 +3,17 @@
  * ASCII digits, JST timestamps. Pure functions; invalid input throws RangeError.
  */
 
+import type { Kind } from './event.js';
+
+/** Each kind's name as SPEC §1 writes it, for the CSV and the command line (pages use the catalogs). */
+export const KIND_NAMES_JA = {
+  advance_payment: '前払金保証',
+  interim_advance_payment: '中間前払金保証',
+  contract: '契約保証',
+  performance_bond: '公共工事履行保証証券',
+  performance_insurance: '履行保証保険',
+} as const satisfies Record<Kind, string>;
+
 export interface IsoDateParts {
   year: number;
   month: number;

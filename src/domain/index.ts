@@ -4,12 +4,17 @@ export {
   CERTIFICATE_EVENT,
   WITHDRAWN_EVENT,
   KINDS,
+  CERTIFICATE_NUMBER,
+  isInsurerKind,
+  fulfilsRequirement,
+  acceptedInPlaceNote,
   REVISION_TYPES,
   certificatePayloadSchema,
   withdrawalPayloadSchema,
   describeIssues,
   isCalendarDate,
   type Kind,
+  type InsurerKind,
   type RevisionType,
   type CertificatePayload,
   type PublicPayload,
@@ -17,8 +22,9 @@ export {
   type WithdrawalReason,
 } from './event.js';
 export { revisionStatus, type RevisionFacts, type RevisionStatus } from './status.js';
-export { formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate, jstDayBounds } from './format.js';
+export { KIND_NAMES_JA, formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate, jstDayBounds } from './format.js';
 export { BOM, csvField, csvLine } from './csv.js';
-export { certificateView, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';
+export { typedText, hasControlCharacters, isSearchableDay, searchDay, CONTROL_CHARACTER_MESSAGE } from './input.js';
+export { certificateView, certificateForm, type FormWords, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';
 export type { CheckName, CheckOutcome, CheckResult, ReportSubject, VerificationReport } from './report.js';
 export type { ArchiveRecord, ArchiveStatus } from './archive-record.js';

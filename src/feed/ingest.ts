@@ -8,7 +8,11 @@ export type Via = 'push' | 'poll';
 export type IngestOutcome =
   | { status: 'stored'; setId: string }
   | { status: 'duplicate'; setId: string }
-  | { status: 'conflict'; description: string };
+  | { status: 'conflict'; description: string }
+  /** the database refused the SET's data itself (SQLSTATE class 22 or 23): proven unstorable */
+  | { status: 'unstorable'; description: string }
+  /** storing this one SET failed for another reason: not stored, to be delivered again */
+  | { status: 'unavailable'; description: string };
 
 class Conflict extends Error {
   constructor(readonly description: string, readonly existingSetId: string, readonly identity: string) {
@@ -30,16 +34,33 @@ export async function ingest(sql: Sql, sets: readonly VerifiedSet[], via: Via): 
       try {
         outcomes.push(await tx.savepoint((sp) => ingestOne(sp, set, via)));
       } catch (e) {
-        if (!(e instanceof Conflict)) throw e;
+        if (!(e instanceof Conflict)) {
+          outcomes.push(failedOutcome(e));
+          continue;
+        }
         await tx`
           insert into ingest_conflicts (issuer_id, jti, jws, jws_sha256, identity, existing_set_id, via)
           values (${set.issuer.id}, ${set.jti}, ${set.jws}, ${set.jwsSha256}, ${e.identity}, ${e.existingSetId}, ${via})`;
         outcomes.push({ status: 'conflict', description: e.description });
       }
     }
-    await appendAudit(tx, sets.map((set, i) => ingestAuditEntry(set, via, outcomes[i]!)));
+    await appendAudit(tx, sets.flatMap((set, i) => (outcomes[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, outcomes[i]!)])));
     return outcomes;
   });
+}
+
+/**
+ * One SET's failure inside its savepoint is that SET's, never the batch's: data the database
+ * refuses is proven bad; anything else leaves it to be delivered again. A lost connection still
+ * fails the whole transaction at its next statement.
+ */
+function failedOutcome(e: unknown): IngestOutcome {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  if ((e as Error).name === 'PostgresError' && typeof code === 'string' && /^2[23]/.test(code)) {
+    return { status: 'unstorable', description: `the SET's content cannot be stored: ${message}` };
+  }
+  return { status: 'unavailable', description: `storing the SET failed: ${message}` };
 }
 
 async function ingestOne(tx: Tx, set: VerifiedSet, via: Via): Promise<IngestOutcome> {
@@ -106,7 +127,7 @@ function ingestAuditEntry(set: VerifiedSet, via: Via, outcome: IngestOutcome): N
     number,
     detail: {
       via, jti: set.jti, event: set.event.type, kind, revision, jwsSha256: set.jwsSha256,
-      ...(outcome.status === 'conflict' ? { reason: outcome.description } : {}),
+      ...(outcome.status === 'conflict' || outcome.status === 'unstorable' ? { reason: outcome.description } : {}),
     },
   };
 }

@@ -2,11 +2,23 @@ import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { Queryable, Sql } from '../db/index.js';
 import type { Logger } from '../log/index.js';
+import { readBoundedJson } from './bounded-read.js';
 import type { Issuer } from './issuers.js';
 import { parseJwks, toKeyObject, type IssuerKey, type SigningAlg } from './jwks.js';
 
 export interface ResolvedKey extends IssuerKey {
   object: KeyObject;
+}
+
+/** A JWKS is a few keys; anything near this size is not one. */
+export const MAX_JWKS_BYTES = 256 * 1024;
+
+/**
+ * The key cannot be decided now: its kid is unknown and the issuer's JWKS did not answer usably.
+ * Not a refusal (SPEC §2.3): the SET is to be delivered again.
+ */
+export class KeysUnavailable extends Error {
+  override name = 'KeysUnavailable';
 }
 
 export interface KeyStoreOptions {
@@ -24,6 +36,8 @@ export class KeyStore {
   private readonly cache = new Map<string, ResolvedKey>();
   private readonly lastFetch = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** why the issuer's last JWKS fetch failed; absent once one succeeded */
+  private readonly lastFailure = new Map<string, string>();
   private readonly cooldownMs: number;
   private readonly timeoutMs: number;
 
@@ -32,12 +46,19 @@ export class KeyStore {
     this.timeoutMs = opts.fetchTimeoutMs ?? 5_000;
   }
 
-  /** The key, or null when unknown even after the refetch the cooldown allows (or `offline`). */
+  /**
+   * The key, or null when unknown even after the refetch the cooldown allows (or `offline`).
+   * Throws KeysUnavailable when the kid is unknown and the issuer's last JWKS fetch failed: then
+   * nothing proves the kid is not the issuer's.
+   */
   async find(issuer: Issuer, kid: string, opts: { offline?: boolean } = {}): Promise<ResolvedKey | null> {
     const known = await this.fromStore(issuer.id, kid);
     if (known || opts.offline || !issuer.jwksUri) return known;
     await this.refetch(issuer);
-    return this.fromStore(issuer.id, kid);
+    const fetched = await this.fromStore(issuer.id, kid);
+    const failure = this.lastFailure.get(issuer.id);
+    if (!fetched && failure) throw new KeysUnavailable(`kid ${JSON.stringify(kid)} is unknown and the JWKS of issuer ${issuer.id} cannot be read now: ${failure}`);
+    return fetched;
   }
 
   async keysOf(issuerId: string): Promise<IssuerKey[]> {
@@ -61,12 +82,17 @@ export class KeyStore {
   private async fetchAndStore(issuer: Issuer, uri: string): Promise<void> {
     try {
       const res = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs), headers: { accept: 'application/json' } });
-      if (!res.ok) throw new Error(`JWKS answered HTTP ${res.status}`);
-      const { keys, refused } = await parseJwks(await res.json());
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        throw new Error(`JWKS answered HTTP ${res.status}`);
+      }
+      const { keys, refused } = await parseJwks(await readBoundedJson(res, MAX_JWKS_BYTES));
       for (const r of refused) this.opts.log.warn('issuer key refused', { issuer: issuer.id, kid: r.kid, reason: r.reason });
       await storeKeys(this.sql, issuer.id, keys, this.opts.log);
       await this.sql`update issuer_poll_state set jwks_fetched_at = now() where issuer_id = ${issuer.id}`;
+      this.lastFailure.delete(issuer.id);
     } catch (e) {
+      this.lastFailure.set(issuer.id, (e as Error).message);
       this.opts.log.warn('JWKS fetch failed', { issuer: issuer.id, uri, err: e });
     }
   }

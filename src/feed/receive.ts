@@ -2,10 +2,14 @@ import { recordAudit } from '../auditlog/index.js';
 import { GroupCommit, type Sql } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { ingest, type IngestOutcome, type Via } from './ingest.js';
-import type { KeyStore } from './keystore.js';
+import { KeysUnavailable, type KeyStore } from './keystore.js';
 import { sha256Hex, type SetRefusal } from './set-rules.js';
 import { verifySet, type VerifiedSet } from './verify.js';
 
+/**
+ * `refused`, `conflict` and `unstorable` are proven bad and final; `unavailable` means the SET could
+ * not be checked or stored now (JWKS or database unreachable) and must be delivered again.
+ */
 export type ReceiveResult = IngestOutcome | ({ status: 'refused' } & SetRefusal);
 
 export interface Receiver {
@@ -45,22 +49,52 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
 
   return {
     async receive(tokens, via, origin = {}) {
-      const checked = await Promise.all(tokens.map((t) => verifySet(t, deps)));
+      const checked = await Promise.all(tokens.map((t) => verifySet(t, deps).catch((e: unknown) => {
+        deps.log.warn('SET cannot be checked now', { via, err: e });
+        return { ok: false as const, ...unavailable(e) };
+      })));
       const verified: VerifiedSet[] = [];
       for (const c of checked) if (c.ok) verified.push(c.value);
-      const outcomes = await storeFor(via).submit(verified);
-      const refusals = checked.flatMap((c, i) => (c.ok ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
+      const outcomes = await storeFor(via).submit(verified).catch((e: unknown) => {
+        deps.log.warn('SETs could not be stored now; they are to be delivered again', { via, count: verified.length, err: e });
+        return verified.map((): IngestOutcome => ({ status: 'unavailable', description: 'the group commit failed' }));
+      });
+      const refusals = checked.flatMap((c, i) => (c.ok || 'status' in c ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
+      let auditFailure: unknown = null;
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
-        await recordAudit(deps.sql, refusals.map((r) => ({
+        // a refusal not in the audit log is not given: the SET comes again and is refused then
+        auditFailure = await recordAudit(deps.sql, refusals.map((r) => ({
           action: 'feed.ingest', outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
           requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
-        })));
+        }))).then(() => null, (e: unknown) => {
+          deps.log.warn('refusals could not be audited; the SETs are to be delivered again', { via, err: e });
+          return e;
+        });
       }
       let next = 0;
-      return checked.map((c) => (c.ok ? outcomes[next++]! : { status: 'refused' as const, err: c.err, description: c.description }));
+      return checked.map((c): ReceiveResult => {
+        if (c.ok) {
+          const outcome = outcomes[next++]!;
+          if (outcome.status !== 'unavailable') return outcome;
+          deps.log.warn('SET could not be stored now; it is to be delivered again', { via, jti: c.value.jti, description: outcome.description });
+          return unavailable(null);
+        }
+        if ('status' in c) return { status: c.status, description: c.description };
+        if (auditFailure) return unavailable(auditFailure);
+        return { status: 'refused', err: c.err, description: c.description };
+      });
     },
   };
+}
+
+/**
+ * A failure to check or store is never a verdict on the SET (SPEC §2.3). The issuer learns why when
+ * its own JWKS is the cause; shosho's own failures are logged, not told.
+ */
+function unavailable(e: unknown): { status: 'unavailable'; description: string } {
+  const description = e instanceof KeysUnavailable ? e.message : 'shosho cannot check or store the SET now; deliver it again later';
+  return { status: 'unavailable', description };
 }
 
 /**

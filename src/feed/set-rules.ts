@@ -38,11 +38,45 @@ export function checkEnvelope(token: string): Checked<{ header: ProtectedHeaderP
   if (token.split('.').some((part) => Buffer.from(part, 'base64url').toString('base64url') !== part)) {
     return refuse('invalid_request', 'a part of the JWS is not canonical base64url');
   }
+  let header: ProtectedHeaderParameters;
+  let unverifiedClaims: JWTPayload;
   try {
-    return { ok: true, value: { header: decodeProtectedHeader(token), unverifiedClaims: decodeJwt(token) } };
+    header = decodeProtectedHeader(token);
+    unverifiedClaims = decodeJwt(token);
   } catch (e) {
     return refuse('invalid_request', `the JWS header or claims are not valid JSON objects: ${(e as Error).message}`);
   }
+  // the header and iss are read before the signature is checked: kid and iss go into queries
+  const forbidden = findForbiddenText(header, 'header') ?? findForbiddenText(unverifiedClaims.iss, 'iss');
+  if (forbidden) return refuse('invalid_request', forbidden);
+  return { ok: true, value: { header, unverifiedClaims } };
+}
+
+// SPEC §2: C0 and C1 controls and bidirectional overrides/isolates; tab and line feed only in notes.
+const FORBIDDEN_CHARACTER = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+const FORBIDDEN_IN_NOTES = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+const NOTES_PATH = `events.${CERTIFICATE_EVENT}.notes`;
+
+/**
+ * The first control or bidirectional character in any string (member names included) of a JSON
+ * value, described with its field path, or null. Such text would print misleadingly or not at all,
+ * and PostgreSQL cannot store U+0000.
+ */
+export function findForbiddenText(value: unknown, path: string): string | null {
+  if (typeof value === 'string') {
+    const match = (path === NOTES_PATH ? FORBIDDEN_IN_NOTES : FORBIDDEN_CHARACTER).exec(value);
+    if (!match) return null;
+    const code = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    return `${path}: holds the control character ${code} at position ${match.index}; text must not hold control or bidirectional characters`;
+  }
+  if (!value || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const at = path ? `${path}.${k}` : k;
+    if (FORBIDDEN_CHARACTER.test(k)) return `${path || '(root)'}: a member name holds a control or bidirectional character`;
+    const found = findForbiddenText(v, at);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** `alg` ES256 or EdDSA only (never none or HMAC), `typ` secevent+jwt, a `kid`. */
@@ -69,6 +103,8 @@ export function checkClaims(
 ): Checked<{ jti: string; iat: number; event: CertificateEvent }> {
   const party = checkIssuerAndAudience(claims, expect);
   if (party) return party;
+  const forbidden = findForbiddenText(claims, '');
+  if (forbidden) return refuse('invalid_request', forbidden);
   const nowSeconds = Math.floor(expect.now.getTime() / 1000);
   if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return refuse('invalid_request', 'iat is missing or not a number');
   if (claims.iat > nowSeconds + MAX_FUTURE_IAT_SECONDS) {

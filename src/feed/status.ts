@@ -9,6 +9,8 @@ export interface IssuerFeedStatus {
   eventsIngested: number;
   eventsRefused: number;
   consecutiveFailures: number;
+  /** the last round failed or left SETs it could not check: see lastError */
+  failing: boolean;
   /** seconds since the last successful poll (null: never, or push only) */
   lagSeconds: number | null;
 }
@@ -30,6 +32,7 @@ export async function feedStatus(sql: Sql): Promise<IssuerFeedStatus[]> {
     eventsIngested: Number(r.events_ingested),
     eventsRefused: Number(r.events_refused),
     consecutiveFailures: r.consecutive_failures,
+    failing: r.consecutive_failures > 0,
     lagSeconds: r.feed_url && r.last_success_at ? Math.round((Date.now() - r.last_success_at.getTime()) / 1000) : null,
   }));
 }

@@ -12,9 +12,16 @@ export interface Logger {
   child(fields: Fields): Logger;
 }
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code, stack: value.stack };
-  return value;
+/** How many causes of an error are written: a chain this long is a loop or a bug of its own. */
+const MAX_CAUSES = 8;
+
+function serialise(value: unknown, causes = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const { cause } = value as { cause?: unknown };
+  return {
+    name: value.name, message: value.message, code: (value as { code?: unknown }).code, stack: value.stack,
+    ...(cause !== undefined && causes < MAX_CAUSES ? { cause: serialise(cause, causes + 1) } : {}),
+  };
 }
 
 /** Structured JSON lines on standard error (standard output stays free for CLI results). */

@@ -31,7 +31,7 @@ const ROW_STYLE = 'display: flex; justify-content: space-between; gap: 4mm';
 /** The footer Chromium prints on every page (SPEC §7); every value is escaped. */
 function footerTemplate(footer: PdfFooter): string {
   const e = escapeHtml;
-  const identity = `${e(footer.issuer)}　保証契約番号 ${e(footer.number)}　${e(footer.kind)}　${e(footer.revision)}`;
+  const identity = `${e(footer.issuer)}　${e(footer.numberLabel ?? '保証契約番号')} ${e(footer.number)}　${e(footer.kind)}　${e(footer.revision)}`;
   const pageOf = 'ページ <span class="pageNumber"></span> / <span class="totalPages"></span>';
   return (
     `<div style="${FOOTER_STYLE}">` +

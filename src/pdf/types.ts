@@ -1,5 +1,7 @@
 export interface PdfFooter {
   issuer: string;
+  /** What the form calls its number: 証券番号 on an insurer's form; 保証契約番号 when absent. */
+  numberLabel?: string;
   number: string;
   kind: string;
   revision: string;

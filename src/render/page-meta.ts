@@ -1,5 +1,5 @@
 /** What the layout needs to know about a page besides its body: its title and its place in the navigation. */
-import { translate, type Lang } from './i18n.js';
+import { translate, type Lang, type MessageKey } from './i18n.js';
 import type { ViewData, ViewName } from './view-data.js';
 
 export type NavSection = 'lookup' | 'archive' | 'audit' | null;
@@ -12,8 +12,8 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
     case 'lookup':
       return translate(lang, 'lookup.title');
     case 'certificate': {
-      const { kind, number } = page.data.certificate;
-      return translate(lang, 'cert.heading', { kind: translate(lang, `kind.${kind}`), number });
+      const { form, number } = page.data.certificate;
+      return translate(lang, form.heading as MessageKey, { kind: translate(lang, form.title as MessageKey), number });
     }
     case 'error':
       return translate(lang, `errorPage.title.${page.data.status}`);

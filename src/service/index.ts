@@ -59,7 +59,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const reader = createNoticeReader({ sql });
-    const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
+    const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)');
+    const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
     registerMetrics(metrics, db, pool, pdf);
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
@@ -150,6 +151,7 @@ function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>,
   metrics.gauge('shosho_feed_events_refused', 'SETs refused while polling, per issuer', per((s) => s.eventsRefused));
   metrics.gauge('shosho_feed_lag_seconds', 'Seconds since the last successful poll, per issuer', per((s) => s.lagSeconds));
   metrics.gauge('shosho_feed_consecutive_failures', 'Failed polls in a row, per issuer', per((s) => s.consecutiveFailures));
+  metrics.gauge('shosho_feed_failing', '1 while the last poll of an issuer failed', per((s) => (s.polled ? Number(s.failing) : null)));
   const timer = setInterval(refresh, 15_000);
   timer.unref();
   return timer;

@@ -1,24 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { ZodError } from 'zod';
-import { describeIssues } from '../domain/index.js';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { MAX_SET_BYTES } from '../feed/index.js';
 import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
-import { errorMessage, errorPageStatus, pickLanguage, type Renderer } from '../render/index.js';
+import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
+import { readBody } from './body.js';
 import type { AppEnv } from './env.js';
-import { AppError } from './errors.js';
+import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
-import { renderPage } from './page.js';
+import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -31,15 +28,28 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
-const MAX_BODY_BYTES = 256 * 1024;
-const NOTICE_PATHS = ['/api/v1/notices/read', '/notices'];
-const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + MAX_BODY_BYTES;
+/** Key notices: up to 20 PDFs of 5 MiB each, and room for the multipart framing (SPEC §8). */
+const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + 256 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ generator: (c) => validRequestId(c.req.header('x-request-id')) ?? crypto.randomUUID() }));
+  // hono's requestId() keeps any client id its own loose check admits (1 to 255 word characters)
+  app.use(async function requestIdentity(c, next) {
+    const id = validRequestId(c.req.header('x-request-id')) ?? crypto.randomUUID();
+    c.set('requestId', id);
+    c.header('x-request-id', id);
+    await next();
+  });
+  // first, so that any error, however early, is answered in the surface's format
+  const surfaceOf = surfaces(deps.renderer);
+  app.use(async function enterSurface(c, next) {
+    const surface = surfaceOf(c.req.path);
+    c.set('surface', surface);
+    await next();
+    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
+  });
   app.use(observe(deps.log, deps.metrics));
   app.use(
     secureHeaders({
@@ -71,10 +81,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
-  // no form or API body needs more; /sets has its own, smaller limit (SPEC §2)
-  const bodyLimits = [MAX_BODY_BYTES, NOTICE_BODY_BYTES].map((maxSize) => bodyLimit({ maxSize, onError: () => { throw new AppError('too_long', 413, { max: maxSize }); } }));
-  // except key notices: up to 20 PDFs of 5 MiB each (SPEC §8)
-  app.use((c, next) => bodyLimits[NOTICE_PATHS.includes(c.req.path) ? 1 : 0]!(c, next));
+  app.use(async function readBodyFirst(c, next) {
+    await readBody(c, c.get('surface').maxBodyBytes);
+    await next();
+  });
   app.use('/static/*', async (c, next) => {
     await next();
     c.header('cache-control', 'public, max-age=3600');
@@ -84,13 +94,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.readiness, deps.metrics));
   for (const routes of deps.routes) app.route('/', routes);
 
-  app.notFound((c) => respondWithError(c, new AppError('page_not_found', 404), deps.renderer));
+  app.notFound((c) => answerError(c, new AppError('page_not_found')));
   app.onError((err, c) => {
-    if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
-    if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422, {}, {}, describeIssues(err)), deps.renderer);
-    if (err instanceof HTTPException) return respondWithError(c, new AppError('invalid_request', err.status === 413 ? 413 : 400), deps.renderer);
-    c.get('log').error('unhandled error', { err });
-    return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
+    const known = clientError(err);
+    if (!known) c.get('log').error('unhandled error', { err });
+    return answerError(c, known ?? new AppError('internal_error'));
   });
   return app;
 }
@@ -111,19 +119,27 @@ function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
   }
 }
 
-/** API and machine clients get `{ error: { code, message } }`; people get the error page. */
-export function respondWithError(c: Context<AppEnv>, err: AppError, renderer: Renderer) {
-  const lang = c.get('lang') ?? 'ja';
-  for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-  if (wantsJson(c)) {
-    const message = errorMessage(lang, err.code, err.params) + (err.detail ? ` (${err.detail})` : '');
-    return c.json({ error: { code: err.code, message } }, err.status);
-  }
-  return renderPage(c, renderer, 'error', { status: errorPageStatus(err.status), code: err.code, params: err.params }, err.status);
+/** The error in the format of the request's surface, with the headers it must carry (Retry-After, …). */
+function answerError(c: Context<AppEnv>, err: AppError) {
+  for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
+  return c.get('surface').writeError(c, err);
 }
 
-function wantsJson(c: Context<AppEnv>): boolean {
-  if (c.req.path.startsWith('/api/')) return true;
-  const accept = c.req.header('accept') ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
+/**
+ * The surface a path belongs to (SPEC §2.2, §3, §4): its error format, body limit and caching rule.
+ * The RFC 8935 limit is the SET's own, so a larger body is refused as RFC 8935 JSON (SPEC §2).
+ */
+function surfaces(renderer: Renderer): (path: string) => Surface {
+  const push = pushSurface(MAX_SET_BYTES);
+  const pages = pagesSurface(renderer);
+  // the only routes that take larger bodies than a form's: key-notice PDFs
+  const noticePages: Surface = { ...pages, maxBodyBytes: NOTICE_BODY_BYTES };
+  const noticeApi: Surface = { ...jsonApiSurface, maxBodyBytes: NOTICE_BODY_BYTES };
+  return (path) => {
+    if (path === '/sets') return push;
+    if (path === '/api/v1/notices/read') return noticeApi;
+    if (path === '/notices') return noticePages;
+    if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
+    return pages;
+  };
 }

@@ -1,7 +1,7 @@
-import { certificateView, formatJst, type CertificateView } from '../domain/index.js';
+import { certificateForm, certificateView, formatJst, type CertificateView, type Kind } from '../domain/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
 import type { PdfRenderer } from '../pdf/index.js';
-import { translate, type Lang, type Renderer, type VerificationReport } from '../render/index.js';
+import { translate, type Lang, type MessageKey, type Renderer, type VerificationReport } from '../render/index.js';
 
 export function viewOf(c: CertificateRecord): CertificateView {
   return certificateView({
@@ -14,11 +14,33 @@ export function viewOf(c: CertificateRecord): CertificateView {
   });
 }
 
-/** The SPEC §4 body of a successful lookup and of `GET /api/v1/certificates/:id`. */
+/**
+ * What the kind's paper form calls itself and its fields, in Japanese and English, so that an
+ * obligee system can label an insurer's 証券 (保険者, 被保険者, 保険金額 …) as the form does.
+ */
+function formWording(kind: Kind) {
+  const form = certificateForm(kind);
+  const words = (lang: Lang) => {
+    const t = (key: string) => translate(lang, key as MessageKey);
+    return {
+      title: t(form.title),
+      number: t(form.number),
+      guarantor: t(form.fields.guarantor),
+      obligee: t(form.fields.obligee),
+      contractor: t(form.fields.contractorName),
+      amount: t(form.fields.guaranteeAmount),
+      period: t(form.fields.guaranteePeriod),
+    };
+  };
+  return { ja: words('ja'), en: words('en') };
+}
+
+/** The SPEC §4 body of a successful lookup and of `GET /api/v1/certificates/:id`, with the form's words. */
 export function certificateJson(c: CertificateRecord) {
   return {
     id: c.id,
     certificate: c.payload,
+    form: formWording(c.payload.kind),
     issuer: { id: c.issuer.id, name: c.issuer.name },
     status: c.status.status,
     verification: { alg: c.verification.alg, kid: c.verification.kid, verifiedAt: c.verification.verifiedAt.toISOString() },
@@ -42,13 +64,15 @@ export async function certificatePdf(
   lang: Lang = 'ja',
   now = new Date(),
 ): Promise<Uint8Array> {
-  const html = deps.renderer.render('certificate', { certificate: viewOf(c) }, { lang, standalone: true });
-  const kind = translate(lang, `kind.${c.payload.kind}`);
+  const view = viewOf(c);
+  const html = deps.renderer.render('certificate', { certificate: view }, { lang, standalone: true });
+  const kind = translate(lang, view.form.title as MessageKey);
   const revision = `${c.payload.revision} (${translate(lang, `revisionType.${c.payload.revisionType}`)})`;
   return deps.pdf.render({
     html,
     footer: {
       issuer: c.issuer.name,
+      numberLabel: translate(lang, view.form.number as MessageKey),
       number: c.payload.number,
       kind,
       revision,

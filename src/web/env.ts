@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/index.js';
 import type { Logger } from '../log/index.js';
+import type { Surface } from './surface.js';
 
 export type AppEnv = {
   Variables: {
@@ -8,5 +9,6 @@ export type AppEnv = {
     lang: 'ja' | 'en';
     clientIp: string;
     principal: Principal | null;
+    surface: Surface;
   };
 };

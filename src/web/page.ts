@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { CONTROL_CHARACTER_MESSAGE } from '../domain/index.js';
 import type { FormError, Renderer, ViewData, ViewName } from '../render/index.js';
 import type { AppEnv } from './env.js';
 
@@ -20,10 +21,17 @@ export function renderPage<V extends ViewName>(
   return c.html(html, status);
 }
 
-/** A search filter's validation errors, each at its field (a bad `from`/`to` says it is not a date). */
-export function filterErrors(e: ZodError): FormError[] {
-  return e.issues.map((i) => {
-    const field = String(i.path[0] ?? '');
-    return { code: field === 'from' || field === 'to' ? 'invalid_date' : 'invalid_request', field };
+/**
+ * A form's or search filter's validation errors, each at its field: a bad `from`/`to` says it is
+ * not a date, a bad cursor to start again, too long gives the limit, a control character says so.
+ */
+export function formErrors(e: ZodError): FormError[] {
+  return e.issues.map((issue): FormError => {
+    const field = String(issue.path[0] ?? '');
+    if (issue.message === CONTROL_CHARACTER_MESSAGE) return { code: 'control_character', field };
+    if (issue.code === 'too_big') return { code: 'too_long', field, params: { max: Number(issue.maximum) } };
+    if (field === 'from' || field === 'to') return { code: 'invalid_date', field };
+    if (field === 'cursor') return { code: 'invalid_cursor', field };
+    return { code: 'invalid_request', field };
   });
 }

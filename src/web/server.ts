@@ -13,7 +13,9 @@ export interface RunningServer {
 
 export function listen(app: Hono<AppEnv>, opts: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, (info: AddressInfo) => {
+    // node itself reads and discards a body no route read (src/web/body.ts); @hono/node-server's own
+    // clean-up gives up after 500 ms and closes the socket under a keep-alive client
+    const server = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host, autoCleanupIncoming: false }, (info: AddressInfo) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({ url: `http://${host}:${info.port}`, port: info.port, close: (graceMs) => drain(server as Server, graceMs) });
     }) as Server;

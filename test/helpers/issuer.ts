@@ -4,10 +4,10 @@ import { authKeyDigest, ReferenceIssuer, sampleCertificate, type Kind } from '..
 import { AUDIENCE } from './service.js';
 
 /** A reference issuer listening on loopback and registered in the database with its JWKS URI and feed. */
-export async function registeredIssuer(sql: postgres.Sql, id = 'wjcs', alg: 'ES256' | 'EdDSA' = 'ES256'): Promise<ReferenceIssuer> {
+export async function registeredIssuer(sql: postgres.Sql, id = 'wjcs', alg: 'ES256' | 'EdDSA' = 'ES256', name = `${id} 建設業保証`): Promise<ReferenceIssuer> {
   const issuer = new ReferenceIssuer(`https://${id}.issuer.test.example`, AUDIENCE, alg);
   const url = await issuer.listen();
-  await insertIssuer(sql, { id, iss: issuer.iss, name: `${id} 建設業保証`, jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
+  await insertIssuer(sql, { id, iss: issuer.iss, name, jwksUri: `${url}/jwks.json`, feedUrl: `${url}/feed` });
   return issuer;
 }
 

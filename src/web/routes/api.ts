@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Sql } from '../../db/index.js';
 import type { Lookup } from '../../lookup/index.js';
 import type { AppEnv } from '../env.js';
-import { AppError } from '../errors.js';
+import { readJson } from '../body.js';
 import { certificateJson } from '../certificate-document.js';
 import { lookupFailure } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
@@ -23,10 +23,7 @@ export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdf
   const app = new Hono<AppEnv>();
 
   app.post('/api/v1/lookup', async (c) => {
-    const body = await c.req.json().catch(() => {
-      throw new AppError('invalid_request', 400);
-    });
-    const input = lookupInput.parse(body ?? {});
+    const input = lookupInput.parse((await readJson(c)) ?? {});
     const p = c.get('principal')!;
     const result = await runLookup(deps.lookup, input, { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') });
     if (result.status !== 'ok') throw lookupFailure(result).error;

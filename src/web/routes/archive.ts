@@ -1,5 +1,5 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { stream } from 'hono/streaming';
 import { ZodError } from 'zod';
 import {
   archiveCsv, archiveNotesSchema, archiveRevision, archiveSearchSchema, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord,
@@ -12,8 +12,9 @@ import type { KeyStore } from '../../feed/index.js';
 import { loadCertificate } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
+import { readJson } from '../body.js';
 import { AppError } from '../errors.js';
-import { filterErrors, renderPage } from '../page.js';
+import { formErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
@@ -62,13 +63,33 @@ async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
   return report;
 }
 
+/**
+ * A CSV download, read from the database as the client takes it. Its filter was checked before
+ * this is called; a failure part-way errors the body, which cuts the connection before the last
+ * chunk, so the client sees an incomplete download, never a short file that looks complete.
+ */
 export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIterable<string>) {
-  c.header('content-type', 'text/csv; charset=utf-8');
-  c.header('content-disposition', `attachment; filename="${filename}"`);
-  c.header('cache-control', 'no-store');
-  return stream(c, async (s) => {
-    for await (const chunk of rows) await s.write(chunk);
+  const lines = rows[Symbol.asyncIterator]();
+  const utf8 = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await lines.next();
+        if (done) controller.close();
+        else controller.enqueue(utf8.encode(value));
+      } catch (e) {
+        c.get('log').error('CSV export failed part-way: the download is cut off', { err: e, file: filename });
+        // erroring the stream cuts the connection too, but @hono/node-server then prints the error outside the JSON log
+        const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+        if (outgoing) outgoing.destroy();
+        else controller.error(e);
+      }
+    },
+    async cancel() {
+      await lines.return?.();
+    },
   });
+  return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` });
 }
 
 /** Browser pages of the archive (SPEC §3). */
@@ -82,7 +103,7 @@ export function archivePages(deps: ArchiveDeps) {
     } catch (e) {
       if (!(e instanceof ZodError)) throw e;
       const cert = await ownCertificate(deps.sql, c.get('principal')!.orgId, c.req.param('id'));
-      const archiveForm = { reference: String(form.reference ?? ''), memo: String(form.memo ?? ''), errors: e.issues.map((i) => ({ code: 'too_long' as const, field: String(i.path[0]), params: { max: i.path[0] === 'memo' ? 2000 : 200 } })) };
+      const archiveForm = { reference: String(form.reference ?? ''), memo: String(form.memo ?? ''), errors: formErrors(e) };
       return renderPage(c, deps.renderer, 'certificate', { certificate: viewOf(cert), archiveForm }, 422);
     }
   });
@@ -90,7 +111,7 @@ export function archivePages(deps: ArchiveDeps) {
     const query = c.req.query();
     const parsed = archiveSearchSchema.safeParse(query);
     if (!parsed.success) {
-      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: filterErrors(parsed.error) }, 422);
+      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
     }
     const page = await searchArchive(deps.sql, c.get('principal')!.orgId, parsed.data);
     return renderPage(c, deps.renderer, 'archive-list', { search: { ...query, ...parsed.data }, items: page.items, paging: { next: page.next } });
@@ -132,8 +153,8 @@ async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
 export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) ?? {};
-    const { record, created } = await fileRevision(deps, c, { reference: body.reference, memo: body.memo });
+    const body = archiveNotesSchema.parse((await readJson(c)) ?? {});
+    const { record, created } = await fileRevision(deps, c, body);
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });
   app.get('/api/v1/archive', async (c) => {

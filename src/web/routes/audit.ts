@@ -3,7 +3,7 @@ import { auditCsv, auditFilterSchema, recordAudit, searchAudit, verifyAuditChain
 import type { Sql } from '../../db/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
-import { filterErrors, renderPage } from '../page.js';
+import { formErrors, renderPage } from '../page.js';
 import { csvResponse } from './archive.js';
 
 /** An auditor sees their organisation's entries; an admin sees them all. */
@@ -19,7 +19,7 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer }) {
     const query = c.req.query();
     const parsed = auditFilterSchema.safeParse(query);
     if (!parsed.success) {
-      return renderPage(c, deps.renderer, 'audit', { filter: query, entries: [], paging: {}, errors: filterErrors(parsed.error) }, 422);
+      return renderPage(c, deps.renderer, 'audit', { filter: query, entries: [], paging: {}, errors: formErrors(parsed.error) }, 422);
     }
     const page = await searchAudit(deps.sql, scopeOf(c), parsed.data);
     const entries = page.entries.map((e) => ({ ...e, detail: [e.outcome, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''].filter(Boolean).join(' ') }));

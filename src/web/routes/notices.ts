@@ -4,6 +4,7 @@ import type { Sql } from '../../db/index.js';
 import { loadCertificate, type Lookup } from '../../lookup/index.js';
 import { doubtsAbout, MAX_FILES, MAX_TEXT_BYTES, type NoticeInput, type NoticeReader } from '../../notices/index.js';
 import { errorMessage, translate, type BatchRow, type FormError, type NoticeRow, type Renderer } from '../../render/index.js';
+import { readJson } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import { lookupFailure } from '../lookup-outcome.js';
@@ -23,22 +24,20 @@ const who = (c: Context<AppEnv>) => {
   return { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') };
 };
 
-const badJson = () => new AppError('invalid_request', 400);
-
 /** Files (PDFs in parts named `fileField`) and/or `text` (a form field, or JSON), within SPEC §8's limits. */
 async function noticeInput(c: Context<AppEnv>, fileField: string): Promise<NoticeInput> {
   const type = c.req.header('content-type') ?? '';
   let files: File[] = [];
   let text: string | undefined;
   if (type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')) {
-    const form = await c.req.parseBody({ all: true }).catch(() => { throw badJson(); });
+    const form = await c.req.parseBody({ all: true });
     // a browser sends an empty, unnamed part when no file was chosen
     files = [form[fileField]].flat().filter((v): v is File => v instanceof File && (v.size > 0 || v.name !== ''));
     text = typeof form.text === 'string' ? form.text : undefined;
   } else if (type.startsWith('application/json')) {
-    text = textSchema.parse((await c.req.json().catch(() => { throw badJson(); })) ?? {}).text;
+    text = textSchema.parse((await readJson(c)) ?? {}).text;
   } else {
-    throw new AppError('notices_body', 400);
+    throw new AppError('unsupported_content_type', { params: { expected: 'multipart/form-data, application/json' } });
   }
   if (files.length > MAX_FILES) throw new AppError('notices_too_many_files', 422, { max: MAX_FILES });
   if (text && Buffer.byteLength(text) > MAX_TEXT_BYTES) throw new AppError('notices_text_too_long', 413, { max: MAX_TEXT_BYTES / 1024 });
@@ -76,7 +75,7 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
     });
   });
   app.post('/api/v1/lookup/batch', async (c) => {
-    const { items } = batchSchema.parse((await c.req.json().catch(() => { throw badJson(); })) ?? {});
+    const { items } = batchSchema.parse((await readJson(c)) ?? {});
     if (items.length < 1 || items.length > MAX_BATCH) throw new AppError('batch_size', 422, { max: MAX_BATCH });
     const lang = c.get('lang');
     const results = (await lookUpEach(deps.lookup, items, c)).map(({ error, ...r }) =>

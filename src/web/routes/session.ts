@@ -4,6 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { appendAudit, recordAudit } from '../../auditlog/index.js';
 import { endSession, endSessionByCookie, type Login } from '../../auth/index.js';
+import { typedText } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
 import type { Renderer, ViewData } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
@@ -11,7 +12,7 @@ import { AppError } from '../errors.js';
 import { csrfProtection, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE } from '../middleware/auth.js';
 import { renderPage } from '../page.js';
 
-const loginForm = z.object({ username: z.string().trim().max(64).default(''), password: z.string().max(1024).default('') });
+const loginForm = z.object({ username: typedText().trim().max(64).default(''), password: z.string().max(1024).default('') });
 /** Only a local path: never an open redirect. */
 const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/');
 
