@@ -75,11 +75,15 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
     ]);
   });
 
-  it('a body larger than the general 256 KiB limit is accepted here (5 MiB a file)', async () => {
+  it('a body larger than the general 256 KiB limit is accepted here; a file over 5 MiB is a too_large problem, the others read', async () => {
     const padded = Buffer.concat([Buffer.from(noticePdf), Buffer.alloc(1024 * 1024, 0x0a)]);
     const r = await upload(hiroshima.token, [['padded.pdf', padded]]);
     expect(r.status).toBe(200);
     expect(r.json.items.map((i: any) => i.number)).toEqual(['2070004426']);
+    const big = await upload(hiroshima.token, [['big.pdf', Buffer.concat([Buffer.from(noticePdf), Buffer.alloc(6 * 1024 * 1024, 0x0a)])], ['ok.pdf', noticePdf]]);
+    expect(big.status).toBe(200);
+    expect(big.json.problems).toEqual([{ source: 'big.pdf', code: 'too_large', message: expect.any(String) }]);
+    expect(big.json.items).toHaveLength(1);
   });
 
   it('bad input is a clear error that names it: no input, 21 files, long text, bad JSON, other body type, no token', async () => {
