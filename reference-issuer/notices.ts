@@ -7,14 +7,14 @@
 import puppeteer, { type Browser } from 'puppeteer';
 import { formatWareki } from '../src/domain/index.js';
 import { findChromium } from '../src/pdf/index.js';
+import type { Kind } from './samples.js';
 
-export type NoticeKind = 'advance_payment' | 'interim_advance_payment' | 'contract' | 'performance_bond' | 'performance_insurance';
 
 export interface NoticeContent {
   number: string;
   /** as printed for people, e.g. `7KQ4-M2XD-9PRA` */
   authKey: string;
-  kind: NoticeKind;
+  kind: Kind;
   revisionType: 'new' | 'change' | 'correction';
   projectName: string;
   contractor: string;
@@ -25,7 +25,7 @@ export interface NoticeContent {
 
 export type NoticeLayout = 'table' | 'lines';
 
-const KIND_NAME: Record<NoticeKind, string> = {
+const KIND_NAME: Record<Kind, string> = {
   advance_payment: '前払金保証',
   interim_advance_payment: '中間前払金保証',
   contract: '契約保証',
@@ -33,7 +33,7 @@ const KIND_NAME: Record<NoticeKind, string> = {
   performance_insurance: '履行保証保険',
 };
 const REVISION_NAME = { new: '新規', change: '変更', correction: '訂正' } as const;
-const isInsurer = (k: NoticeKind) => k === 'performance_bond' || k === 'performance_insurance';
+const isInsurer = (k: Kind) => k === 'performance_bond' || k === 'performance_insurance';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -4,9 +4,6 @@
  */
 import { canonicalize, type Kind, type RevisionType } from '../domain/index.js';
 
-/** The SPEC §2 kinds, the insurers' two included, as a notice may name them. */
-export type NoticeKind = Kind | 'performance_bond' | 'performance_insurance';
-
 /** One table cell or run of text, `x` its left edge (PDF points, or the column in pasted text). */
 export interface TextCell {
   text: string;
@@ -23,7 +20,7 @@ export interface NoticePair {
   page: number;
   number: string;
   authKey: string;
-  kind: NoticeKind | null;
+  kind: Kind | null;
   revisionType: RevisionType | null;
   projectName: string | null;
   /** which label named the number: 保証契約番号 (10 digits expected) or 証券番号 (an insurer's) */
@@ -47,7 +44,7 @@ const LABEL_FIELD = new Map(LABELS);
 // longer labels first, so 閲覧用パスワード is one label and not パスワード after some text
 const LABEL = new RegExp(LABELS.map(([l]) => l).join('|'), 'gu');
 
-const KIND_WORDS: ReadonlyArray<readonly [string, NoticeKind]> = [
+const KIND_WORDS: ReadonlyArray<readonly [string, Kind]> = [
   ['中間前払金保証', 'interim_advance_payment'],
   ['前払金保証', 'advance_payment'],
   ['契約保証', 'contract'],
@@ -194,7 +191,7 @@ function groupIntoNotices(events: readonly Event[]): NoticePair[] {
         page: cur.page!,
         number: cur.number,
         authKey: cur.authKey,
-        kind: (cur.kind as NoticeKind | undefined) ?? null,
+        kind: (cur.kind as Kind | undefined) ?? null,
         revisionType: (cur.revisionType as RevisionType | undefined) ?? null,
         projectName: cur.projectName ?? null,
         numberLabel: cur.numberLabel!,

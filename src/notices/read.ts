@@ -1,7 +1,8 @@
 import { recordAudit } from '../auditlog/index.js';
 import type { Sql } from '../db/index.js';
 import { linesOfPage } from './layout.js';
-import { linesFromText, readPairs, type NoticeKind, type NoticePair, type TextLine } from './parse.js';
+import type { Kind } from '../domain/index.js';
+import { linesFromText, readPairs, type NoticePair, type TextLine } from './parse.js';
 import { PdfTextPool, type PdfPoolOptions } from './pdf-pool.js';
 
 /** SPEC §8 limits. */
@@ -15,7 +16,7 @@ export interface NoticeItem {
   source: string;
   number: string;
   authKey: string;
-  kind: NoticeKind | null;
+  kind: Kind | null;
   revisionType: NoticePair['revisionType'];
   projectName: string | null;
   numberLabel: NoticePair['numberLabel'];
