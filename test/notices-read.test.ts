@@ -73,6 +73,11 @@ describe('reference notice layouts', () => {
     expect(entries[0]!.detail).toContain('2070004432');
     expect(entries[0]!.detail).toContain('a.pdf');
     for (const e of entries) expect(e.detail).not.toMatch(/7KQ4/);
+    // a file named after its key is logged without its name
+    await reader.read({ files: [file('2070004432 7KQ4-M2XD-9PR6.pdf', pdf)] }, { ...who, requestId: 'req-notice-named' });
+    const [named] = await db.sql`select detail::text as detail from audit_log where request_id = 'req-notice-named'`;
+    expect(named!.detail).toContain('2070004432');
+    expect(named!.detail).not.toMatch(/7KQ4/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { recordAudit } from '../auditlog/index.js';
+import { canonicalize } from '../domain/index.js';
 import type { Sql } from '../db/index.js';
 import { linesOfPage } from './layout.js';
 import type { Kind } from '../domain/index.js';
@@ -96,7 +97,7 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions }) {
         action: 'notices.read',
         outcome: s.problem ?? 'success',
         actor: who.actor, orgId: who.orgId, client: who.client, requestId: who.requestId,
-        detail: { source: s.source, numbers: [...new Set(s.pairs.map((p) => p.number))] },
+        detail: { source: withoutKeys(s.source, s.pairs), numbers: [...new Set(s.pairs.map((p) => p.number))] },
       })));
       return { items, problems };
     },
@@ -104,6 +105,12 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions }) {
   };
 }
 export type NoticeReader = ReturnType<typeof createNoticeReader>;
+
+/** A file name as the audit log may keep it: one that spells a key it holds (`2070004426_QW12-ER34.pdf`) is not kept. */
+function withoutKeys(name: string, pairs: ReadonlyArray<{ authKey: string }>): string {
+  const spelled = canonicalize(name);
+  return pairs.some((p) => spelled.includes(p.authKey)) ? '(file name withheld: it holds an auth key)' : name;
+}
 
 /** A client's file name as it may be shown and logged: no control or bidi characters, bounded. */
 function safeFileName(name: string): string {
