@@ -189,6 +189,11 @@ describe('browser: GET /?number= and the notice forms need a session and CSRF', 
     expect(results.status).toBe(200);
     expect(results.text).toMatch(/href="\/certificates\/[0-9a-f-]{36}"/);
     expect(results.text).toContain('action="/lookup/batch/archive"');
+    // the language switch (`?lang=en`) on these pages leads back to the lookup page
+    for (const path of ['/notices?lang=en', '/lookup/batch?lang=en']) {
+      const back = await web.get(path);
+      expect([back.status, back.headers.get('location')]).toEqual([303, '/']);
+    }
   });
 
   it('POST /notices and /lookup/batch without a CSRF token are refused', async () => {

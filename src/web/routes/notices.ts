@@ -89,6 +89,8 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
 /** `POST /notices`, `POST /lookup/batch` and filing what a batch found (SPEC §3, §8). */
 export function noticesPages(deps: { sql: Sql; renderer: Renderer; reader: NoticeReader; lookup: Lookup; archive: ArchiveDeps }) {
   const app = new Hono<AppEnv>();
+  // the language switch on these pages links to them with GET: back to the lookup page, where they start
+  for (const path of ['/notices', '/lookup/batch']) app.get(path, (c) => c.redirect('/', 303));
   app.post('/notices', async (c) => {
     let input: NoticeInput;
     try {
