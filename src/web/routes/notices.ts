@@ -13,7 +13,7 @@ import { fileRevision, type ArchiveDeps } from './archive.js';
 import { runLookup } from './lookup.js';
 
 /** SPEC §8: 1 to 50 pairs in one batch lookup. */
-export const MAX_BATCH = 50;
+const MAX_BATCH = 50;
 
 const pairSchema = z.object({ number: z.string().max(200), authKey: z.string().max(200) });
 const batchSchema = z.object({ items: z.array(pairSchema) });
