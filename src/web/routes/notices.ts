@@ -68,7 +68,6 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
   app.post('/api/v1/notices/read', async (c) => {
     const reading = await deps.reader.read(await noticeInput(c, 'file'), who(c));
     const lang = c.get('lang');
-    c.header('cache-control', 'no-store');
     return c.json({
       items: reading.items.map(({ numberLabel: _, ...item }) => item),
       problems: reading.problems.map((p) => ({ ...p, message: translate(lang, `notices.problem.${p.code}`) })),
@@ -80,7 +79,6 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
     const lang = c.get('lang');
     const results = (await lookUpEach(deps.lookup, items, c)).map(({ error, ...r }) =>
       error ? { ...r, error: { code: error.code, message: errorMessage(lang, error.code, error.params) } } : r);
-    c.header('cache-control', 'no-store');
     return c.json({ results });
   });
   return app;
