@@ -1,4 +1,5 @@
-import { DEMO_INSURER_ID, setUpDemo } from '../demo/index.js';
+import { join } from 'node:path';
+import { DEMO_INSURER_ID, setUpDemo, writeDemoNotices } from '../demo/index.js';
 import { setUpDemoLedger } from '../demo/ledger.js';
 import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
@@ -34,6 +35,8 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   for (const c of ledger) out.write(`  ${c.reference.padEnd(8, '　')}  ${c.state.padEnd(10)}  ${c.note}\n`);
   out.write(`\n  Try the API:  curl -s -H 'authorization: Bearer ${demo.apiToken}' -H 'content-type: application/json' \\\n`);
   out.write(`                 -d '{"number":"${demo.certificates[0]!.number}","authKey":"${demo.certificates[0]!.authKey}"}' ${service.url}/api/v1/lookup\n`);
+  const notices = await writeDemoNotices(service.db.sql, demo.certificates, join(config.dataDir, 'notices')).catch((e: Error) => e);
+  out.write(notices instanceof Error ? `\n  key notices    not written (${notices.message})\n` : `\n  key notices    drop these on the lookup page:\n${notices.map((f) => `                 ${f}\n`).join('')}`);
   out.write(`\n  Ctrl-C stops the service.\n`);
   await untilSignalled();
   await service.stop();

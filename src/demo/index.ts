@@ -117,3 +117,4 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   await issue(policy0, keyP, 'poll', 'insurer, polled', insurer);
   return { issuer, insurer, username: 'demo', password, apiToken: token, certificates };
 }
+export { writeDemoNotices } from './notices.js';

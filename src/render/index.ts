@@ -23,6 +23,8 @@ export {
   type ArchiveSortKey,
   type AuditEntry,
   type AuditFilter,
+  type BatchRow,
+  type NoticeRow,
   type CheckResult,
   type ErrorPageStatus,
   type FormError,

@@ -6,6 +6,7 @@ import type { Logger } from '../log/index.js';
 import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
+import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
@@ -18,6 +19,7 @@ import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
 import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
+import { noticesApi, noticesPages } from '../web/routes/notices.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';
@@ -58,6 +60,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
+    const reader = createNoticeReader({ sql });
     const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)');
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
     registerMetrics(metrics, db, pool, pdf);
@@ -73,7 +76,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -82,6 +85,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
           contractPages({ sql, renderer }),
+          noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
       ],
     });
@@ -101,6 +105,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         clearInterval(feeds);
         await server.close();
         await poller.stop();
+        await reader.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');

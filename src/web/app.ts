@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { MAX_SET_BYTES } from '../feed/index.js';
+import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/** Key notices: up to 20 PDFs of 5 MiB each, and room for the multipart framing (SPEC §8). */
+const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + 256 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
@@ -129,8 +132,13 @@ function answerError(c: Context<AppEnv>, err: AppError) {
 function surfaces(renderer: Renderer): (path: string) => Surface {
   const push = pushSurface(MAX_SET_BYTES);
   const pages = pagesSurface(renderer);
+  // the only routes that take larger bodies than a form's: key-notice PDFs
+  const noticePages: Surface = { ...pages, maxBodyBytes: NOTICE_BODY_BYTES };
+  const noticeApi: Surface = { ...jsonApiSurface, maxBodyBytes: NOTICE_BODY_BYTES };
   return (path) => {
     if (path === '/sets') return push;
+    if (path === '/api/v1/notices/read') return noticeApi;
+    if (path === '/notices') return noticePages;
     if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
     return pages;
   };

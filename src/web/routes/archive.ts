@@ -35,10 +35,10 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }) {
+export async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!) {
   const { p, client, requestId } = who(c);
   const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
-  const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
+  const cert = await ownCertificate(deps.sql, p.orgId, id);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
   const existing = await findArchived(deps.sql, p.orgId, cert.id);
   if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
