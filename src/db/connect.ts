@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from '../log/index.js';
+import { customSocket, DatabaseWatch } from './availability.js';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -21,11 +22,47 @@ const clientOptions = {
   connection: { application_name: 'shosho', TimeZone: 'UTC' },
 } as const;
 
+/**
+ * Bounds on waiting for PostgreSQL (docs/operations.md): a connection must be ready within
+ * CONNECT_TIMEOUT_SECONDS, a statement finish within STATEMENT_TIMEOUT_MS (migrations lift it), a
+ * transaction not sit idle longer than IDLE_IN_TRANSACTION_MS, and the watch's probe answer within
+ * PROBE_TIMEOUT_MS; after a lost connection the pool tries again within RECONNECT_MAX_SECONDS
+ * (postgres.js would back off up to 20 s, holding every request that waits for a connection).
+ */
+export const CONNECT_TIMEOUT_SECONDS = 5;
+export const STATEMENT_TIMEOUT_MS = 30_000;
+const IDLE_IN_TRANSACTION_MS = 60_000;
+export const PROBE_INTERVAL_MS = 1000;
+export const PROBE_TIMEOUT_MS = 2000;
+const RECONNECT_MAX_SECONDS = 0.5;
+
 export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; log: Logger }): Promise<Database> {
   if (opts.url) {
     const max = opts.poolMax ?? 10;
-    const sql = postgres(opts.url, { ...clientOptions, max, idle_timeout: 30, connect_timeout: 10 });
-    return { sql, kind: 'postgres', maxConnections: max, close: () => sql.end({ timeout: 5 }) };
+    const watch = new DatabaseWatch(opts.url, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, log: opts.log });
+    const sql = postgres(opts.url, {
+      ...clientOptions,
+      connection: {
+        ...clientOptions.connection,
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      },
+      max,
+      idle_timeout: 30,
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_MAX_SECONDS),
+      ...customSocket(watch.poolSocket),
+    });
+    watch.start();
+    return {
+      sql,
+      kind: 'postgres',
+      maxConnections: max,
+      async close() {
+        await watch.stop();
+        await sql.end({ timeout: 5 });
+      },
+    };
   }
   return openEmbedded(opts.dataDir, opts.log);
 }

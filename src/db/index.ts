@@ -1,3 +1,4 @@
 export { openDatabase, type Database, type Sql, type Tx, type Queryable } from './connect.js';
 export { migrate, migrationsCurrent, readMigrations, MigrationError, MIGRATIONS_DIR } from './migrate.js';
 export { GroupCommit } from './group-commit.js';
+export { DatabaseUnavailable, asDatabaseUnavailable } from './availability.js';

@@ -11,6 +11,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { errorMessage, errorPageStatus, pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
+import { asDatabaseUnavailable } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
 import type { AppEnv } from './env.js';
@@ -84,6 +85,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (err instanceof AppError) return respondWithError(c, err, deps.renderer);
     if (err instanceof ZodError) return respondWithError(c, new AppError('invalid_request', 422, {}, {}, describeIssues(err)), deps.renderer);
     if (err instanceof HTTPException) return respondWithError(c, new AppError('invalid_request', err.status === 413 ? 413 : 400), deps.renderer);
+    const unavailable = asDatabaseUnavailable(err);
+    if (unavailable) {
+      c.get('log').warn('database unavailable', { err: unavailable });
+      return respondWithError(c, new AppError('database_unavailable', 503, {}, { 'retry-after': String(unavailable.retryAfterSeconds) }), deps.renderer);
+    }
     c.get('log').error('unhandled error', { err });
     return respondWithError(c, new AppError('internal_error', 500), deps.renderer);
   });

@@ -1,0 +1,152 @@
+import net from 'node:net';
+import postgres from 'postgres';
+import type { Logger } from '../log/index.js';
+
+/** What a client is told to wait before trying again: the watch below looks every second. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database cannot be reached, or stopped answering: the request may be tried again later and
+ * was not the client's fault (HTTP 503 with Retry-After). Nothing of a transaction that failed this
+ * way was committed, unless the commit itself was under way; every write shosho makes is safe to
+ * repeat, so a retry is always right.
+ */
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable';
+  readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`database unavailable: ${reason}`, options);
+  }
+}
+
+/** postgres.js's own codes and the socket errors for a connection that failed or was lost. */
+const CONNECTION_FAILURES = new Set([
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
+/**
+ * SQLSTATEs meaning "not now" rather than "not this": class 08 (connection exception), the server
+ * shutting down, crashing, starting or out of connections, and statement_timeout (57014).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300|57014)$/;
+
+/** The error as DatabaseUnavailable when it means the database is out of reach, else null. */
+export function asDatabaseUnavailable(error: unknown): DatabaseUnavailable | null {
+  for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof DatabaseUnavailable) return e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== 'string') continue;
+    if (CONNECTION_FAILURES.has(code) || (e.name === 'PostgresError' && UNAVAILABLE_SQLSTATE.test(code))) {
+      return new DatabaseUnavailable(`${code}: ${e.message}`, { cause: error });
+    }
+  }
+  return null;
+}
+
+interface SocketTarget {
+  host: string[];
+  port: number[];
+  path?: string | false;
+}
+
+/** postgres.js's documented `socket` option ("Custom socket" in its README), missing from its types. */
+export function customSocket(open: (o: SocketTarget) => net.Socket): object {
+  return { socket: open };
+}
+
+/**
+ * Watches whether PostgreSQL answers, so that an outage costs clients seconds and not minutes:
+ * - a probe asks `select 1` every second on a connection of its own, and twice in a row (the second
+ *   time on a fresh connection, so that one terminated connection is not an outage) gets no answer
+ *   within the probe timeout: the database is unreachable;
+ * - then every socket of the pool is destroyed, so queries stuck behind a partition (where nothing
+ *   is closed and no statement_timeout can act) fail at once instead of hanging for the outage;
+ * - while unreachable, the pool's new connections fail at once rather than each waiting for its
+ *   connect timeout, and requests are answered 503 in milliseconds;
+ * - the first answer of the probe makes it reachable again: recovery needs nobody.
+ * Long statements are not mistaken for an outage: only the probe's own answer counts.
+ */
+export class DatabaseWatch {
+  private reachableNow = true;
+  private readonly poolSockets = new Set<net.Socket>();
+  private readonly probeSockets = new Set<net.Socket>();
+  private readonly probe: postgres.Sql;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(url: string, private readonly opts: { intervalMs: number; timeoutMs: number; log: Logger }) {
+    this.probe = postgres(url, {
+      max: 1, onnotice: () => {}, idle_timeout: 0, backoff: () => 0, fetch_types: false,
+      connect_timeout: Math.ceil(opts.timeoutMs / 1000),
+      connection: { application_name: 'shosho-probe' },
+      ...customSocket((o) => track(this.probeSockets, open(o))),
+    });
+  }
+
+  get reachable(): boolean {
+    return this.reachableNow;
+  }
+
+  /** postgres.js `socket` option for the pool. */
+  readonly poolSocket = (o: SocketTarget): net.Socket => {
+    if (this.reachableNow) return track(this.poolSockets, open(o));
+    // postgres.js attaches its listeners after this returns: fail on the next turn, through them
+    const refused = new net.Socket();
+    setImmediate(() => refused.destroy(new DatabaseUnavailable('the last probe got no answer')));
+    return refused;
+  };
+
+  start(): void {
+    const loop = async () => {
+      await this.check();
+      if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs).unref();
+    };
+    this.timer = setTimeout(loop, this.opts.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.probe.end({ timeout: 0 });
+    for (const s of this.probeSockets) s.destroy();
+  }
+
+  private async check(): Promise<void> {
+    const answered = (await this.ping()) || (!this.stopped && (await this.ping()));
+    if (this.stopped || answered === this.reachableNow) return;
+    this.reachableNow = answered;
+    if (answered) {
+      this.opts.log.warn('database reachable again');
+      return;
+    }
+    this.opts.log.error('database unreachable: failing requests with 503 until it answers', { probeTimeoutMs: this.opts.timeoutMs });
+    const reason = new DatabaseUnavailable(`no answer within ${this.opts.timeoutMs} ms`);
+    for (const s of this.poolSockets) s.destroy(reason);
+  }
+
+  private async ping(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.probe`select 1`,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('probe timed out')), this.opts.timeoutMs))),
+      ]);
+      return true;
+    } catch {
+      for (const s of this.probeSockets) s.destroy(); // the next ping opens a fresh connection
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function open(o: SocketTarget): net.Socket {
+  return o.path ? net.connect(o.path) : net.connect(o.port[0]!, o.host[0]!);
+}
+
+function track(set: Set<net.Socket>, socket: net.Socket): net.Socket {
+  set.add(socket);
+  socket.once('close', () => set.delete(socket));
+  return socket;
+}
