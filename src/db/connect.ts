@@ -3,6 +3,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from '../log/index.js';
 import { customSocket, DatabaseWatch } from './availability.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -70,14 +71,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
 /**
  * PGlite in SHOSHO_DATA_DIR, served on a loopback port and reached through the same `postgres`
  * client with one connection (PGlite is single-session; more sockets would share one backend).
- * A lock file keeps a second process off the directory, where it would silently lose writes.
+ * A lock (data-dir-lock.ts) keeps a second process off the directory, where it would silently lose writes.
  */
 async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = lockDataDir(dataDir);
+  const releaseLock = await lockDataDir(dataDir);
   try {
     const db = await PGlite.create(path.join(dataDir, 'pglite'), { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
@@ -98,32 +99,5 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   } catch (e) {
     releaseLock();
     throw e;
-  }
-}
-
-function lockDataDir(dataDir: string): () => void {
-  const lockPath = path.join(dataDir, 'shosho.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockPath, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}; stop it first or set DATABASE_URL`);
-      }
-      fs.rmSync(lockPath, { force: true }); // left behind by a process that is gone
-    }
-  }
-  throw new Error(`could not lock ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
