@@ -1,3 +1,4 @@
+import { AuditTailKeeper } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
@@ -57,6 +58,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs });
+    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
@@ -77,12 +79,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
           lookupRoutes({ renderer, lookup }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
-          auditPages({ sql, renderer }),
+          auditPages({ sql, renderer, auditTail }),
         ),
       ],
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    auditTail.start(1000);
     // the first PDF should not pay for launching the browser
     if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
@@ -97,6 +100,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         clearInterval(feeds);
         await server.close();
         await poller.stop();
+        await auditTail.stop();
         await renderer$.close();
         await db.close();
         log.info('stopped');

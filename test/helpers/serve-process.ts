@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { AUDIENCE } from './service.js';
 
 export interface ServeProcess {
@@ -18,7 +21,7 @@ export interface ServeProcess {
  */
 export function startServeProcess(env: Record<string, string | undefined>): Promise<ServeProcess> {
   const merged: Record<string, string | undefined> = {
-    ...process.env, PORT: '0', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600', SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: 'warn', ...env,
+    ...process.env, SHOSHO_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-serve-')), PORT: '0', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600', SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: 'warn', ...env,
   };
   for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['bin/shosho.js', 'serve'], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
