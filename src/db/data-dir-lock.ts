@@ -13,7 +13,8 @@ export class DataDirInUse extends Error {
  * directory: binding it is atomic and the kernel frees it when the holder dies however it dies,
  * so there is no stale lock to take over and no race between two processes taking one over (a
  * PID file removed and re-created let two processes starting together both open the directory).
- * `shosho.lock` beside it only names the holder for the message. Elsewhere the PID file is the lock.
+ * `shosho.lock` beside it only names the holder for the message. Elsewhere the PID file is the lock,
+ * and one left by a crash is removed by hand (the message says so).
  */
 export async function lockDataDir(dataDir: string): Promise<() => void> {
   const pidFile = path.join(dataDir, 'shosho.lock');
@@ -42,26 +43,15 @@ function inUse(dataDir: string, pidFile: string): DataDirInUse {
   return new DataDirInUse(`the embedded database in ${dataDir} is in use by ${holder}; stop it first or set DATABASE_URL`);
 }
 
+/** Without Linux's abstract sockets: the PID file alone, created exclusively; a crash leaves it behind. */
 function lockWithPidFile(pidFile: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(pidFile, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(fs.readFileSync(pidFile, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) throw inUse(path.dirname(pidFile), pidFile);
-      fs.rmSync(pidFile, { force: true }); // left behind by a process that is gone
-    }
-  }
-  throw new Error(`could not lock ${pidFile}`);
-}
-
-function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    fs.writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const error = inUse(path.dirname(pidFile), pidFile);
+    error.message += ` (if that process is not running, it crashed: delete ${pidFile})`;
+    throw error;
   }
+  return () => fs.rmSync(pidFile, { force: true });
 }
