@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import type { Logger } from '../log/index.js';
 
 /** What a client is told to wait before trying again: the watch below looks every second. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 /**
  * The database cannot be reached, or stopped answering: the request may be tried again later and

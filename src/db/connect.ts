@@ -30,11 +30,11 @@ const clientOptions = {
  * PROBE_TIMEOUT_MS; after a lost connection the pool tries again within RECONNECT_MAX_SECONDS
  * (postgres.js would back off up to 20 s, holding every request that waits for a connection).
  */
-export const CONNECT_TIMEOUT_SECONDS = 5;
-export const STATEMENT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_SECONDS = 5;
+const STATEMENT_TIMEOUT_MS = 30_000;
 const IDLE_IN_TRANSACTION_MS = 60_000;
-export const PROBE_INTERVAL_MS = 1000;
-export const PROBE_TIMEOUT_MS = 2000;
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 2000;
 const RECONNECT_MAX_SECONDS = 0.5;
 
 export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; log: Logger }): Promise<Database> {
