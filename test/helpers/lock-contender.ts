@@ -2,7 +2,7 @@
 // line on standard input — "go T" tries the lock at time T (epoch ms, so that several processes try
 // within microseconds of each other), "release" lets go — and answers each on stdout.
 import readline from 'node:readline';
-import { lockDataDir } from '../../src/db/data-dir-lock.js';
+import { lockDataDir } from '../../src/db/index.js';
 
 const dataDir = process.argv[2]!;
 let release: (() => void) | null = null;
