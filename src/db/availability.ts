@@ -19,11 +19,10 @@ export class DatabaseUnavailable extends Error {
   }
 }
 
-/** postgres.js's own codes and the socket errors for a connection that failed or was lost. */
-const CONNECTION_FAILURES = new Set([
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-]);
+/** postgres.js's own codes for a connection that failed or was lost. */
+const CLIENT_FAILURES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+/** Socket errors: the database's only when postgres.js raised them for a query (it adds `query`). */
+const SOCKET_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /**
  * SQLSTATEs meaning "not now" rather than "not this": class 08 (connection exception), the server
  * shutting down, crashing, starting or out of connections, and statement_timeout (57014).
@@ -34,13 +33,14 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300|57014)$/;
 export function asDatabaseUnavailable(error: unknown): DatabaseUnavailable | null {
   for (let e = error, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
     if (e instanceof DatabaseUnavailable) return e;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code !== 'string') continue;
-    if (CONNECTION_FAILURES.has(code) || (e.name === 'PostgresError' && UNAVAILABLE_SQLSTATE.test(code))) {
-      return new DatabaseUnavailable(`${code}: ${e.message}`, { cause: error });
-    }
   }
-  return null;
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return null;
+  const unavailable = CLIENT_FAILURES.has(code)
+    || (SOCKET_FAILURES.has(code) && 'query' in error)
+    || (error.name === 'PostgresError' && UNAVAILABLE_SQLSTATE.test(code));
+  return unavailable ? new DatabaseUnavailable(`${code}: ${error.message}`, { cause: error }) : null;
 }
 
 interface SocketTarget {
