@@ -61,6 +61,7 @@ describe('a database outage', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${svc.url}/healthz`)).status).toBe(200); // alive: a supervisor must not restart it
+      expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^shosho_db_reachable\{kind="postgres"\} 0$/m);
 
       proxy.heal();
       const accepted = load.accepted.size;
@@ -69,6 +70,7 @@ describe('a database outage', () => {
       await load.stop();
     }
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^shosho_db_reachable\{kind="postgres"\} 1$/m);
     expect([...load.statuses.keys()].filter((s) => s !== 202 && s !== 503)).toEqual([]);
     await expectWholeWrites(load);
   }, 120_000);

@@ -15,6 +15,8 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Pool capacity: PGlite serves exactly one session. */
   maxConnections: number;
+  /** False while the watch's probe gets no answer (requests then fail at once with DatabaseUnavailable). */
+  reachable(): boolean;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
       sql,
       kind: 'postgres',
       maxConnections: max,
+      reachable: () => watch.reachable,
       async close() {
         await watch.stop();
         await sql.end({ timeout: 5 });
@@ -89,6 +92,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
       sql,
       kind: 'pglite',
       maxConnections: 1,
+      reachable: () => true, // in this process: it goes away only with it
       async close() {
         await sql.end({ timeout: 5 });
         await server.stop();

@@ -125,6 +125,9 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
   metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
   ]);
+  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', () => [
+    { labels: { kind: db.kind }, value: db.reachable() ? 1 : 0 },
+  ]);
   metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', () => {
     const s = pool.stats();
     return [
