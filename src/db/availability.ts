@@ -142,8 +142,12 @@ export class DatabaseWatch {
   }
 }
 
+let hostTurn = 0;
+/** Each new connection to the next host of a multi-host URL, as postgres.js does with its own sockets. */
 function open(o: SocketTarget): net.Socket {
-  return o.path ? net.connect(o.path) : net.connect(o.port[0]!, o.host[0]!);
+  if (o.path) return net.connect(o.path);
+  const i = hostTurn++ % o.host.length;
+  return net.connect(o.port[i] ?? o.port[0]!, o.host[i]!);
 }
 
 function track(set: Set<net.Socket>, socket: net.Socket): net.Socket {
