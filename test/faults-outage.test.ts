@@ -29,6 +29,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** Resolves once `done()` holds; fails if the service exits meanwhile. */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  while (!(await done())) {
+    if (!svc.alive()) throw new Error(`shosho serve exited:\n${svc.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const push = (token: string) => fetch(`${svc.url}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: token });
 
 /** Every SET stored is whole: its revision and its audit entry committed with it, nothing else. */
@@ -55,13 +63,13 @@ describe('a database outage', () => {
       proxy.partition(); // mid-load: commits in flight are held, as a dead switch would
       await Promise.race([load.until(() => (load.statuses.get(503) ?? 0) > 0, died, 'the first 503'), died]);
 
-      // the service now knows: a new request is refused without waiting on the database
+      // once the service knows (its probe got no answer), a new request is refused without waiting
+      await until(async () => /^shosho_db_reachable\{kind="postgres"\} 0$/m.test(await (await fetch(`${svc.url}/metrics`)).text()));
       const refused = await push(load.sets[0]!.token);
       expect(refused.status).toBe(503);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await fetch(`${svc.url}/readyz`)).status).toBe(503);
       expect((await fetch(`${svc.url}/healthz`)).status).toBe(200); // alive: a supervisor must not restart it
-      expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^shosho_db_reachable\{kind="postgres"\} 0$/m);
 
       proxy.heal();
       const accepted = load.accepted.size;
