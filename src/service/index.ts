@@ -1,3 +1,4 @@
+import { AuditTailKeeper } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
@@ -63,6 +64,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const reader = createNoticeReader({ sql });
     const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)');
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
+    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
@@ -83,7 +85,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           lookupRoutes({ renderer, lookup, ledgerAttention: async (orgId) => (await countContractStates(sql, orgId)).attention }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
-          auditPages({ sql, renderer }),
+          auditPages({ sql, renderer, auditTail }),
           contractPages({ sql, renderer }),
           noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
@@ -91,6 +93,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    auditTail.start(1000);
     // the first PDF should not pay for launching the browser
     if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
@@ -106,6 +109,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await server.close();
         await poller.stop();
         await reader.close();
+        await auditTail.stop();
         await renderer$.close();
         await db.close();
         log.info('stopped');
@@ -129,6 +133,9 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
   });
   metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
+  ]);
+  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', () => [
+    { labels: { kind: db.kind }, value: db.reachable() ? 1 : 0 },
   ]);
   metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', () => {
     const s = pool.stats();

@@ -8,6 +8,7 @@ import { MAX_SET_BYTES } from '../feed/index.js';
 import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
+import { asDatabaseUnavailable } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
 import { readBody } from './body.js';
@@ -96,6 +97,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => answerError(c, new AppError('page_not_found')));
   app.onError((err, c) => {
+    const unavailable = asDatabaseUnavailable(err);
+    if (unavailable) {
+      c.get('log').warn('database unavailable', { err: unavailable });
+      return answerError(c, new AppError('database_unavailable', { headers: { 'retry-after': String(unavailable.retryAfterSeconds) } }));
+    }
     const known = clientError(err);
     if (!known) c.get('log').error('unhandled error', { err });
     return answerError(c, known ?? new AppError('internal_error'));
