@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { jstDayBounds } from '../domain/index.js';
+import { jstDayBounds, likeContaining } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
   archiveSearchSchema, decodeCursor, encodeCursor,
@@ -18,11 +18,6 @@ const SORT_COLUMNS: Record<ArchiveSortKey, string> = {
   projectName: 'a.project_name',
   contractor: 'a.contractor',
 };
-
-/** `%`, `_` and `\` in what a person typed are literal characters, not LIKE wildcards. */
-function likeContaining(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * One page of the organisation's archive, newest first unless asked otherwise. Pages are keyed

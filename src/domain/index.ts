@@ -19,6 +19,7 @@ export {
 export { revisionStatus, type RevisionFacts, type RevisionStatus } from './status.js';
 export { formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate, jstDayBounds } from './format.js';
 export { BOM, csvField, csvLine } from './csv.js';
+export { likeContaining } from './search.js';
 export { certificateView, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';
 export type { CheckName, CheckOutcome, CheckResult, ReportSubject, VerificationReport } from './report.js';
 export type { ArchiveRecord, ArchiveStatus } from './archive-record.js';
