@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable, Tx } from '../db/index.js';
+import { likeContaining } from '../domain/index.js';
 import { contractColumns, toContract, type Contract, type ContractRow } from './contract.js';
 import type { Requirement } from './kinds.js';
 import { nameKey } from './names.js';
@@ -66,7 +67,6 @@ async function withoutJit<T>(db: Queryable, run: (q: Queryable) => Promise<T>): 
   return run(db);
 }
 
-const likeContaining = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * One page of the organisation's contracts with their states, computed from what is stored by the
