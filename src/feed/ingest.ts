@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { raiseIngestAlerts } from '../alerts/index.js';
 import { appendAudit, type NewAuditEntry } from '../auditlog/index.js';
 import type { Sql, Tx } from '../db/index.js';
 import { CERTIFICATE_EVENT } from '../domain/index.js';
@@ -38,6 +39,7 @@ export async function ingest(sql: Sql, sets: readonly VerifiedSet[], via: Via): 
       }
     }
     await appendAudit(tx, sets.map((set, i) => ingestAuditEntry(set, via, outcomes[i]!)));
+    await raiseIngestAlerts(tx, sets.filter((_, i) => outcomes[i]!.status === 'stored'));
     return outcomes;
   });
 }

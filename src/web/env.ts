@@ -8,5 +8,7 @@ export type AppEnv = {
     lang: 'ja' | 'en';
     clientIp: string;
     principal: Principal | null;
+    /** unresolved alerts of a signed-in person's organisation (every page's header) */
+    openAlerts?: number;
   };
 };
