@@ -94,7 +94,7 @@ export const alertListSchema = z.object({
   open: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
   type: z.enum(ALERT_TYPES).or(z.literal('').transform(() => undefined)).optional(),
   contract: z.string().trim().max(64).optional().transform((v) => v || undefined),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).refine((c) => decodeCursor(c) !== null, 'is not a cursor this list gave out').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type AlertListQuery = z.output<typeof alertListSchema>;
@@ -110,12 +110,10 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.rank}|${c.at}|${c.id}`).toString('base64url');
 }
 
-/** A cursor not made by this code is a bad request (422 naming `cursor`), never a database error. */
-function decodeCursor(text: string): Cursor {
+/** Null for a cursor this code did not make: the schema refuses it (422 naming `cursor`), never a database error. */
+function decodeCursor(text: string): Cursor | null {
   const [rank, at, id] = Buffer.from(text, 'base64url').toString().split('|');
-  if ((rank !== '0' && rank !== '1') || !at || !id || !UUID.test(id) || Number.isNaN(Date.parse(at))) {
-    throw new z.ZodError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor this list gave out', input: text }]);
-  }
+  if ((rank !== '0' && rank !== '1') || !at || !id || !UUID.test(id) || Number.isNaN(Date.parse(at))) return null;
   return { rank: rank === '1' ? 1 : 0, at, id };
 }
 
@@ -125,6 +123,7 @@ function decodeCursor(text: string): Cursor {
  */
 export async function listAlerts(db: Queryable, orgId: string, query: AlertListQuery, opts: { openFirst?: boolean } = {}) {
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  if (query.cursor !== undefined && !after) throw new Error('listAlerts needs a query checked by alertListSchema');
   const rank = opts.openFirst ? db`(case when resolved_at is null then 0 else 1 end)` : db`0`;
   const rows = await db<Array<AlertRow & { rank: 0 | 1 }>>`
     select ${alertColumns(db)}, ${rank} as rank from alerts
@@ -133,7 +132,7 @@ export async function listAlerts(db: Queryable, orgId: string, query: AlertListQ
       ${query.type ? db`and type = ${query.type}` : db``}
       ${query.contract ? db`and contract = ${query.contract}` : db``}
       ${after ? db`and (${rank} > ${after.rank} or (${rank} = ${after.rank} and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)))` : db``}
-    order by ${rank}, created_at desc, id desc
+    order by ${opts.openFirst ? db`${rank},` : db``} created_at desc, id desc
     limit ${query.limit + 1}`;
   const items = rows.slice(0, query.limit);
   const last = rows.length > query.limit ? items[items.length - 1] : undefined;

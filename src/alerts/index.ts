@@ -5,7 +5,7 @@ export {
 export { raiseIngestAlerts, raiseFilingAlerts, raiseLedgerAlerts, type ArrivedEvent, type FiledRevision, type LedgerAlert } from './raise.js';
 export { enqueueDigests, backoffMs, RETRY_FOR_MS } from './outbox.js';
 export { addWebhook, removeWebhook, listWebhooks, recentDeliveries, type WebhookEndpoint } from './webhooks.js';
-export { checkWebhookUrl, isPrivateAddress, UnsafeUrlError } from './safe-http.js';
+export { checkWebhookUrl, isPrivateAddress, postJson, UnsafeUrlError } from './safe-http.js';
 export { composeMail, createMailer, type Mailer, type MailSettings } from './mail.js';
 export { OutboxWorker, AlertJobs, digestJob, previousJstDay } from './worker.js';
 export { setUserNotification, notifySchema, type Notify } from './users.js';
