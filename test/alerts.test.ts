@@ -8,7 +8,8 @@ import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
-import { startTestService } from './helpers/service.js';
+import { AUDIENCE, startTestService } from './helpers/service.js';
+import { changeFiledCertificateLater, setUpDemo } from '../src/demo/index.js';
 import { WebClient } from './helpers/web-client.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -322,5 +323,20 @@ describe('private addresses', () => {
     expect(cli.status).toBe(2);
     expect(cli.stderr).toContain('SHOSHO_WEBHOOK_ALLOW_PRIVATE');
     expect((await db.sql`select count(*)::int as n from webhook_endpoints where org_id = 'okayama'`)[0]!.n).toBe(0);
+  }, 60_000);
+});
+
+describe('the demo', () => {
+  it("files a sample certificate and its issuer's later 変更 revision raises an alert", async () => {
+    const demo = await setUpDemo(db.sql, base, AUDIENCE);
+    try {
+      const sent = await changeFiledCertificateLater(demo, base, 0);
+      const number = demo.toChange.payload.number;
+      expect(sent).toContain(number);
+      const [alert] = (await openAlerts(hiroshima.token)).filter((a) => a.number === number);
+      expect(alert).toMatchObject({ type: 'new_revision', revision: 1, kind: 'contract' });
+    } finally {
+      await demo.issuer.close();
+    }
   }, 60_000);
 });
