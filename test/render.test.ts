@@ -23,6 +23,7 @@ import {
   type ViewData,
   type ViewName,
 } from '../src/render/index.js';
+import { ledgerViewSamples } from './helpers/ledger-views.js';
 
 const payload: CertificatePayload = {
   number: '2070004426',
@@ -143,6 +144,7 @@ const samples: { [V in ViewName]: ViewData[V] } = {
       nextAttemptAt: new Date('2024-06-04T03:02:03Z'), lastError: 'answered HTTP 500',
     }],
   },
+  ...ledgerViewSamples,
 };
 
 const renderer = createRenderer();

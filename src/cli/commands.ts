@@ -21,6 +21,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   recheck: async () => (await import('./recheck.js')).recheckCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   webhook: async () => (await import('./webhook.js')).webhookCommand,
+  contract: async () => (await import('./ledger.js')).contractCommand,
 };
 
 export function usage(): string {
@@ -37,5 +38,7 @@ export function usage(): string {
   recheck (--org ID | --all) [--report FILE]              re-verify archived certificates
   verify FILE.pdf [--jwks FILE|URL] [--json]              verify an archived PDF offline (no database)
   webhook add --org ID --url URL | webhook list [--org ID] | webhook remove ID   alert webhooks (add prints the secret once)
+  org set ID [--contract-guarantee-ratio R] [--advance-ratio R] [--interim-ratio R] [--missing-after-days N]
+  contract import --org ID FILE.csv                       import contracts (UTF-8 or Shift_JIS); exit 1 when refused
 `;
 }

@@ -2,7 +2,7 @@
 import { translate, type Lang } from './i18n.js';
 import type { ViewData, ViewName } from './view-data.js';
 
-export type NavSection = 'lookup' | 'archive' | 'audit' | 'alerts' | 'webhooks' | null;
+export type NavSection = 'lookup' | 'archive' | 'audit' | 'contracts' | 'alerts' | 'webhooks' | null;
 
 export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: Lang): string {
   const page = { view, data } as { [K in ViewName]: { view: K; data: ViewData[K] } }[ViewName];
@@ -31,6 +31,14 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
       return translate(lang, 'alerts.title');
     case 'webhooks':
       return translate(lang, 'webhooks.title');
+    case 'contracts-list':
+      return translate(lang, 'ledger.list.title');
+    case 'contract':
+      return translate(lang, 'ledger.detail.heading', { reference: page.data.contract.reference });
+    case 'contract-form':
+      return page.data.reference ? translate(lang, 'ledger.form.editTitle', { reference: page.data.reference }) : translate(lang, 'ledger.form.newTitle');
+    case 'contracts-import':
+      return translate(lang, 'ledger.import.title');
   }
 }
 
@@ -39,5 +47,6 @@ export function navSection(view: ViewName): NavSection {
   if (view === 'archive-list' || view === 'archive-record') return 'archive';
   if (view === 'audit' || view === 'audit-verify') return 'audit';
   if (view === 'alerts' || view === 'webhooks') return view;
+  if (view.startsWith('contract')) return 'contracts';
   return null;
 }

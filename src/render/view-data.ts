@@ -6,6 +6,7 @@ import type {
 } from '../domain/certificate-view.js';
 import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
+import type { LedgerViewData } from './ledger-view-data.js';
 
 /** A problem with what was entered; with `field`, it is shown at that field and linked from the summary. */
 export interface FormError {
@@ -110,8 +111,8 @@ export interface WebhookDeliveryItem {
 
 export interface ViewData {
   login: { username?: string; errors?: FormError[] };
-  /** The auth key is never echoed back. */
-  lookup: { number?: string; errors?: FormError[] };
+  /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
+  lookup: { number?: string; errors?: FormError[]; ledgerAttention?: number };
   certificate: {
     certificate: CertificateView;
     archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
@@ -122,12 +123,15 @@ export interface ViewData {
     record: ArchiveRecord;
     certificate: CertificateView;
     report?: VerificationReport | null;
+    linkErrors?: FormError[];
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
   alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
   webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
 }
+
+export interface ViewData extends LedgerViewData {}
 
 export type ViewName = keyof ViewData;
 
@@ -142,4 +146,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'audit-verify',
   'alerts',
   'webhooks',
+  'contracts-list',
+  'contract',
+  'contract-form',
+  'contracts-import',
 ];

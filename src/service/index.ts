@@ -17,6 +17,7 @@ import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
+import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
@@ -72,7 +73,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), alertsApi({ sql, renderer })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -81,6 +82,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
           alertPages({ sql, renderer }),
+          contractPages({ sql, renderer }),
         ),
       ],
     });

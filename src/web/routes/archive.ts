@@ -9,6 +9,7 @@ import { recheckArchiveRecord } from '../../audit/index.js';
 import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import type { KeyStore } from '../../feed/index.js';
+import { referenceSchema } from '../../ledger/index.js';
 import { loadCertificate } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
@@ -17,6 +18,7 @@ import { filterErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
+import { linkError } from './contracts.js';
 
 export interface ArchiveDeps {
   sql: Sql;
@@ -32,15 +34,15 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown }) {
+async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }) {
   const { p, client, requestId } = who(c);
-  const parsed = archiveNotesSchema.parse(notes);
+  const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
   const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
   const existing = await findArchived(deps.sql, p.orgId, cert.id);
   if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
   const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
-  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId });
+  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId }).catch(linkError);
 }
 
 async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
@@ -133,7 +135,7 @@ export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) ?? {};
-    const { record, created } = await fileRevision(deps, c, { reference: body.reference, memo: body.memo });
+    const { record, created } = await fileRevision(deps, c, { reference: body.reference, memo: body.memo, contract: body.contract });
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });
   app.get('/api/v1/archive', async (c) => {
