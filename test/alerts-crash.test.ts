@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWebhook, raiseLedgerAlerts } from '../src/alerts/index.js';
+import { addWebhook, raiseMissingGuarantees } from '../src/alerts/index.js';
+import { contractInputSchema, putContract } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { WebhookReceiver, type Received } from './helpers/webhook-receiver.js';
@@ -30,11 +31,14 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-/** An alert raised as the ledger raises them, in its own transaction: its webhook is queued with it. */
+/** A contract whose 契約保証 is long overdue, and the scheduled check's `missing` alert: its webhook is queued with it. */
 async function raise(contract: string): Promise<string> {
-  await db.sql.begin((tx) => raiseLedgerAlerts(tx, [{
-    orgId: 'hiroshima', type: 'missing', cause: `missing ${contract} contract`, contract, issuerId: null, number: null, kind: 'contract', revision: null, checks: [],
-  }], 'test'));
+  const input = contractInputSchema.parse({
+    projectName: `${contract} 道路改良工事`, contractor: { name: '瀬戸内建設株式会社' }, contractPrice: 123_200_000, contractDate: '2024-06-01',
+    period: { from: '2024-06-03', to: '2025-03-14' }, required: ['contract'],
+  });
+  await putContract(db.sql as never, 'hiroshima', contract, input, { actor: 'test' });
+  await raiseMissingGuarantees(db.sql as never);
   const [row] = await db.sql`select o.id from outbox o join alerts a on a.id = o.alert_id where a.contract = ${contract}`;
   return `msg_${row!.id}`;
 }

@@ -32,7 +32,6 @@ export interface Alert extends Omit<AlertJson, 'createdAt' | 'resolvedAt' | 'mes
 export interface AlertParams {
   revisionType?: string;
   reason?: string;
-  checks?: string[];
 }
 
 export interface AlertRow {
@@ -83,10 +82,9 @@ export function alertMessage(alert: Pick<Alert, 'type' | 'contract' | 'number' |
   const kind = alert.kind ? word(lang, `kind.${alert.kind}`, alert.kind) : '';
   const revisionType = word(lang, `revisionType.${alert.params.revisionType ?? 'change'}`, alert.params.revisionType ?? '');
   const reason = word(lang, `status.withdrawn.${alert.params.reason ?? 'cancelled'}`, alert.params.reason ?? '');
-  const checks = (alert.params.checks ?? []).map((c) => word(lang, `alerts.check.${c}`, c)).join(lang === 'ja' ? '、' : ', ');
   const key = `alerts.message.${alert.type}` as MessageKey;
   return translate(lang, key, {
-    number: alert.number ?? '', kind, revision: alert.revision ?? 0, revisionType, reason, contract: alert.contract ?? '', checks,
+    number: alert.number ?? '', kind, revision: alert.revision ?? 0, revisionType, reason, contract: alert.contract ?? '',
   });
 }
 

@@ -2,7 +2,8 @@ export {
   ALERT_TYPES, alertListSchema, alertMessage, countOpenAlerts, listAlerts, resolveAlert, resolveSchema, toAlertJson,
   type Alert, type AlertJson, type AlertListQuery, type AlertType,
 } from './alerts.js';
-export { raiseIngestAlerts, raiseFilingAlerts, raiseLedgerAlerts, type ArrivedEvent, type FiledRevision, type LedgerAlert } from './raise.js';
+export { raiseIngestAlerts, raiseFilingAlerts, type ArrivedEvent, type FiledRevision } from './raise.js';
+export { trackContractGuarantees, raiseMissingGuarantees } from './ledger.js';
 export { enqueueDigests, backoffMs, RETRY_FOR_MS } from './outbox.js';
 export { addWebhook, removeWebhook, listWebhooks, recentDeliveries, type WebhookEndpoint } from './webhooks.js';
 export { checkWebhookUrl, isPrivateAddress, postJson, UnsafeUrlError } from './safe-http.js';

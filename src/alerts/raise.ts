@@ -1,6 +1,7 @@
 import { appendAudit } from '../auditlog/index.js';
 import type { Tx } from '../db/index.js';
 import { alertColumns, toAlert, type AlertRow } from './alerts.js';
+import { trackArrivals, trackFiledCertificate } from './ledger.js';
 import { enqueueAlertNotifications } from './outbox.js';
 
 /** What ingest stored, as far as alerts need it (a VerifiedSet has this shape). */
@@ -51,6 +52,7 @@ export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[])
       returning org_id, ${alertColumns(tx)}`);
   }
   await afterRaising(tx, raised, 'system:feed');
+  await trackArrivals(tx, stored);
 }
 
 export interface FiledRevision {
@@ -103,35 +105,11 @@ export async function raiseFilingAlerts(tx: Tx, filed: FiledRevision): Promise<v
     action: 'alert.resolve', outcome: 'filed', actor: filed.actor, orgId, number: a.number, subject: a.id, detail: { type: a.type, revision },
   })));
   await afterRaising(tx, raised, filed.actor);
-}
-
-/** Raises ledger alerts (`needs_change`, `mismatch`, `missing`) given as rows; the same cause again raises nothing. */
-export interface LedgerAlert {
-  orgId: string;
-  type: 'needs_change' | 'mismatch' | 'missing';
-  cause: string;
-  contract: string;
-  issuerId: string | null;
-  number: string | null;
-  kind: string;
-  revision: number | null;
-  checks: string[];
-}
-
-export async function raiseLedgerAlerts(tx: Tx, alerts: readonly LedgerAlert[], actor: string): Promise<void> {
-  if (alerts.length === 0) return;
-  const raised = await tx<NewAlertRow[]>`
-    insert into alerts ${tx(alerts.map((a) => ({
-      org_id: a.orgId, type: a.type, cause: a.cause, contract: a.contract, issuer_id: a.issuerId, number: a.number, kind: a.kind,
-      revision: a.revision, params: tx.json({ checks: a.checks }),
-    })))}
-    on conflict (org_id, cause) do nothing
-    returning org_id, ${alertColumns(tx)}`;
-  await afterRaising(tx, raised, actor);
+  await trackFiledCertificate(tx, filed, filed.actor);
 }
 
 /** Each new alert: an audit entry and its notifications, in the transaction that raised it. */
-async function afterRaising(tx: Tx, raised: readonly NewAlertRow[], actor: string): Promise<void> {
+export async function afterRaising(tx: Tx, raised: readonly NewAlertRow[], actor: string): Promise<void> {
   if (raised.length === 0) return;
   await appendAudit(tx, raised.map((r) => ({
     action: 'alert.raise', outcome: r.type, actor, orgId: r.org_id, number: r.number, subject: r.id,
