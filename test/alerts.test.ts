@@ -209,6 +209,7 @@ describe('the alerts page', () => {
     expect(filtered.text).toContain('解約されました');
     expect(filtered.text).not.toContain('受注者に第1回変更');
     expect((await web.get('/alerts?type=bogus')).status).toBe(422);
+    expect((await web.get('/alerts?open=&type=&contract=')).status).toBe(200); // the filter form's 「すべて」
     const [alert] = await openAlerts(hiroshima.token);
     await web.get('/alerts?open=true');
     expect((await web.post(`/alerts/${alert!.id}/resolve`, { note: '確認済み' }, { csrf: null })).status).toBe(403);

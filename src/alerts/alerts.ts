@@ -89,7 +89,7 @@ export function alertMessage(alert: Pick<Alert, 'type' | 'contract' | 'number' |
 }
 
 export const alertListSchema = z.object({
-  open: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
+  open: z.enum(['true', 'false', '']).optional().transform((v) => (v === undefined || v === '' ? undefined : v === 'true')),
   type: z.enum(ALERT_TYPES).or(z.literal('').transform(() => undefined)).optional(),
   contract: z.string().trim().max(64).optional().transform((v) => v || undefined),
   cursor: z.string().max(200).refine((c) => decodeCursor(c) !== null, 'is not a cursor this list gave out').optional(),
