@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -289,6 +291,29 @@ describe('webhooks', () => {
     receiver.answer = () => 'ok';
   }, 60_000);
 
+  it('shosho webhook add prints the secret alone on the last line; list shows failures; remove stops it', async () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'webhook', ...args], {
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error', SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true' }, encoding: 'utf8',
+    });
+    const added = cli('add', '--org', 'okayama', '--url', 'http://127.0.0.1:9/okayama-hooks');
+    expect(added.status, added.stderr).toBe(0);
+    const lines = added.stdout.trimEnd().split('\n');
+    const printed = lines[lines.length - 1]!;
+    expect(printed).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const [row] = await db.sql`select id, secret from webhook_endpoints where org_id = 'okayama' and removed_at is null`;
+    expect(row!.secret).toBe(printed);
+    const listed = cli('list', '--org', 'hiroshima');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain(`127.0.0.1:${receiver.port}/hooks`);
+    expect(listed.stdout).toMatch(/last failure .* JST: (answered HTTP 500|no answer within 10000 ms|connect ECONNREFUSED)/);
+    expect(listed.stdout).not.toContain('okayama-hooks');
+    expect(cli('remove', row!.id as string).status).toBe(0);
+    expect(cli('remove', row!.id as string).status).toBe(2);
+    expect(cli('list').stdout).toMatch(/okayama-hooks {2}removed/);
+    const audit = await db.sql`select action from audit_log where subject = ${row!.id} order by seq`;
+    expect(audit.map((a) => a.action)).toEqual(['admin.webhook.add', 'admin.webhook.remove']);
+  }, 60_000);
+
   it('the admin page shows each endpoint and its deliveries; clerks cannot open it', async () => {
     const admin = new WebClient(base);
     await admin.login('admin1', hiroshima.password);
@@ -312,6 +337,13 @@ describe('private addresses', () => {
       expect(() => checkWebhookUrl(u, false), u).toThrow();
     }
     expect(checkWebhookUrl('https://keiyaku.example.lg.jp/hooks', false).hostname).toBe('keiyaku.example.lg.jp');
+    // a redirect is an answer, not a delivery: never followed
+    const redirecting = http.createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${receiver.port}/hooks` }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    const seen = receiver.received.length;
+    expect(await postJson(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`, {}, '{}', { allowPrivate: true, timeoutMs: 5000, maxResponseBytes: 1024 })).toBe(307);
+    redirecting.close();
+    expect(receiver.received.length).toBe(seen);
     // a name that resolves to loopback (this machine's own name) is refused when connecting, before any byte is sent
     const before = receiver.received.length;
     const byName = `http://${os.hostname()}:${receiver.port}/hooks`;
@@ -323,7 +355,7 @@ describe('private addresses', () => {
     });
     expect(cli.status).toBe(2);
     expect(cli.stderr).toContain('SHOSHO_WEBHOOK_ALLOW_PRIVATE');
-    expect((await db.sql`select count(*)::int as n from webhook_endpoints where org_id = 'okayama'`)[0]!.n).toBe(0);
+    expect((await db.sql`select count(*)::int as n from webhook_endpoints where url like '%169.254.169.254%'`)[0]!.n).toBe(0);
   }, 60_000);
 });
 

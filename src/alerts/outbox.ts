@@ -107,13 +107,14 @@ export function backoffMs(retryMs: number, attempts: number): number {
 /** Records an attempt's outcome; a failure is retried later, or given up once the retry period is over. */
 export async function recordOutcome(sql: Sql, item: OutboxItem, outcome: DeliveryOutcome, retryMs: number, endpointGone = false): Promise<void> {
   if (outcome.ok) {
-    await sql`update outbox set delivered_at = now(), locked_until = null, last_status = ${outcome.status}, last_error = null
+    // last_error stays: admins see what failed before it went through
+    await sql`update outbox set delivered_at = now(), locked_until = null, last_status = ${outcome.status}
               where id = ${item.id} and delivered_at is null`;
     return;
   }
   const giveUp = endpointGone || Date.now() - item.createdAt.getTime() >= RETRY_FOR_MS;
   await sql`
-    update outbox set locked_until = null, last_status = ${outcome.status}, last_error = ${outcome.error.slice(0, 500)},
+    update outbox set locked_until = null, last_status = ${outcome.status}, last_error = ${outcome.error.slice(0, 500)}, last_error_at = now(),
       next_attempt_at = now() + make_interval(secs => ${backoffMs(retryMs, item.attempts) / 1000}),
       given_up_at = ${giveUp ? sql`now()` : null}
     where id = ${item.id} and delivered_at is null`;

@@ -57,8 +57,8 @@ export async function listWebhooks(db: Queryable, orgId?: string): Promise<Webho
       count(o.id) filter (where o.delivered_at is not null)::int as delivered,
       count(o.id) filter (where o.delivered_at is null and o.given_up_at is null)::int as pending,
       count(o.id) filter (where o.given_up_at is not null)::int as failed,
-      (select last_error from outbox x where x.endpoint_id = e.id and x.last_error is not null order by x.last_attempt_at desc limit 1) as last_error,
-      (select last_attempt_at from outbox x where x.endpoint_id = e.id and x.last_error is not null order by x.last_attempt_at desc limit 1) as last_error_at
+      (select last_error from outbox x where x.endpoint_id = e.id and x.last_error_at is not null order by x.last_error_at desc limit 1) as last_error,
+      (select max(last_error_at) from outbox x where x.endpoint_id = e.id) as last_error_at
     from webhook_endpoints e left join outbox o on o.endpoint_id = e.id
     where ${orgId === undefined ? db`true` : db`e.org_id = ${orgId}`}
     group by e.id
