@@ -1,4 +1,5 @@
 import { changeFiledCertificateLater, setUpDemo } from '../demo/index.js';
+import { setUpDemoLedger } from '../demo/ledger.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';
 import type { Command } from './commands.js';
@@ -14,6 +15,7 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   const issuer = (await findIssuer(service.db.sql, { id: 'demo-wjcs' }))!;
   const receiver = createReceiver({ sql: service.db.sql, keys: new KeyStore(service.db.sql, { log }), audience: config.audience, log });
   const polled = await pollOnce(issuer, { sql: service.db.sql, receiver, log, intervalMs: config.pollIntervalMs });
+  const ledger = await setUpDemoLedger(service.url, demo);
 
   const out = process.stdout;
   out.write(`\nshosho demo — 電子証書確認サービス\n\n`);
@@ -26,6 +28,8 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   for (const c of demo.certificates) {
     out.write(`  ${c.number}     ${c.authKey.padEnd(16)}  ${KIND_JA[c.kind].padEnd(8, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
   }
+  out.write(`\n  案件台帳 (${service.url}/contracts)\n`);
+  for (const c of ledger) out.write(`  ${c.reference.padEnd(8, '　')}  ${c.state.padEnd(10)}  ${c.note}\n`);
   out.write(`\n  Try the API:  curl -s -H 'authorization: Bearer ${demo.apiToken}' -H 'content-type: application/json' \\\n`);
   out.write(`                 -d '{"number":"${demo.certificates[0]!.number}","authKey":"${demo.certificates[0]!.authKey}"}' ${service.url}/api/v1/lookup\n`);
   out.write(`\n  In a minute the issuer sends a 変更 revision of the filed ${demo.toChange.payload.number}: see ${service.url}/alerts\n`);

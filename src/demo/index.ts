@@ -14,6 +14,7 @@ export interface DemoCertificate {
   revision: number;
   revisionType: string;
   note: string;
+  payload: CertificatePayloadInput;
 }
 
 export interface DemoSetup {
@@ -64,7 +65,7 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
     } else {
       issuer.enqueue(set);
     }
-    certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note });
+    certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note, payload });
   };
   const kinds: Kind[] = ['advance_payment', 'interim_advance_payment', 'contract'];
   let toChange: DemoSetup['toChange'] | null = null;
@@ -115,9 +116,10 @@ export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: s
   await call(`/api/v1/certificates/${id}/archive`, { reference: 'デモ案件 R7-土-001' });
   await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
   const key1 = newAuthKey();
-  const set = await demo.issuer.sign(CERTIFICATE_EVENT, changeRevision(payload, 1, await authKeyDigest(key1, 14), '2025-04-01'));
+  const changed = changeRevision(payload, 1, await authKeyDigest(key1, 14), '2025-04-01');
+  const set = await demo.issuer.sign(CERTIFICATE_EVENT, changed);
   const res = await demo.issuer.push(`${serviceUrl}/sets`, set.token);
   if (res.status !== 202) throw new Error(`demo push refused: ${JSON.stringify(res.body)}`);
-  demo.certificates.push({ number: payload.number, authKey: key1, kind: payload.kind, revision: 1, revisionType: 'change', note: 'sent a minute after start' });
+  demo.certificates.push({ number: payload.number, authKey: key1, kind: payload.kind, revision: 1, revisionType: 'change', note: 'sent a minute after start', payload: changed });
   return `${payload.number} (認証キー ${key1})`;
 }

@@ -91,7 +91,7 @@ const amount: Check<LedgerEvidence> = {
     const bp = e.requirement === 'advance_payment' ? e.rules.advanceBp : e.rules.interimBp;
     const params = { advance: formatYen(advancePayment), amount: formatYen(guaranteed), ratio: percent(bp), max: formatYen(share(contractPrice, bp, 'down')) };
     const problems = [
-      ...(atMostShare(advancePayment, contractPrice, bp) ? [] : [say('ledger.check.amount.advance.over', params)]),
+      ...(atMostShare(advancePayment, contractPrice, bp) ? [] : [say(e.requirement === 'advance_payment' ? 'ledger.check.amount.advance.over' : 'ledger.check.amount.interim.over', params)]),
       ...(e.requirement === 'advance_payment' && guaranteed !== advancePayment ? [say('ledger.check.amount.advance.unequal', params)] : []),
     ];
     if (problems.length) return failed(problems.join(' '));

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
 import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
+import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
@@ -77,7 +78,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
-          lookupRoutes({ renderer, lookup }),
+          lookupRoutes({ renderer, lookup, ledgerAttention: async (orgId) => (await countContractStates(sql, orgId)).attention }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
