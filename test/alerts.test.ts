@@ -169,6 +169,9 @@ describe('resolving', () => {
     expect(badNote.json.error.message).toContain('note');
     const tooLong = await api(hiroshima.token, 'POST', `/api/v1/alerts/${alert!.id}/resolve`, { note: 'あ'.repeat(2001) });
     expect(tooLong.status).toBe(422);
+    const control = await api(hiroshima.token, 'POST', `/api/v1/alerts/${alert!.id}/resolve`, { note: '確認\u202e済み' });
+    expect(control.status).toBe(422);
+    expect(control.json.error.message).toContain('control characters');
     for (const q of ['open=maybe', 'limit=0', 'limit=abc', 'cursor=bm9wZQ', 'type=other']) {
       const r = await api(hiroshima.token, 'GET', `/api/v1/alerts?${q}`);
       expect(r.status, q).toBe(422);

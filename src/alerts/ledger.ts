@@ -17,7 +17,8 @@ async function trackContracts(tx: Tx, contractIds: readonly string[], actor: str
       select s.contract_id, s.org_id, s.kind, s.state, s.archive_id from contract_guarantee_states s where s.contract_id in ${tx(contractIds)}
     ), changed as (
       insert into alert_guarantee_states as g (contract_id, kind, state)
-      select contract_id, kind, state from now_states
+      -- a fixed order, so two transactions tracking the same contracts lock their rows alike
+      select contract_id, kind, state from now_states order by contract_id, kind
       on conflict (contract_id, kind) do update set state = excluded.state, generation = g.generation + 1
         where g.state <> excluded.state
       returning g.contract_id, g.kind, g.state, g.generation

@@ -12,7 +12,7 @@ export interface MailSettings {
   linkBase: string;
 }
 
-export interface Mail {
+interface Mail {
   to: string;
   subject: string;
   text: string;
@@ -45,7 +45,7 @@ function alertLines(lang: Lang, alert: Alert, link: string): string[] {
 }
 
 /** The mail for one alert, or the digest of a JST day: Japanese first, English after. */
-export function composeMail(to: string, alerts: readonly Alert[], linkBase: string, digestDay: string | null): Mail {
+function composeMail(to: string, alerts: readonly Alert[], linkBase: string, digestDay: string | null): Mail {
   const link = (a: Alert) => `${linkBase.replace(/\/$/, '')}/alerts#alert-${a.id}`;
   const body = (lang: Lang) => [
     digestDay

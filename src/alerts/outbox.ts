@@ -97,10 +97,10 @@ export async function claimDue(sql: Sql, limit: number, leaseMs: number, channel
 }
 
 /** Retries run for at least this long after a notification was queued (SPEC §10). */
-export const RETRY_FOR_MS = 24 * 3_600_000;
+const RETRY_FOR_MS = 24 * 3_600_000;
 
 /** The wait before attempt n + 1: doubling from `retryMs`, at most 128 times it (about an hour at the default). */
-export function backoffMs(retryMs: number, attempts: number): number {
+function backoffMs(retryMs: number, attempts: number): number {
   return retryMs * 2 ** Math.min(Math.max(attempts - 1, 0), 7);
 }
 
