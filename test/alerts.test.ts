@@ -277,14 +277,24 @@ describe('webhooks', () => {
     expect(listed).toHaveLength(1);
   });
 
-  it('a receiver that does not answer within 10 s gets the same delivery again', async () => {
-    receiver.answer = (_r, nth) => (nth === 0 ? 'hang' : 'ok');
+  it('a receiver that does not answer within 10 s gets the same delivery again, and holds up no other delivery meanwhile', async () => {
     const number = '2090000005';
-    const r0 = await certificate(number, 'TO00KEY1');
-    await push(r0);
-    await file(hiroshima.token, number, 'TO00KEY1');
-    await push(changeRevision(r0, 1, await digestFor('TO01KEY1'), '2024-09-02'));
+    const other = '2090000007';
     const mine = (r: { body: string }) => JSON.parse(r.body).data.number === number;
+    const theOther = (r: { body: string }) => JSON.parse(r.body).data.number === other;
+    receiver.answer = (r, nth) => (mine(r) && nth === 0 ? 'hang' : 'ok');
+    const r0 = await certificate(number, 'TO00KEY1');
+    const o0 = await certificate(other, 'TO00KEY2', 'advance_payment', 2);
+    await push(r0);
+    await push(o0);
+    await file(hiroshima.token, number, 'TO00KEY1');
+    await file(hiroshima.token, other, 'TO00KEY2');
+    await push(changeRevision(r0, 1, await digestFor('TO01KEY1'), '2024-09-02'));
+    await receiver.waitFor((rs) => rs.some((r) => mine(r) && r.answered === 'hang'), 'the request left unanswered');
+    await push(changeRevision(o0, 1, await digestFor('TO01KEY2'), '2024-09-02'));
+    const meanwhile = await receiver.waitFor((rs) => rs.some((r) => theOther(r) && r.answered === 'ok'), 'another alert while one hangs');
+    expect(meanwhile.filter(mine).map((r) => r.answered)).toEqual(['hang']);
+    expect(meanwhile.find((r) => theOther(r) && r.answered === 'ok')!.heldOpen).toBe(1); // it came while the other request still hung
     const got = await receiver.waitFor((rs) => rs.some((r) => mine(r) && r.answered === 'ok'), 'a delivery after a timeout', 40_000);
     const attempts = got.filter(mine);
     expect(attempts.map((r) => r.answered)).toEqual(['hang', 'ok']);

@@ -22,12 +22,14 @@ export interface OutboxWorkerOptions {
 const LEASE_MS = WEBHOOK_TIMEOUT_MS + 5_000;
 
 /**
- * Sends what the outbox holds: claims due rows under a lease, sends them concurrently, records each
- * outcome. Several instances can run one each; a stopped or killed one leaves its leases to expire.
+ * Sends what the outbox holds: claims due rows under a lease, up to `batch` in flight at once, and
+ * records each outcome as it comes, so one slow endpoint does not hold up the others. Several
+ * instances can run one each; a stopped or killed one leaves its leases to expire.
  */
 export class OutboxWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private readonly sending = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(private readonly opts: OutboxWorkerOptions) {}
@@ -36,10 +38,12 @@ export class OutboxWorker {
     this.schedule(0);
   }
 
+  /** Stops claiming and waits for the sends in flight (each ends within the webhook deadline). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.sending);
   }
 
   private schedule(ms: number): void {
@@ -56,13 +60,22 @@ export class OutboxWorker {
     this.timer.unref();
   }
 
-  /** One batch; true when it was full, so more may be due at once. */
+  /** Claims as many due rows as there is room for; true when it may be worth claiming again at once. */
   private async drain(): Promise<boolean> {
-    const batch = this.opts.batch ?? 20;
+    const room = (this.opts.batch ?? 20) - this.sending.size;
+    if (room <= 0) {
+      await Promise.race(this.sending);
+      return true;
+    }
     const channels: Channel[] = this.opts.mailer ? ['webhook', 'mail'] : ['webhook'];
-    const items = await claimDue(this.opts.sql, batch, LEASE_MS, channels);
-    await Promise.all(items.map((item) => this.send(item)));
-    return items.length === batch;
+    const items = await claimDue(this.opts.sql, room, LEASE_MS, channels);
+    for (const item of items) {
+      const sent: Promise<void> = this.send(item)
+        .catch((e) => this.opts.log.warn('outbox: recording a delivery failed; its lease will expire and it is sent again', { id: item.id, err: e }))
+        .finally(() => this.sending.delete(sent));
+      this.sending.add(sent);
+    }
+    return items.length === room;
   }
 
   private async send(item: OutboxItem): Promise<void> {

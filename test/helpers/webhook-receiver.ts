@@ -7,6 +7,8 @@ export interface Received {
   headers: Record<string, string>;
   body: string;
   answered: 'ok' | 'fail' | 'hang';
+  /** requests left unanswered and still open when this one arrived */
+  heldOpen: number;
 }
 
 /**
@@ -15,7 +17,7 @@ export interface Received {
  */
 export class WebhookReceiver {
   readonly received: Received[] = [];
-  answer: (r: Omit<Received, 'answered'>, nth: number) => 'ok' | 'fail' | 'hang' = () => 'ok';
+  answer: (r: Omit<Received, 'answered' | 'heldOpen'>, nth: number) => 'ok' | 'fail' | 'hang' = () => 'ok';
   private readonly events = new EventEmitter();
   private server: http.Server | null = null;
   private readonly held = new Set<http.ServerResponse>();
@@ -30,11 +32,14 @@ export class WebhookReceiver {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
         const request = { id: headers['webhook-id'] ?? '', headers, body };
         const answered = this.answer(request, this.received.filter((r) => r.id === request.id).length);
-        this.received.push({ ...request, answered });
+        this.received.push({ ...request, answered, heldOpen: this.held.size });
         this.events.emit('request');
         if (answered === 'ok') res.writeHead(204).end();
         else if (answered === 'fail') res.writeHead(500).end('not now');
-        else this.held.add(res);
+        else {
+          this.held.add(res);
+          res.on('close', () => this.held.delete(res));
+        }
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
