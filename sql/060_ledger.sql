@@ -45,6 +45,8 @@ create table contracts (
   unique (org_id, reference)
 );
 create index contracts_match on contracts (org_id, project_key, contractor_key);
+-- what the list's `q` searches: the reference and the names as matched (pg_trgm is loaded by 005)
+create index contracts_search on contracts using gin ((reference || ' ' || project_key || ' ' || contractor_key) gin_trgm_ops);
 
 -- Which contract a filed certificate belongs to. Kept apart from archive_records, which nothing may
 -- change: a clerk links and unlinks by hand. The keys are the certificate's, derived from its
@@ -136,3 +138,4 @@ select c.id as contract_id, c.org_id,
                end
         from contract_guarantee_states s where s.contract_id = c.id) as state
 from contracts c;
+

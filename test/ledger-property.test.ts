@@ -3,15 +3,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOrganisation } from '../src/auth/index.js';
 import {
-  contractState, guaranteeState, listContracts, putContract, REQUIREMENTS, setArchiveContract, setLedgerRules, withGuarantees,
+  contractState, countContractStates, guaranteeState, listContracts, listGuaranteeStates, putContract, REQUIREMENTS, setArchiveContract, setLedgerRules, withGuarantees,
   type GuaranteeState, type Requirement,
 } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 /**
  * The state a person is shown — on a contract's page (computed in TypeScript through the check
- * runner) and in the list (computed by the contract_guarantee_states view) — always equals the
- * SPEC §9 rule applied to what is stored, here computed from the generated model itself.
+ * runner), in the list, the home page's count and the state filter (the contract_guarantee_states
+ * and contract_states views) — always equals the SPEC §9 rule applied to what is stored, here
+ * computed from the generated model itself.
  */
 let db: TestDatabase;
 let run = 0;
@@ -157,6 +158,11 @@ describe('the state shown equals the rule applied to what is stored', () => {
       expect(listed!.guarantees.map((g) => g.state)).toEqual(expected);
       expect(listed!.state).toBe(contractState(expected));
       expect(page.state).toBe(contractState(expected));
+      // over the whole organisation: the home page's count, the state filter, the missing check
+      expect((await listGuaranteeStates(db.sql, { orgId: org })).map((g) => g.state)).toEqual(expected);
+      const counts = await countContractStates(db.sql, org);
+      expect(counts[contractState(expected)]).toBe(1);
+      expect((await listContracts(db.sql, org, { state: contractState(expected) })).items.map((i) => i.reference)).toEqual(['P-1']);
     }), { numRuns: 80 });
   }, 120_000);
 });
