@@ -1,3 +1,4 @@
+import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
 import { AuditTailKeeper } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
@@ -13,6 +14,7 @@ import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
 import { createCertificatePdfService } from '../web/pdf-service.js';
+import { alertPages, alertsApi } from '../web/routes/alerts.js';
 import { apiRoutes, apiSurface } from '../web/routes/api.js';
 import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
@@ -78,7 +80,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -86,6 +88,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer, auditTail }),
+          alertPages({ sql, renderer }),
           contractPages({ sql, renderer }),
           noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
@@ -94,6 +97,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
     auditTail.start(1000);
+    const mailer = config.smtpUrl && config.mailFrom
+      ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
+      : null;
+    const outbox = new OutboxWorker({ sql, log, retryMs: config.webhookRetryMs, allowPrivate: config.webhookAllowPrivate, mailer });
+    outbox.start();
+    const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
+    alertJobs.start();
     // the first PDF should not pay for launching the browser
     if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
@@ -110,6 +120,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await poller.stop();
         await reader.close();
         await auditTail.stop();
+        await outbox.stop();
+        await alertJobs.stop();
+        mailer?.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');
