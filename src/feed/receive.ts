@@ -1,4 +1,4 @@
-import { recordAudit } from '../auditlog/index.js';
+import { recordAudit, recordUnauthenticatedAudit } from '../auditlog/index.js';
 import { GroupCommit, type Sql } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { ingest, type IngestOutcome, type Via } from './ingest.js';
@@ -52,10 +52,16 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
       const refusals = checked.flatMap((c, i) => (c.ok ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
-        await recordAudit(deps.sql, refusals.map((r) => ({
+        const entries = refusals.map((r) => ({
           action: 'feed.ingest', outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
           requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
-        })));
+        }));
+        // anyone can push: what a pushing client can append is bounded (auditlog/rollup.ts)
+        if (via === 'push' && origin.client) {
+          for (const e of entries) await recordUnauthenticatedAudit(deps.sql, { ...e, client: origin.client }, e.detail.err);
+        } else {
+          await recordAudit(deps.sql, entries);
+        }
       }
       let next = 0;
       return checked.map((c) => (c.ok ? outcomes[next++]! : { status: 'refused' as const, err: c.err, description: c.description }));

@@ -9,6 +9,8 @@ import ledgerEn from './ledger.en.json' with { type: 'json' };
 import ledgerJa from './ledger.ja.json' with { type: 'json' };
 import alertsEn from './alerts.en.json' with { type: 'json' };
 import alertsJa from './alerts.ja.json' with { type: 'json' };
+import guessingEn from './guessing.en.json' with { type: 'json' };
+import guessingJa from './guessing.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -16,4 +18,5 @@ export const FEATURE_CATALOGS = [
   { ja: noticesJa, en: noticesEn },
   { ja: ledgerJa, en: ledgerEn },
   { ja: alertsJa, en: alertsEn },
+  { ja: guessingJa, en: guessingEn },
 ] as const;
