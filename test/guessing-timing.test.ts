@@ -67,8 +67,8 @@ describe('a wrong key takes the same time whatever the number', () => {
       }
       await db.sql`delete from attempt_failures`; // stay below every lockout
     }
-    // the same work: as many derivations at the same cost (ln=16 does one in place of four at ln=14)
-    expect(Object.fromEntries(names.map((n) => [n, [...work[n]]]))).toEqual({ unknown: [16], rev1: [16], rev4: [16], rev8: [16], ln16: [13] });
+    // the same work, 16 units of N=2^14: the digests (ln=14: 1 unit, ln=16: 4), then padding at ln=15 (2 units each)
+    expect(Object.fromEntries(names.map((n) => [n, [...work[n]]]))).toEqual({ unknown: [8], rev1: [9], rev4: [10], rev8: [12], ln16: [7] });
     const reference = median(times.unknown);
     const ratios = Object.fromEntries(names.map((n) => [n, median(times[n]) / reference]));
     for (const n of names) expect(Math.abs(ratios[n]! - 1), `${n}: ${JSON.stringify(ratios)}`).toBeLessThan(0.2);

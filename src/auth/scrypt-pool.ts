@@ -24,6 +24,13 @@ export type Derive = (secret: string | Buffer, salt: Buffer, params: ScryptParam
 
 /** Jobs that may wait in each lane's queue, per thread running scrypt. */
 const QUEUE_PER_THREAD: Record<ScryptLane, number> = { lookup: 32, login: 32, other: 64 };
+/** A job not started within this is answered busy: on a slow or crowded machine a full queue is minutes. */
+const MAX_WAIT_MS = 10_000;
+
+interface Waiter {
+  start(): void;
+  timer: NodeJS.Timeout;
+}
 
 /** What scrypt costs relative to N = 2^14, r = 8, p = 1 (its time grows linearly with N·r·p). */
 export function scryptUnits(params: ScryptParams): number {
@@ -36,27 +43,43 @@ export function scryptUnits(params: ScryptParams): number {
  * derivations, so its time depends on its own work and the jobs ahead of it, not on how finely the
  * others split theirs. Waiting jobs queue per lane and a free slot goes to the lanes in turn, so one
  * lane's burst delays another by at most one job per slot; a full lane's caller is told at once that
- * the service is busy.
+ * the service is busy, and so is one that waited too long.
  */
 export class ScryptPool {
   private active = 0;
-  private readonly waiting = new Map<ScryptLane, Array<() => void>>(LANES.map((l) => [l, []]));
+  private readonly waiting = new Map<ScryptLane, Waiter[]>(LANES.map((l) => [l, []]));
   private turn = 0;
   derivations = 0;
 
-  constructor(readonly concurrency: number, private readonly maxQueue: Record<ScryptLane, number> = queueLimits(concurrency)) {}
+  constructor(
+    readonly concurrency: number,
+    private readonly maxQueue: Record<ScryptLane, number> = queueLimits(concurrency),
+    private readonly maxWaitMs = MAX_WAIT_MS,
+  ) {}
 
   /** Whether a job of this lane would be accepted now (checked before work that a busy answer would waste). */
   hasRoom(lane: ScryptLane): boolean {
     return this.active < this.concurrency || this.waiting.get(lane)!.length < this.maxQueue[lane];
   }
 
-  /** Runs `job` holding one slot; throws ScryptBusyError without waiting when the lane's queue is full. */
+  /**
+   * Runs `job` holding one slot; throws ScryptBusyError without waiting when the lane's queue is
+   * full, or when the job has waited `maxWaitMs` without starting.
+   */
   async run<T>(lane: ScryptLane, job: (derive: Derive) => Promise<T>): Promise<T> {
     if (this.active >= this.concurrency) {
       const queue = this.waiting.get(lane)!;
       if (queue.length >= this.maxQueue[lane]) throw new ScryptBusyError(`too many ${lane} key checks queued`);
-      await new Promise<void>((resolve) => queue.push(resolve));
+      await new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          start: () => (clearTimeout(waiter.timer), resolve()),
+          timer: setTimeout(() => {
+            queue.splice(queue.indexOf(waiter), 1);
+            reject(new ScryptBusyError(`a ${lane} key check waited ${this.maxWaitMs} ms`));
+          }, this.maxWaitMs),
+        };
+        queue.push(waiter);
+      });
     } else {
       this.active++;
     }
@@ -64,7 +87,7 @@ export class ScryptPool {
       return await job((secret, salt, params, keylen = 32) => this.scrypt(secret, salt, params, keylen));
     } finally {
       const next = this.nextWaiting();
-      if (next) next(); // hands our slot straight to the next caller
+      if (next) next.start(); // hands our slot straight to the next caller
       else this.active--;
     }
   }
@@ -79,7 +102,7 @@ export class ScryptPool {
     return { active: this.active, queued, derivations: this.derivations };
   }
 
-  private nextWaiting(): (() => void) | undefined {
+  private nextWaiting(): Waiter | undefined {
     for (let i = 0; i < LANES.length; i++) {
       const lane = LANES[(this.turn + i) % LANES.length]!;
       const next = this.waiting.get(lane)!.shift();

@@ -13,12 +13,18 @@ export interface Candidate {
  * eight revisions at ln = 15 (the common cost), or four at ln = 16, or sixteen at ln = 14.
  */
 export const WRONG_KEY_WORK_UNITS = 16;
-const DUMMY = { ln: 14, r: 8, p: 1 } as const;
+/**
+ * Padding runs at the feed's common cost, so an unknown number and a number whose digests are at
+ * ln = 15 run the very same derivations (per unit, a larger N costs a little more on a machine
+ * whose memory is busy); an odd unit left by ln = 14 digests is made up at ln = 14.
+ */
+const PAD = { ln: 15, r: 8, p: 1 } as const;
+const PAD_ODD = { ln: 14, r: 8, p: 1 } as const;
 
 /**
  * The revision whose digest the key matches, newest first. A match answers at once (its time tells
  * the holder of the right key nothing new). A miss always costs WRONG_KEY_WORK_UNITS: the real
- * digests, then dummy derivations at the smallest cost up to that total, so an unknown number, a
+ * digests, then dummy derivations up to that total, so an unknown number, a
  * number with eight revisions and one with a digest at ln = 16 take the same work and time. Only a
  * number whose digests cost more than the budget (say nine revisions at ln = 16) exceeds it, since
  * every revision must still be tried.
@@ -31,6 +37,10 @@ export async function checkKey(derive: Derive, key: string, candidates: readonly
     if (match) return c;
   }
   const salt = randomBytes(16);
-  for (; spent < WRONG_KEY_WORK_UNITS; spent += scryptUnits(DUMMY)) await derive(key, salt, DUMMY);
+  while (spent < WRONG_KEY_WORK_UNITS) {
+    const pad = WRONG_KEY_WORK_UNITS - spent >= scryptUnits(PAD) ? PAD : PAD_ODD;
+    await derive(key, salt, pad);
+    spent += scryptUnits(pad);
+  }
   return undefined;
 }
