@@ -34,6 +34,7 @@ beforeAll(async () => {
   await issueRevisions('2071000004', 4, 15);
   await issueRevisions('2071000008', 8, 15);
   await issueRevisions('2071000016', 1, 16);
+  await issueRevisions('2071000014', 8, 14);
 });
 afterAll(async () => {
   await fx?.close();
@@ -48,8 +49,8 @@ async function derivations(): Promise<number> {
 }
 
 describe('a wrong key takes the same time whatever the number', () => {
-  it('unknown number vs 1, 4 and 8 revisions (ln=15, the common cost) and one revision at ln=16: medians within 20%', async () => {
-    const subjects = { unknown: '2079999999', rev1: '2071000001', rev4: '2071000004', rev8: '2071000008', ln16: '2071000016' };
+  it('unknown number vs 1, 4 and 8 revisions (ln=15, the common cost), one revision at ln=16 and 8 at ln=14: medians within 20%', async () => {
+    const subjects = { unknown: '2079999999', rev1: '2071000001', rev4: '2071000004', rev8: '2071000008', ln16: '2071000016', ln14: '2071000014' };
     const names = Object.keys(subjects) as Array<keyof typeof subjects>;
     const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<keyof typeof subjects, number[]>;
     const work = Object.fromEntries(names.map((n) => [n, new Set<number>()])) as Record<keyof typeof subjects, Set<number>>;
@@ -66,8 +67,10 @@ describe('a wrong key takes the same time whatever the number', () => {
       }
       await db.sql`delete from attempt_failures`; // stay below every lockout
     }
-    // the same work: eight derivations at ln=15 (digests first, padding after), or one at ln=16 and six at ln=15
-    expect(Object.fromEntries(names.map((n) => [n, [...work[n]]]))).toEqual({ unknown: [8], rev1: [8], rev4: [8], rev8: [8], ln16: [7] });
+    // the same work: eight derivations at ln=15, digests first, padding after (ln=14 and 16 are padded
+    // by what they cost on this machine, so their count of derivations varies)
+    expect([...work.unknown, ...work.rev1, ...work.rev4, ...work.rev8]).toEqual([8, 8, 8, 8]);
+    expect(Math.min(...work.ln14)).toBeGreaterThan(8);
     const reference = median(times.unknown);
     const ratios = Object.fromEntries(names.map((n) => [n, median(times[n]) / reference]));
     for (const n of names) expect(Math.abs(ratios[n]! - 1), `${n}: ${JSON.stringify(ratios)}`).toBeLessThan(0.2);

@@ -1,5 +1,5 @@
 export { ROLES, type Role, type Principal } from './principal.js';
-export { ScryptPool, ScryptBusyError, scryptUnits, type ScryptParams, type ScryptLane, type Derive } from './scrypt-pool.js';
+export { ScryptPool, ScryptBusyError, type ScryptParams, type ScryptLane, type Derive } from './scrypt-pool.js';
 export { hashPassword, verifyPassword, verifyScrypt, makeDummyDigest, MIN_PASSWORD_LENGTH } from './passwords.js';
 export { lockState, reserveAttempt, recordFailure, releaseAttempt, pruneFailures, PENDING_EXPIRY_MS, type Window, type Reservation } from './throttle.js';
 export {

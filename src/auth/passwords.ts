@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { formatScryptDigest, parseScryptDigest } from '../domain/index.js';
-import { scryptUnits, type Derive, type ScryptPool } from './scrypt-pool.js';
+import type { Derive, ScryptParams, ScryptPool } from './scrypt-pool.js';
 
 const PASSWORD_LN = 15;
 export const MIN_PASSWORD_LENGTH = 10;
@@ -13,14 +13,14 @@ export async function hashPassword(pool: ScryptPool, password: string): Promise<
 
 /**
  * Constant-time comparison; a stored hash that does not parse never matches (and costs nothing).
- * Also says how much scrypt work it took, in units of scryptUnits().
+ * Also says with which parameters it derived (null: it did not).
  */
-export async function verifyScrypt(derive: Derive, secret: string, phc: string): Promise<{ match: boolean; units: number }> {
+export async function verifyScrypt(derive: Derive, secret: string, phc: string): Promise<{ match: boolean; params: ScryptParams | null }> {
   const parsed = parseScryptDigest(phc);
-  if (!parsed.ok) return { match: false, units: 0 };
+  if (!parsed.ok) return { match: false, params: null };
   const { ln, r, p, salt, hash } = parsed.digest;
   const derived = await derive(secret, salt, { ln, r, p }, hash.length);
-  return { match: timingSafeEqual(derived, hash), units: scryptUnits({ ln, r, p }) };
+  return { match: timingSafeEqual(derived, hash), params: { ln, r, p } };
 }
 
 export async function verifyPassword(derive: Derive, password: string, phc: string): Promise<boolean> {

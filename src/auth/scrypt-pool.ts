@@ -32,10 +32,13 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** What scrypt costs relative to N = 2^14, r = 8, p = 1 (its time grows linearly with N·r·p). */
-export function scryptUnits(params: ScryptParams): number {
+/** What scrypt costs by its parameters alone, relative to N = 2^14, r = 8, p = 1 (linear in N·r·p). */
+function nominalCost(params: ScryptParams): number {
   return (2 ** (params.ln - 14) * params.r * params.p) / 8;
 }
+/** Derivations of a kind measured before its measured time is trusted over the nominal cost. */
+const MIN_SAMPLES = 5;
+const SMOOTHING = 0.2;
 
 /**
  * scrypt off the event loop with bounded concurrency: at most `concurrency` jobs hold libuv threads
@@ -49,6 +52,7 @@ export class ScryptPool {
   private active = 0;
   private readonly waiting = new Map<ScryptLane, Waiter[]>(LANES.map((l) => [l, []]));
   private turn = 0;
+  private readonly measured = new Map<string, { ms: number; samples: number }>();
   derivations = 0;
 
   constructor(
@@ -96,6 +100,18 @@ export class ScryptPool {
     return this.run(lane, (derive) => derive(secret, salt, params, keylen));
   }
 
+  /**
+   * What a derivation with `params` costs on this machine relative to one with `reference`: the
+   * ratio of their recent measured times once both have been measured, else the nominal ratio. (A
+   * small N can cost less than its share when the cache holds it: ln=14 ran at ≈ 0.3 of ln=15 here.)
+   */
+  relativeCost(params: ScryptParams, reference: ScryptParams): number {
+    const a = this.measured.get(paramsKey(params));
+    const b = this.measured.get(paramsKey(reference));
+    if (a && b && a.samples >= MIN_SAMPLES && b.samples >= MIN_SAMPLES) return a.ms / b.ms;
+    return nominalCost(params) / nominalCost(reference);
+  }
+
   stats() {
     let queued = 0;
     for (const q of this.waiting.values()) queued += q.length;
@@ -115,6 +131,7 @@ export class ScryptPool {
   }
 
   private async scrypt(secret: string | Buffer, salt: Buffer, params: ScryptParams, keylen: number): Promise<Buffer> {
+    const started = performance.now();
     try {
       return await new Promise<Buffer>((resolve, reject) =>
         scrypt(secret, salt, keylen, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: scryptMaxmem(params.ln, params.r) }, (err, key) =>
@@ -123,6 +140,10 @@ export class ScryptPool {
       );
     } finally {
       this.derivations++;
+      const ms = performance.now() - started;
+      const m = this.measured.get(paramsKey(params));
+      if (m) this.measured.set(paramsKey(params), { ms: m.ms + SMOOTHING * (ms - m.ms), samples: m.samples + 1 });
+      else this.measured.set(paramsKey(params), { ms, samples: 1 });
     }
   }
 }
@@ -134,3 +155,5 @@ function queueLimits(concurrency: number): Record<ScryptLane, number> {
     other: QUEUE_PER_THREAD.other * concurrency,
   };
 }
+
+const paramsKey = (p: ScryptParams) => `${p.ln}/${p.r}/${p.p}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { scryptUnits, verifyScrypt, type Derive } from '../auth/index.js';
+import { verifyScrypt, type Derive, type ScryptParams } from '../auth/index.js';
 
 export interface Candidate {
   id: string;
@@ -9,38 +9,38 @@ export interface Candidate {
 }
 
 /**
- * The scrypt work every wrong-key lookup does, in units of one derivation at N = 2^14, r = 8, p = 1:
- * eight revisions at ln = 15 (the common cost), or four at ln = 16, or sixteen at ln = 14.
- */
-export const WRONG_KEY_WORK_UNITS = 16;
-/**
  * Padding runs at the feed's common cost, so an unknown number and a number whose digests are at
- * ln = 15 run the very same derivations (per unit, a larger N costs a little more on a machine
- * whose memory is busy); an odd unit left by ln = 14 digests is made up at ln = 14.
+ * ln = 15 run the very same derivations; what is left below one of those is made up at ln = 14.
  */
-const PAD = { ln: 15, r: 8, p: 1 } as const;
-const PAD_ODD = { ln: 14, r: 8, p: 1 } as const;
+export const PAD: ScryptParams = { ln: 15, r: 8, p: 1 };
+const PAD_SMALL: ScryptParams = { ln: 14, r: 8, p: 1 };
+/** The scrypt work every wrong-key lookup does, in derivations at PAD: eight revisions at ln = 15. */
+export const WRONG_KEY_WORK = 8;
+
+/** What a derivation with these parameters costs, in derivations at PAD (as measured on this machine). */
+export type CostOf = (params: ScryptParams) => number;
 
 /**
  * The revision whose digest the key matches, newest first. A match answers at once (its time tells
- * the holder of the right key nothing new). A miss always costs WRONG_KEY_WORK_UNITS: the real
- * digests, then dummy derivations up to that total, so an unknown number, a
- * number with eight revisions and one with a digest at ln = 16 take the same work and time. Only a
- * number whose digests cost more than the budget (say nine revisions at ln = 16) exceeds it, since
- * every revision must still be tried.
+ * the holder of the right key nothing new). A miss always costs WRONG_KEY_WORK: the real digests,
+ * then dummy derivations up to that total, each counted at what it costs here rather than by its N
+ * alone, so an unknown number, a number with eight revisions and one with digests at ln = 14 or 16
+ * take the same work and time. Only a number whose digests cost more than the budget (say nine
+ * revisions at ln = 16) exceeds it, since every revision must still be tried.
  */
-export async function checkKey(derive: Derive, key: string, candidates: readonly Candidate[]): Promise<Candidate | undefined> {
+export async function checkKey(derive: Derive, costOf: CostOf, key: string, candidates: readonly Candidate[]): Promise<Candidate | undefined> {
   let spent = 0;
   for (const c of candidates) {
-    const { match, units } = await verifyScrypt(derive, key, c.auth_key_digest);
-    spent += units;
+    const { match, params } = await verifyScrypt(derive, key, c.auth_key_digest);
+    if (params) spent += costOf(params);
     if (match) return c;
   }
   const salt = randomBytes(16);
-  while (spent < WRONG_KEY_WORK_UNITS) {
-    const pad = WRONG_KEY_WORK_UNITS - spent >= scryptUnits(PAD) ? PAD : PAD_ODD;
+  const small = costOf(PAD_SMALL);
+  while (WRONG_KEY_WORK - spent >= small / 2) {
+    const pad = WRONG_KEY_WORK - spent >= 1 - small / 2 ? PAD : PAD_SMALL;
     await derive(key, salt, pad);
-    spent += scryptUnits(pad);
+    spent += pad === PAD ? 1 : small;
   }
   return undefined;
 }

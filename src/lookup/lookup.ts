@@ -4,7 +4,7 @@ import {
 } from '../auth/index.js';
 import type { Sql } from '../db/index.js';
 import { parseAuthKey, parseNumber } from '../domain/index.js';
-import { checkKey, type Candidate } from './key-check.js';
+import { checkKey, PAD, type Candidate } from './key-check.js';
 
 /** SPEC §3: 5 failed lookups of one number by one organisation within 15 minutes lock it. */
 export const NUMBER_LOCKOUT = { limit: 5, windowMs: 15 * 60_000 };
@@ -71,7 +71,7 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
       const candidates = await sql<Candidate[]>`
         select id, auth_key_digest, obligee_code, obligee_name from certificate_revisions
         where number = ${number.value} order by revision desc, id`;
-      match = await pool.run('lookup', (derive) => checkKey(derive, key.value, candidates));
+      match = await pool.run('lookup', (derive) => checkKey(derive, (params) => pool.relativeCost(params, PAD), key.value, candidates));
     } catch (e) {
       await releaseAttempt(sql, ids).catch(() => {}); // else it expires by itself
       if (e instanceof ScryptBusyError) return busy;
