@@ -109,7 +109,7 @@ main(async () => {
     ratio: `${num(d.p50 / a.p50)}× p50`, target: 'all 200 (logins do not starve lookups)',
     met: [...clerkStatuses.keys()].every((s) => s === 200),
   });
-  report.note(`Load average: timing ${timingLoad}, flood ${floodLoad}. Measured on a shared, busy machine (2 cores, other engineers' test runs beside it): medians are interleaved per round so a busy spell hits every subject alike. A wrong key always does 16 units of scrypt work (one unit = N=2^14, r=8, p=1): the number's digests, newest first, then dummy derivations at ln=15 up to 16 (src/lookup/key-check.ts). Logins and lookups queue apart in the scrypt pool (32 waiting each per thread, at most 10 s) and take free threads in turn; a full queue or a longer wait answers 503 with Retry-After and counts no failure.`);
+  report.note(`Load average: timing ${timingLoad}, flood ${floodLoad}. Measured on a shared, busy machine (2 cores, other engineers' test runs beside it): medians are interleaved per round so a busy spell hits every subject alike. A wrong key always does the work of eight derivations at ln=15: the number's digests, newest first, each counted at its measured cost, then dummy derivations at ln=15 (src/lookup/key-check.ts). Logins and lookups queue apart in the scrypt pool (32 waiting each per thread, at most 10 s) and take free threads in turn; a full queue or a longer wait answers 503 with Retry-After and counts no failure.`);
   client.close();
   await svc.stop();
   report.save();
