@@ -1,5 +1,6 @@
 import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
 import { AuditTailKeeper } from '../auditlog/index.js';
+import { flushAuditRollups } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
@@ -108,6 +109,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
+    const auditRollups = setInterval(() => void flushAuditRollups(sql).catch((e) => log.warn('audit summaries not written yet', { err: e })), 60_000);
+    auditRollups.unref();
     log.info('listening', { url: server.url, database: db.kind });
     const renderer$ = pdf;
     return {
@@ -116,7 +119,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
       async stop() {
         clearInterval(janitor);
         clearInterval(feeds);
+        clearInterval(auditRollups);
         await server.close();
+        await flushAuditRollups(sql, { all: true }).catch((e) => log.warn('audit summaries left for the next start', { err: e }));
         await poller.stop();
         await reader.close();
         await auditTail.stop();

@@ -11,6 +11,8 @@ import alertsEn from './alerts.en.json' with { type: 'json' };
 import alertsJa from './alerts.ja.json' with { type: 'json' };
 import faultsEn from './faults.en.json' with { type: 'json' };
 import faultsJa from './faults.ja.json' with { type: 'json' };
+import guessingEn from './guessing.en.json' with { type: 'json' };
+import guessingJa from './guessing.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -19,4 +21,5 @@ export const FEATURE_CATALOGS = [
   { ja: ledgerJa, en: ledgerEn },
   { ja: alertsJa, en: alertsEn },
   { ja: faultsJa, en: faultsEn },
+  { ja: guessingJa, en: guessingEn },
 ] as const;
