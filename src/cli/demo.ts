@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { changeFiledCertificateLater, DEMO_INSURER_ID, setUpDemo, writeDemoNotices } from '../demo/index.js';
-import { setUpDemoLedger } from '../demo/ledger.js';
+import { changeFiledCertificateLater, DEMO_INSURER_ID, setUpDemo, setUpDemoLedger, writeDemoNotices } from '../demo/index.js';
 import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';

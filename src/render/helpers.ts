@@ -3,7 +3,7 @@
  * language, which the renderer puts in the data frame as `@lang`.
  */
 import Handlebars from 'handlebars';
-import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/format.js';
+import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/index.js';
 import { isMessageKey, translate, type Lang, type MessageParams } from './i18n.js';
 import { DEFAULT_ARCHIVE_SORT, type ArchiveSearch, type ArchiveSortKey, type FormError } from './view-data.js';
 

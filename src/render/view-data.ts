@@ -1,10 +1,5 @@
 /** What each view in `views/` expects; `render()` checks the pair at compile time. */
-import type {
-  CertificateKind,
-  CertificateStatus,
-  CertificateView,
-} from '../domain/certificate-view.js';
-import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
+import type { ArchiveRecord, Kind as CertificateKind, CertificateStatus, CertificateView, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
 import type { LedgerViewData } from './ledger-view-data.js';
 

@@ -12,21 +12,11 @@ import { Registry } from '../metrics/index.js';
 import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
-import { createApp } from '../web/app.js';
-import type { ReadinessCheck } from '../web/health.js';
-import { createCertificatePdfService } from '../web/pdf-service.js';
-import { alertPages, alertsApi } from '../web/routes/alerts.js';
-import { apiRoutes, apiSurface } from '../web/routes/api.js';
-import { archiveApi, archivePages } from '../web/routes/archive.js';
-import { auditPages } from '../web/routes/audit.js';
-import { browserRoutes } from '../web/routes/browser.js';
-import { certificateRoutes } from '../web/routes/certificates.js';
-import { contractApi, contractPages } from '../web/routes/contracts.js';
-import { lookupRoutes } from '../web/routes/lookup.js';
-import { noticesApi, noticesPages } from '../web/routes/notices.js';
-import { pushRoutes } from '../web/routes/push.js';
-import { sessionRoutes } from '../web/routes/session.js';
-import { listen } from '../web/server.js';
+import {
+  alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
+  contractApi, contractPages, createApp, createCertificatePdfService, listen, lookupRoutes, noticesApi, noticesPages,
+  pushRoutes, sessionRoutes, type ReadinessCheck,
+} from '../web/index.js';
 import { proofFor } from './proof.js';
 
 export interface RunningService {
