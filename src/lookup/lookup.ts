@@ -25,7 +25,7 @@ export type LookupResult =
   | { status: 'ok'; revisionId: string }
   | { status: 'malformed'; fields: Array<'number' | 'authKey'> }
   | { status: 'not_found' }
-  | { status: 'locked'; retryAfterSeconds: number }
+  | { status: 'locked'; retryAfterSeconds: number; by: 'number' | 'client' }
   | { status: 'other_obligee' };
 
 interface Candidate {
@@ -59,7 +59,7 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
     const reservation = await reserveAttempt(sql, subject, req.client);
     if (!reservation.ok) {
       await recordAudit(sql, [entry('locked', { detail: { retryAfterSeconds: reservation.retryAfterSeconds, by: reservation.by } })]);
-      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds };
+      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds, by: reservation.by };
     }
     const candidates = await sql<Candidate[]>`
       select id, auth_key_digest, obligee_code, obligee_name from certificate_revisions
@@ -104,9 +104,9 @@ async function reserveAttempt(sql: Sql, subject: string, client: string) {
   return sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended(${`${NUMBER_SCOPE}:${subject}`}, 0))`;
     const byNumber = await lockState(tx, { scope: NUMBER_SCOPE, subject, ...NUMBER_LOCKOUT });
-    if (byNumber.locked) return { ok: false as const, retryAfterSeconds: byNumber.retryAfterSeconds, by: 'number' };
+    if (byNumber.locked) return { ok: false as const, retryAfterSeconds: byNumber.retryAfterSeconds, by: 'number' as const };
     const byClient = await lockState(tx, { scope: CLIENT_SCOPE, subject: client, ...CLIENT_LIMIT });
-    if (byClient.locked) return { ok: false as const, retryAfterSeconds: byClient.retryAfterSeconds, by: 'client' };
+    if (byClient.locked) return { ok: false as const, retryAfterSeconds: byClient.retryAfterSeconds, by: 'client' as const };
     const [row] = await tx<{ id: string }[]>`insert into attempt_failures (scope, subject) values (${NUMBER_SCOPE}, ${subject}) returning id`;
     return { ok: true as const, id: row!.id };
   });

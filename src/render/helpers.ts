@@ -22,6 +22,14 @@ function errorText(error: FormError, options: Options): string {
   return translate(langOf(options), `error.${error.code}`, error.params);
 }
 
+/** Refusals (a lock, another organisation's certificate) are not a mistake in what was typed. */
+const REFUSALS: ReadonlySet<string> = new Set(['lookup_locked_number', 'lookup_locked_client', 'login_locked', 'other_obligee', 'rate_limited']);
+
+function errorSummaryTitle(errors: FormError[], options: Options): string {
+  const key = errors.every((error) => REFUSALS.has(error.code)) ? 'form.refusedSummary' : 'form.errorSummary';
+  return translate(langOf(options), key);
+}
+
 function fieldError(errors: FormError[] | undefined, field: string): FormError | undefined {
   return errors?.find((error) => error.field === field);
 }
@@ -77,6 +85,7 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
   const helpers: Record<string, (...args: never[]) => unknown> = {
     t,
     errorText,
+    errorSummaryTitle,
     fieldError,
     fieldAria,
     queryHref,

@@ -66,7 +66,8 @@ export interface AuditEntry {
 }
 
 export interface ViewData {
-  login: { username?: string; errors?: FormError[] };
+  /** `next`: the local path to go to after signing in. */
+  login: { username?: string; next?: string; errors?: FormError[] };
   /** The auth key is never echoed back. */
   lookup: { number?: string; errors?: FormError[] };
   certificate: {

@@ -9,6 +9,8 @@ import ledgerEn from './ledger.en.json' with { type: 'json' };
 import ledgerJa from './ledger.ja.json' with { type: 'json' };
 import alertsEn from './alerts.en.json' with { type: 'json' };
 import alertsJa from './alerts.ja.json' with { type: 'json' };
+import pagesEn from './pages.en.json' with { type: 'json' };
+import pagesJa from './pages.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -16,4 +18,5 @@ export const FEATURE_CATALOGS = [
   { ja: noticesJa, en: noticesEn },
   { ja: ledgerJa, en: ledgerEn },
   { ja: alertsJa, en: alertsEn },
+  { ja: pagesJa, en: pagesEn },
 ] as const;

@@ -9,10 +9,15 @@ import type { Sql } from '../../db/index.js';
 import type { Renderer, ViewData } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
+import { lockedUntil } from '../lookup-outcome.js';
 import { csrfProtection, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE } from '../middleware/auth.js';
 import { renderPage } from '../page.js';
 
-const loginForm = z.object({ username: typedText().trim().max(64).default(''), password: z.string().max(1024).default('') });
+const loginForm = z.object({
+  username: typedText().trim().max(64).default(''),
+  password: z.string().max(1024).default(''),
+  next: z.string().max(2048).catch(''),
+});
 /** Only a local path: never an open redirect. */
 const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/');
 
@@ -28,7 +33,8 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
 
   app.get('/login', (c) => {
     if (c.get('principal')?.kind === 'session') return c.redirect(safeNext(c.req.query('next')), 303);
-    return loginPage(c, {});
+    const next = c.req.query('next');
+    return loginPage(c, next && safeNext(next) === next ? { next } : {});
   });
 
   app.post('/login', csrfProtection(), async (c) => {
@@ -42,9 +48,9 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
       }]);
       if (result.reason === 'locked') {
         c.header('retry-after', String(result.retryAfterSeconds));
-        return loginPage(c, { username: form.username, errors: [{ code: 'locked_out', params: { minutes: Math.ceil(result.retryAfterSeconds! / 60) } }] }, 429);
+        return loginPage(c, { username: form.username, next: form.next, errors: [{ code: 'login_locked', params: { until: lockedUntil(result.retryAfterSeconds!, c.get('lang')) } }] }, 429);
       }
-      return loginPage(c, { username: form.username, errors: [{ code: 'login_failed' }] }, 401);
+      return loginPage(c, { username: form.username, next: form.next, errors: [{ code: 'login_failed' }] }, 401);
     }
     const old = getCookie(c, SESSION_COOKIE);
     await deps.sql.begin(async (tx) => {
@@ -53,7 +59,7 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
     });
     setCookie(c, SESSION_COOKIE, result.sessionId, cookie);
     deleteCookie(c, PRE_SESSION_CSRF_COOKIE, { path: '/' });
-    return c.redirect(safeNext(c.req.query('next')), 303);
+    return c.redirect(safeNext(form.next), 303);
   });
 
   app.post('/logout', csrfProtection(), async (c) => {

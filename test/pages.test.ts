@@ -1,0 +1,278 @@
+// Issue 13, the clerk's pages: what a person sees after a form error, a refusal or a sign-in, in a real
+// browser against the real service, each page state checked with axe-core.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../src/pdf/index.js';
+import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
+import type { TestDatabase } from './helpers/db.js';
+import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate } from './helpers/issuer.js';
+import { seedOrganisation } from './helpers/seed.js';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let fx: ServiceFixture;
+let db: TestDatabase;
+let issuer: ReferenceIssuer;
+let base: string;
+let browser: Browser;
+let password: string;
+
+async function axeViolations(page: Page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+beforeAll(async () => {
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
+  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
+  await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, await certificate('2070004426', 'QW12ER34TY56'))).token);
+  const okayama = await certificate('2070009999', 'OK12AY34AM56', 'advance_payment', 2, { name: '岡山県知事', code: '330001' });
+  await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, okayama)).token);
+  browser = await puppeteer.launch({
+    executablePath: findChromium() ?? undefined,
+    headless: true,
+    pipe: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage(); // its own cookies
+  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
+  await page.setBypassCSP(true); // only so axe-core can be injected
+  return page;
+}
+
+async function submit(page: Page, selector = 'main form button[type=submit]'): Promise<HTTPResponse> {
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  return response!;
+}
+
+async function signIn(page: Page, username: string) {
+  await page.goto(`${base}/login`);
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await submit(page);
+}
+
+async function lookUp(page: Page, number: string, authKey: string): Promise<HTTPResponse> {
+  await page.goto(`${base}/`);
+  await page.type('input[name=number]', number);
+  await page.type('input[name=authKey]', authKey);
+  return submit(page);
+}
+
+/** What a person meets on a page with errors: where focus is, the title, the summary's heading, text and links. */
+function errorState(page: Page) {
+  return page.evaluate(() => {
+    const summary = document.querySelector('.error-summary');
+    const links = [...(summary?.querySelectorAll('a') ?? [])].map((a) => a.getAttribute('href')!);
+    return {
+      title: document.title,
+      focused: document.activeElement === summary,
+      heading: summary?.querySelector('h2')?.textContent ?? null,
+      text: (summary as HTMLElement | null)?.innerText ?? '',
+      links,
+      brokenLinks: links.filter((href) => !document.getElementById(href.slice(1))),
+    };
+  });
+}
+
+describe('after a form error (issue 13, item 1)', () => {
+  it('lookup: focus on the summary, 「エラー：」 title, the number kept', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    const res = await lookUp(page, '12', 'QW12ER34TY56');
+    expect(res.status()).toBe(422);
+    const state = await errorState(page);
+    expect(state.title).toMatch(/^エラー：/);
+    expect(state.focused).toBe(true);
+    expect(state.heading).toBe('入力内容を確認してください');
+    expect(state.brokenLinks).toEqual([]);
+    expect(await page.$eval('input[name=number]', (i) => i.value)).toBe('12');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('login: focus on the summary, 「エラー：」 title, the user name kept', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login`);
+    await page.type('input[name=username]', 'tanaka');
+    await page.type('input[name=password]', 'not the password');
+    expect((await submit(page)).status()).toBe(401);
+    const state = await errorState(page);
+    expect(state.title).toMatch(/^エラー：/);
+    expect(state.focused).toBe(true);
+    expect(await page.$eval('input[name=username]', (i) => i.value)).toBe('tanaka');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('archive search: says which field is wrong and why, links only to fields that exist', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    const res = await page.goto(`${base}/archive?q=%E7%A6%8F%E5%9C%9F&kind=bond&sort=size&order=up`);
+    expect(res!.status()).toBe(422);
+    const state = await errorState(page);
+    expect(state.title).toMatch(/^エラー：/);
+    expect(state.focused).toBe(true);
+    expect(state.links).toEqual(['#kind']);
+    expect(state.brokenLinks).toEqual([]);
+    expect(state.text).toContain('「種別」の値が選択肢にありません');
+    expect(state.text).toContain('並べ替えの指定が正しくありません');
+    expect(state.text).not.toContain('要求の内容が正しくありません');
+    expect(await page.$eval('input[name=q]', (i) => i.value)).toBe('福土');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('archive memo too long: focus moves 2,000 px down to the summary, both fields kept', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await lookUp(page, '2070004426', 'QW12ER34TY56');
+    const certificateUrl = page.url();
+    const memo = 'あ'.repeat(2001);
+    await page.type('input[name=reference]', '福土第45号');
+    await page.$eval('textarea[name=memo]', (t, text) => { (t as HTMLTextAreaElement).value = text; }, memo);
+    const res = await submit(page, 'form[action$="/archive"] button[type=submit]');
+    expect(res.status()).toBe(422);
+    const state = await errorState(page);
+    expect(state.title).toMatch(/^エラー：/);
+    expect(state.focused).toBe(true);
+    expect(state.links).toEqual(['#memo']);
+    expect(await page.$eval('input[name=reference]', (i) => i.value)).toBe('福土第45号');
+    expect(await page.$eval('textarea[name=memo]', (t) => t.value)).toBe(memo);
+    expect(await axeViolations(page)).toEqual([]);
+
+    // the English link of this POST's page leads to the certificate, not to a 404 (item 3)
+    const english = await page.$eval('a.site-lang', (a) => (a as HTMLAnchorElement).href);
+    expect(english).toBe(`${certificateUrl}?lang=en`);
+    expect((await page.goto(english))!.status()).toBe(200);
+    expect(await page.$eval('html', (h) => h.lang)).toBe('en');
+    await page.close();
+  });
+});
+
+describe('signing in and the language switch (issue 13, item 3)', () => {
+  it('/login?next=/archive lands on /archive; another site or a scheme-relative next lands on /', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/archive?q=2070`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.type('input[name=username]', 'tanaka');
+    await page.type('input[name=password]', password);
+    await submit(page);
+    expect(page.url()).toBe(`${base}/archive`);
+
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
+      const other = await newPage();
+      await other.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+      await other.type('input[name=username]', 'tanaka');
+      await other.type('input[name=password]', password);
+      await submit(other);
+      expect(other.url(), next).toBe(`${base}/`);
+      await other.close();
+    }
+    await page.close();
+  });
+
+  it('keeps next through a failed sign-in', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/login?next=${encodeURIComponent('/audit')}`);
+    await page.type('input[name=username]', 'kansa');
+    await page.type('input[name=password]', 'wrong');
+    expect((await submit(page)).status()).toBe(401);
+    await page.type('input[name=password]', password);
+    await submit(page);
+    expect(page.url()).toBe(`${base}/audit`);
+    await page.close();
+  });
+
+  it('the English link of a recheck result leads to the record, and of a search keeps the search', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await page.goto(`${base}/archive?q=2070`);
+    expect(await page.$eval('a.site-lang', (a) => (a as HTMLAnchorElement).href)).toBe(`${base}/archive?q=2070&lang=en`);
+    const [{ id: revisionId }] = await db.sql<{ id: string }[]>`select id from certificate_revisions where number = '2070004426'`;
+    await lookUp(page, '2070004426', 'QW12ER34TY56');
+    expect(page.url()).toBe(`${base}/certificates/${revisionId}`);
+    await submit(page, 'form[action$="/archive"] button[type=submit]');
+    const recordUrl = page.url();
+    await submit(page, 'form[action$="/recheck"] button[type=submit]');
+    const english = await page.$eval('a.site-lang', (a) => (a as HTMLAnchorElement).href);
+    expect(english).toBe(`${recordUrl}?lang=en`);
+    expect((await page.goto(english))!.status()).toBe(200);
+    await page.close();
+  });
+});
+
+describe('refusals say what happened and until when (issue 13, item 2)', () => {
+  it('another obligee\'s certificate (403) is not put as a mistake in what was typed', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    expect((await lookUp(page, '2070009999', 'OK12AY34AM56')).status()).toBe(403);
+    const state = await errorState(page);
+    expect(state.heading).toBe('ご依頼の操作を行えませんでした');
+    expect(state.text).toContain('貴組織あての証書ではない');
+    expect(state.focused).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('a locked number (429) gives the time in JST when it can be looked up again', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    let res: HTTPResponse;
+    do res = await lookUp(page, '2070004430', 'WR0NGKEY0000'); while (res.status() === 404);
+    expect(res.status()).toBe(429);
+    const state = await errorState(page);
+    expect(state.heading).toBe('ご依頼の操作を行えませんでした');
+    expect(state.text).toMatch(/この保証契約番号は\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d JSTまで照会できません/);
+    expect(state.text).not.toContain('分後');
+    expect(state.title).toMatch(/^エラー：/);
+    expect(state.focused).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('a locked sign-in (429) gives the time in JST', async () => {
+    const page = await newPage();
+    let status: number;
+    do {
+      await page.goto(`${base}/login`);
+      await page.type('input[name=username]', 'yamada');
+      await page.type('input[name=password]', 'guess');
+      status = (await submit(page)).status();
+    } while (status === 401);
+    expect(status).toBe(429);
+    const state = await errorState(page);
+    expect(state.heading).toBe('ご依頼の操作を行えませんでした');
+    expect(state.text).toMatch(/ログインの失敗が続いたため、\d{4}年.+ JSTまでログインできません/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  // Last: it locks this client out of every lookup.
+  it('a per-client lock does not speak of 「この保証契約番号」', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    await lookUp(page, '2070004427', 'WR0NGKEY0000');
+    const [{ client }] = await db.sql<{ client: string }[]>`select client from audit_log where action = 'lookup' order by seq desc limit 1`;
+    await db.sql`insert into attempt_failures (scope, subject) select 'lookup-client', ${client} from generate_series(1, 30)`;
+    expect((await lookUp(page, '2070004428', 'WR0NGKEY0000')).status()).toBe(429);
+    const state = await errorState(page);
+    expect(state.text).toMatch(/この端末からの照会の失敗が続いたため、\d{4}年.+ JSTまではどの番号も照会できません/);
+    expect(state.text).not.toContain('この保証契約番号');
+    await page.close();
+  });
+});
