@@ -435,8 +435,9 @@ describe('layout', () => {
     const html = render('lookup', {});
     expect(html).toMatch(/<form class="inline-form" method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="csrf-token-1">/);
     expect(html).toContain('<a href="/" aria-current="page">証書照会</a>');
-    expect(html).toContain('href="?lang=en" hreflang="en" lang="en">English</a>');
-    expect(render('lookup', {}, { lang: 'en' })).toContain('href="?lang=ja" hreflang="ja" lang="ja">日本語</a>');
+    expect(html).toContain('href="/?lang&#x3D;en" hreflang="en" lang="en">English</a>');
+    expect(render('archive-list', { search: {}, items: [], paging: {} }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' }))
+      .toContain('href="/archive?q&#x3D;2070&amp;lang&#x3D;ja" hreflang="ja" lang="ja">日本語</a>');
   });
 
   it('has no navigation before login', () => {
