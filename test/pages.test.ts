@@ -5,10 +5,10 @@ import { createRequire } from 'node:module';
 import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from '../src/pdf/index.js';
-import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { CERTIFICATE_EVENT, changeRevision, correctionRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
-import { certificate } from './helpers/issuer.js';
+import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -35,6 +35,11 @@ beforeAll(async () => {
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, await certificate('2070004426', 'QW12ER34TY56'))).token);
   const okayama = await certificate('2070009999', 'OK12AY34AM56', 'advance_payment', 2, { name: '岡山県知事', code: '330001' });
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, okayama)).token);
+  // revision 1 changes revision 0; revision 2 corrects revision 1
+  const rev0 = await certificate('2070005555', 'RE00VI00SI00', 'advance_payment', 3);
+  const rev1 = changeRevision(rev0, 1, await digestFor('RE11VI11SI11'), '2024-09-02');
+  const rev2 = correctionRevision(rev1, 2, await digestFor('RE22VI22SI22'), '2024-10-01');
+  for (const rev of [rev0, rev1, rev2]) await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev)).token);
   browser = await puppeteer.launch({
     executablePath: findChromium() ?? undefined,
     headless: true,
@@ -77,7 +82,7 @@ async function lookUp(page: Page, number: string, authKey: string): Promise<HTTP
 function errorState(page: Page) {
   return page.evaluate(() => {
     const summary = document.querySelector('.error-summary');
-    const links = [...(summary?.querySelectorAll('a') ?? [])].map((a) => a.getAttribute('href')!);
+    const links = Array.from(summary?.querySelectorAll('a') ?? [], (a) => a.getAttribute('href')!);
     return {
       title: document.title,
       focused: document.activeElement === summary,
@@ -203,7 +208,7 @@ describe('signing in and the language switch (issue 13, item 3)', () => {
     await signIn(page, 'kansa');
     await page.goto(`${base}/archive?q=2070`);
     expect(await page.$eval('a.site-lang', (a) => (a as HTMLAnchorElement).href)).toBe(`${base}/archive?q=2070&lang=en`);
-    const [{ id: revisionId }] = await db.sql<{ id: string }[]>`select id from certificate_revisions where number = '2070004426'`;
+    const [{ id: revisionId }] = await db.sql<[{ id: string }]>`select id from certificate_revisions where number = '2070004426'`;
     await lookUp(page, '2070004426', 'QW12ER34TY56');
     expect(page.url()).toBe(`${base}/certificates/${revisionId}`);
     await submit(page, 'form[action$="/archive"] button[type=submit]');
@@ -212,6 +217,51 @@ describe('signing in and the language switch (issue 13, item 3)', () => {
     const english = await page.$eval('a.site-lang', (a) => (a as HTMLAnchorElement).href);
     expect(english).toBe(`${recordUrl}?lang=en`);
     expect((await page.goto(english))!.status()).toBe(200);
+    await page.close();
+  });
+});
+
+describe('the status names the revision that replaced this one (issue 13, item 4)', () => {
+  const statusOf = (page: Page) => page.evaluate(() => ({
+    label: document.querySelector('.status-banner .status-label')!.textContent,
+    banner: (document.querySelector('.status-banner') as HTMLElement).innerText,
+    sheet: (document.querySelector('.sheet') as HTMLElement).innerText,
+    main: (document.querySelector('main') as HTMLElement).innerText,
+  }));
+
+  it('revision 1, corrected by revision 2, is 「最新ではありません（第2回訂正あり）」, not 「変更により失効」, on the sheet too', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    await lookUp(page, '2070005555', 'RE11VI11SI11');
+    const status = await statusOf(page);
+    expect(status.label).toBe('最新ではありません（第2回訂正あり）');
+    expect(status.banner).toContain('第2回（訂正、令和6年10月1日発行）でこの回の内容が改められています。');
+    expect(status.sheet).toContain('状態：最新ではありません（第2回訂正あり）');
+    expect(status.main).not.toContain('失効');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('revision 0 names revision 1 (the change that replaced it) and revision 2 as the latest', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    await lookUp(page, '2070005555', 'RE00VI00SI00');
+    const status = await statusOf(page);
+    expect(status.label).toBe('最新ではありません（第1回変更あり）');
+    expect(status.banner).toContain('第1回（変更、令和6年9月2日発行）でこの回の内容が改められています。');
+    expect(status.banner).toContain('最新は第2回（令和6年10月1日発行）です。');
+    expect(status.sheet).toContain('状態：最新ではありません（第1回変更あり）');
+    await page.goto(`${page.url()}?lang=en`);
+    expect(await page.$eval('.sheet-status', (p) => p.textContent)).toBe('Status: Not the latest revision (Revision 1, a Change, exists)');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('the latest revision says 有効 on the sheet', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    await lookUp(page, '2070005555', 'RE22VI22SI22');
+    expect((await statusOf(page)).sheet).toContain('状態：有効');
     await page.close();
   });
 });
@@ -267,7 +317,7 @@ describe('refusals say what happened and until when (issue 13, item 2)', () => {
     const page = await newPage();
     await signIn(page, 'tanaka');
     await lookUp(page, '2070004427', 'WR0NGKEY0000');
-    const [{ client }] = await db.sql<{ client: string }[]>`select client from audit_log where action = 'lookup' order by seq desc limit 1`;
+    const [{ client }] = await db.sql<[{ client: string }]>`select client from audit_log where action = 'lookup' order by seq desc limit 1`;
     await db.sql`insert into attempt_failures (scope, subject) select 'lookup-client', ${client} from generate_series(1, 30)`;
     expect((await lookUp(page, '2070004428', 'WR0NGKEY0000')).status()).toBe(429);
     const state = await errorState(page);

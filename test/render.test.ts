@@ -321,7 +321,7 @@ describe('certificate page', () => {
 
   it.each([
     [{ status: 'current' }, '有効', 'この証書は現在有効な最新の回です。'],
-    [{ status: 'superseded', supersededBy: { revision: 2, issuedOn: '2024-07-01' } }, '変更により失効', '第2回（令和6年7月1日発行）'],
+    [{ status: 'superseded', supersededBy: { revision: 2, issuedOn: '2024-07-01' } }, '最新ではありません', '最新は第2回（令和6年7月1日発行）です。'],
     [{ status: 'withdrawn', withdrawal: { reason: 'cancelled', withdrawnOn: '2024-08-01' } }, '解約', '令和6年8月1日に解約されました'],
     [{ status: 'withdrawn', withdrawal: { reason: 'issued_in_error', withdrawnOn: '2024-08-01' } }, '取消', '令和6年8月1日に取り消されました'],
   ] as const)('states the status %j', (status, label, detail) => {
@@ -342,7 +342,7 @@ describe('archive record page', () => {
     expect(ja).toContain('href="/archive/arc-1/pdf"');
     expect(ja).toContain('href="/archive/arc-1/jws"');
     expect(ja).toContain('action="/archive/arc-1/recheck"');
-    expect(ja).toContain('保管した後に状態が「変更により失効」に変わりました。');
+    expect(ja).toContain('保管した後に状態が「最新ではありません」に変わりました。');
   });
 
   it('shows an undecided check as its own result, neither valid nor invalid', () => {
