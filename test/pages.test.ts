@@ -40,6 +40,9 @@ beforeAll(async () => {
   const rev1 = changeRevision(rev0, 1, await digestFor('RE11VI11SI11'), '2024-09-02');
   const rev2 = correctionRevision(rev1, 2, await digestFor('RE22VI22SI22'), '2024-10-01');
   for (const rev of [rev0, rev1, rev2]) await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev)).token);
+  const other0 = await certificate('2070006666', 'OT00HE00RR00', 'advance_payment', 4);
+  const other1 = changeRevision(other0, 1, await digestFor('OT11HE11RR11'), '2024-09-02');
+  for (const rev of [other0, other1]) await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev)).token);
   browser = await puppeteer.launch({
     executablePath: findChromium() ?? undefined,
     headless: true,
@@ -262,6 +265,67 @@ describe('the status names the revision that replaced this one (issue 13, item 4
     await signIn(page, 'tanaka');
     await lookUp(page, '2070005555', 'RE22VI22SI22');
     expect((await statusOf(page)).sheet).toContain('状態：有効');
+    await page.close();
+  });
+});
+
+describe('print (issue 13, item 5)', () => {
+  /** The text a reader sees of each selected element on screen, and the whole text of the page on paper. */
+  async function screenAndPaper(page: Page, selectors: string[]) {
+    await page.emulateMediaType('screen');
+    const onScreen = await page.evaluate((sels) => sels.map((s) => (document.querySelector(s) as HTMLElement | null)?.innerText ?? null), selectors);
+    const screenText = await page.$eval('body', (b) => (b as HTMLElement).innerText);
+    await page.emulateMediaType('print');
+    const paperText = await page.$eval('body', (b) => (b as HTMLElement).innerText);
+    await page.emulateMediaType('screen');
+    return { onScreen, screenText, paperText };
+  }
+  const PRINTED_AT = /印刷日時：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d JST/;
+
+  it('the certificate prints without 「この回を表示」「表示中」「未照会」, with 印刷日時 in JST', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await lookUp(page, '2070005555', 'RE00VI00SI00'); // so that revision 0 has its 「この回を表示」 link
+    await lookUp(page, '2070005555', 'RE11VI11SI11');
+    const { screenText, paperText } = await screenAndPaper(page, []);
+    for (const word of ['この回を表示', '表示中']) expect(screenText).toContain(word);
+    expect(screenText).not.toMatch(PRINTED_AT);
+    for (const word of ['この回を表示', '表示中', '未照会', '保管庫に保存']) expect(paperText).not.toContain(word);
+    expect(paperText).toMatch(PRINTED_AT);
+    expect(paperText).toContain('状態：最新ではありません（第2回訂正あり）');
+
+    // the time is that of printing: print.js writes it again as printing starts
+    await page.$eval('[data-print-time]', (t) => { t.textContent = ''; });
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    expect(await page.$eval('.print-time', (p) => p.textContent)).toMatch(PRINTED_AT);
+
+    await lookUp(page, '2070006666', 'OT11HE11RR11'); // revision 0 stays 「未照会」
+    const other = await screenAndPaper(page, []);
+    expect(other.screenText).toContain('未照会');
+    expect(other.paperText).not.toContain('未照会');
+    await page.close();
+  });
+
+  it('the archive record, the archive list and the audit log print without their downloads, search boxes and CSV links', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await lookUp(page, '2070005555', 'RE22VI22SI22');
+    await submit(page, 'form[action$="/archive"] button[type=submit]');
+    const record = await screenAndPaper(page, ['.record h3']);
+    expect(record.onScreen[0]).toBe('ダウンロード');
+    expect(record.paperText).not.toContain('ダウンロード');
+    expect(record.paperText).toMatch(PRINTED_AT);
+
+    await page.goto(`${base}/archive?q=2070005555`);
+    const list = await screenAndPaper(page, ['#search-heading', 'a[href^="/archive.csv"]', 'label[for=q]']);
+    expect(list.onScreen.every((text) => text)).toBe(true);
+    for (const text of list.onScreen) expect(list.paperText).not.toContain(text);
+    expect(list.paperText).toContain('2070005555');
+
+    await page.goto(`${base}/audit`);
+    const audit = await screenAndPaper(page, ['#filter-heading', 'a[href^="/audit.csv"]']);
+    expect(audit.onScreen.every((text) => text)).toBe(true);
+    for (const text of audit.onScreen) expect(audit.paperText).not.toContain(text);
     await page.close();
   });
 });

@@ -101,6 +101,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
           otherLang,
           otherLangHref: withLang(ctx.pagePath ?? '/', otherLang),
           inlineCss: standalone ? inlineCss : null,
+          printedAt: new Date(),
         },
         { data: frame },
       );
