@@ -19,6 +19,7 @@ let issuer: ReferenceIssuer;
 let base: string;
 let browser: Browser;
 let password: string;
+let token: string;
 
 async function axeViolations(page: Page) {
   await page.evaluate(AXE);
@@ -31,7 +32,7 @@ async function axeViolations(page: Page) {
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
+  ({ password, token } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, await certificate('2070004426', 'QW12ER34TY56'))).token);
   const okayama = await certificate('2070009999', 'OK12AY34AM56', 'advance_payment', 2, { name: '岡山県知事', code: '330001' });
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, okayama)).token);
@@ -326,6 +327,43 @@ describe('print (issue 13, item 5)', () => {
     const audit = await screenAndPaper(page, ['#filter-heading', 'a[href^="/audit.csv"]']);
     expect(audit.onScreen.every((text) => text)).toBe(true);
     for (const text of audit.onScreen) expect(audit.paperText).not.toContain(text);
+    await page.close();
+  });
+});
+
+describe('「PDFを保存する」 saves a named file (issue 13, item 6)', () => {
+  const headersIn = (page: Page, path: string) => page.evaluate(async (p) => {
+    const res = await fetch(p);
+    await res.arrayBuffer();
+    return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition') };
+  }, path);
+
+  it('serves the certificate and archive PDFs as downloads named number-revision-kind.pdf; the API answers application/pdf', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await lookUp(page, '2070005555', 'RE22VI22SI22');
+    const id = new URL(page.url()).pathname.split('/').pop()!;
+    const saveLink = await page.$eval('.actions a[href$="/pdf"]', (a) => ({ text: a.textContent, href: a.getAttribute('href') }));
+    expect(saveLink.text).toBe('PDFを保存する');
+    expect(await headersIn(page, saveLink.href!)).toEqual({
+      status: 200,
+      type: 'application/pdf',
+      disposition: `attachment; filename="2070005555-2-advance_payment.pdf"; filename*=UTF-8''2070005555-2-${encodeURIComponent('前払金保証証書')}.pdf`,
+    });
+    expect((await headersIn(page, `${saveLink.href}?lang=en`)).disposition)
+      .toBe(`attachment; filename="2070005555-2-advance_payment.pdf"; filename*=UTF-8''2070005555-2-Advance%20Payment%20Guarantee%20Certificate.pdf`);
+
+    await submit(page, 'form[action$="/archive"] button[type=submit]');
+    const recordId = new URL(page.url()).pathname.split('/').pop()!;
+    expect(await headersIn(page, `/archive/${recordId}/pdf`)).toMatchObject({
+      status: 200, type: 'application/pdf', disposition: expect.stringMatching(/^attachment; filename="2070005555-2-advance_payment-archived\.pdf"; filename\*=UTF-8''/),
+    });
+    for (const path of [`/api/v1/certificates/${id}/pdf`, `/api/v1/archive/${recordId}/pdf`]) {
+      const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toBe('application/pdf');
+      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString(), path).toBe('%PDF-');
+    }
     await page.close();
   });
 });
