@@ -368,6 +368,20 @@ describe('「PDFを保存する」 saves a named file (issue 13, item 6)', () =>
   });
 });
 
+describe('error reference numbers (issue 13, item 7)', () => {
+  it('an error page shows the first 8 characters of the request id that the response header carries whole', async () => {
+    const page = await newPage();
+    await signIn(page, 'tanaka');
+    const res = await page.goto(`${base}/certificates/00000000-0000-4000-8000-000000000000`);
+    expect(res!.status()).toBe(404);
+    const requestId = res!.headers()['x-request-id']!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await page.$eval('.request-id', (p) => p.textContent)).toBe(`問い合わせ番号：${requestId.slice(0, 8)}`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('refusals say what happened and until when (issue 13, item 2)', () => {
   it('another obligee\'s certificate (403) is not put as a mistake in what was typed', async () => {
     const page = await newPage();

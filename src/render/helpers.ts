@@ -91,6 +91,8 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
     queryHref,
     sortHref,
     ariaSort,
+    /** The first 8 characters of a request id, short enough to read out to a help desk; logs keep the whole id. */
+    shortReference: (requestId: string) => requestId.slice(0, 8),
     wareki: (isoDate: string) => formatWareki(isoDate),
     gregorian: (isoDate: string, options: Options) =>
       langOf(options) === 'ja' ? formatGregorianJa(isoDate) : isoDate,
