@@ -382,6 +382,33 @@ describe('error reference numbers (issue 13, item 7)', () => {
   });
 });
 
+describe('the audit log for people (issue 13, item 8)', () => {
+  it('names actions in Japanese and filters them with a drop-down', async () => {
+    const page = await newPage();
+    await signIn(page, 'kansa');
+    await lookUp(page, '2070004426', 'QW12ER34TY56'); // a certificate.view entry at least
+    await page.goto(`${base}/audit`);
+    const actions = () => page.$$eval('main table tbody tr td:nth-of-type(3)', (tds) => tds.map((td) => td.textContent!.trim()));
+    const shown = await actions();
+    expect(shown).toContain('証書の表示');
+    expect(shown).toContain('ログイン');
+    expect(shown.filter((a) => /^[a-z.]+$/.test(a))).toEqual([]);
+    expect(await page.$eval('#action', (s) => s.tagName)).toBe('SELECT');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.select('#action', 'certificate.view');
+    await submit(page, 'form[action="/audit"] button[type=submit]');
+    expect(new URL(page.url()).searchParams.get('action')).toBe('certificate.view');
+    expect(new Set(await actions())).toEqual(new Set(['証書の表示']));
+    expect(await page.$eval('#action', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toBe('証書の表示');
+
+    await page.goto(`${page.url()}&lang=en`);
+    expect(new Set(await actions())).toEqual(new Set(['Certificate viewed']));
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('refusals say what happened and until when (issue 13, item 2)', () => {
   it('another obligee\'s certificate (403) is not put as a mistake in what was typed', async () => {
     const page = await newPage();
