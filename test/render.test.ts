@@ -400,7 +400,7 @@ describe('lists', () => {
 
   it('show the audit log with its filter, CSV and verify links', () => {
     const audit = render('audit', samples.audit, { user: { ...clerk, role: 'auditor' } });
-    expect(audit).toContain('<code>lookup.success</code>');
+    expect(audit).toContain('<td>lookup.success</td>');
     expect(audit).toContain('href="/audit.csv?actor=tanaka"');
     expect(audit).toContain('href="/audit/verify"');
     expect(audit).toContain('rel="prev"');
