@@ -186,6 +186,7 @@ describe('signing in and the language switch (issue 13, item 3)', () => {
     for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
       const other = await newPage();
       await other.goto(`${base}/login?next=${encodeURIComponent(next)}`);
+      expect(await other.$('input[name=next]'), next).toBeNull();
       await other.type('input[name=username]', 'tanaka');
       await other.type('input[name=password]', password);
       await submit(other);

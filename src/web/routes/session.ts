@@ -20,6 +20,8 @@ const loginForm = z.object({
 });
 /** Only a local path: never an open redirect. */
 const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/');
+/** The `next` the login form carries on: a safe one, else none. */
+const keptNext = (next: string | undefined) => (next && safeNext(next) === next ? next : undefined);
 
 export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login; secureCookies: boolean }) {
   const app = new Hono<AppEnv>();
@@ -33,8 +35,7 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
 
   app.get('/login', (c) => {
     if (c.get('principal')?.kind === 'session') return c.redirect(safeNext(c.req.query('next')), 303);
-    const next = c.req.query('next');
-    return loginPage(c, next && safeNext(next) === next ? { next } : {});
+    return loginPage(c, { next: keptNext(c.req.query('next')) });
   });
 
   app.post('/login', csrfProtection(), async (c) => {
@@ -48,9 +49,9 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
       }]);
       if (result.reason === 'locked') {
         c.header('retry-after', String(result.retryAfterSeconds));
-        return loginPage(c, { username: form.username, next: form.next, errors: [{ code: 'login_locked', params: { until: lockedUntil(result.retryAfterSeconds!, c.get('lang')) } }] }, 429);
+        return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'login_locked', params: { until: lockedUntil(result.retryAfterSeconds!, c.get('lang')) } }] }, 429);
       }
-      return loginPage(c, { username: form.username, next: form.next, errors: [{ code: 'login_failed' }] }, 401);
+      return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'login_failed' }] }, 401);
     }
     const old = getCookie(c, SESSION_COOKIE);
     await deps.sql.begin(async (tx) => {
