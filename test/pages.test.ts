@@ -318,11 +318,16 @@ describe('print (issue 13, item 5)', () => {
     expect(record.paperText).not.toContain('ダウンロード');
     expect(record.paperText).toMatch(PRINTED_AT);
 
-    await page.goto(`${base}/archive?q=2070005555`);
-    const list = await screenAndPaper(page, ['#search-heading', 'a[href^="/archive.csv"]', 'label[for=q]']);
+    await page.goto(`${base}/archive?q=2070005555&kind=advance_payment`);
+    const list = await screenAndPaper(page, ['#search-heading', 'a[href^="/archive.csv"]']);
     expect(list.onScreen.every((text) => text)).toBe(true);
     for (const text of list.onScreen) expect(list.paperText).not.toContain(text);
     expect(list.paperText).toContain('2070005555');
+    expect(list.paperText).toContain('検索条件： キーワード：2070005555 種別：前払金保証証書');
+    expect(list.screenText).not.toContain('検索条件');
+    await page.emulateMediaType('print');
+    expect(await page.$eval('#q', (input) => input.getClientRects().length)).toBe(0); // the search box
+    await page.emulateMediaType('screen');
 
     await page.goto(`${base}/audit`);
     const audit = await screenAndPaper(page, ['#filter-heading', 'a[href^="/audit.csv"]']);
