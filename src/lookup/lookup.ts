@@ -26,7 +26,7 @@ export type LookupResult =
   | { status: 'ok'; revisionId: string }
   | { status: 'malformed'; fields: Array<'number' | 'authKey'> }
   | { status: 'not_found' }
-  | { status: 'locked'; retryAfterSeconds: number }
+  | { status: 'locked'; retryAfterSeconds: number; by: 'number' | 'client' }
   | { status: 'other_obligee' }
   /** too busy to check the key now: nothing was counted */
   | { status: 'busy'; retryAfterSeconds: number };
@@ -61,7 +61,7 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
     if (reservation.status === 'locked') {
       const by = reservation.scope === NUMBER_SCOPE ? 'number' : 'client';
       await recordAudit(sql, [entry('locked', { detail: { retryAfterSeconds: reservation.retryAfterSeconds, by } })]);
-      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds };
+      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds, by };
     }
     if (reservation.status === 'busy') return reservation;
     const { ids } = reservation;

@@ -105,7 +105,8 @@ export interface WebhookDeliveryItem {
 }
 
 export interface ViewData {
-  login: { username?: string; errors?: FormError[] };
+  /** `next`: the local path to go to after signing in. */
+  login: { username?: string; next?: string; errors?: FormError[] };
   /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
   lookup: { number?: string; errors?: FormError[]; ledgerAttention?: number };
   certificate: {

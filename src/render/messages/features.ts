@@ -13,6 +13,8 @@ import faultsEn from './faults.en.json' with { type: 'json' };
 import faultsJa from './faults.ja.json' with { type: 'json' };
 import guessingEn from './guessing.en.json' with { type: 'json' };
 import guessingJa from './guessing.ja.json' with { type: 'json' };
+import pagesEn from './pages.en.json' with { type: 'json' };
+import pagesJa from './pages.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -22,4 +24,5 @@ export const FEATURE_CATALOGS = [
   { ja: alertsJa, en: alertsEn },
   { ja: faultsJa, en: faultsEn },
   { ja: guessingJa, en: guessingEn },
+  { ja: pagesJa, en: pagesEn },
 ] as const;

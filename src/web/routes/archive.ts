@@ -140,7 +140,7 @@ async function archivedPdf(deps: ArchiveDeps, c: Context<AppEnv>) {
   const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
   const pdf = (await getArchivePdf(deps.sql, p.orgId, record.id))!;
   await logAccess(deps, c, 'archive.pdf', record);
-  return pdfResponse(c, pdf, `${record.number}-${record.revision}-archived.pdf`);
+  return pdfResponse(c, pdf, record, '-archived');
 }
 
 async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {

@@ -26,7 +26,7 @@ export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerA
     const p = c.get('principal')!;
     const result = await runLookup(deps.lookup, input, { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') });
     if (result.status === 'ok') return c.redirect(`/certificates/${result.revisionId}`, 303);
-    const { error, formErrors } = lookupFailure(result);
+    const { error, formErrors } = lookupFailure(result, c.get('lang'));
     for (const [k, v] of Object.entries(error.headers)) c.header(k, v);
     return renderPage(c, deps.renderer, 'lookup', { number: input.number, errors: formErrors }, error.status);
   });
