@@ -15,7 +15,7 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const chromium = new ChromiumProcess(options.executablePath, log, () => pool.dropIdle());
   const pool = new PagePool(options.pages ?? 2, async () => openLockedPage(await chromium.browser(), log));
-  const fonts = new FontSubsetter(options.fonts ?? IPAEX_FACES, log);
+  const fonts = new FontSubsetter(IPAEX_FACES, log);
   let renders = 0;
   let failures = 0;
 

@@ -1,5 +1,3 @@
-import type { FontFace } from './fonts.js';
-
 export interface PdfFooter {
   issuer: string;
   /** What the form calls its number: 証券番号 on an insurer's form; 保証契約番号 when absent. */
@@ -45,8 +43,6 @@ export interface PdfRendererOptions {
   /** Deadline for one render(), queueing and a retry included. Default 20000. */
   timeoutMs?: number;
   log?: PdfLog;
-  /** The fonts cut to each document's characters before Chromium sees it. Default: IPAex Mincho and Gothic. */
-  fonts?: readonly FontFace[];
 }
 
 export interface PdfRendererStats {
