@@ -23,6 +23,7 @@ import {
   type ViewData,
   type ViewName,
 } from '../src/render/index.js';
+import { ledgerViewSamples } from './helpers/ledger-views.js';
 
 const payload: CertificatePayload = {
   number: '2070004426',
@@ -124,6 +125,42 @@ const samples: { [V in ViewName]: ViewData[V] } = {
     paging: { previous: 'c1', next: 'c3' },
   },
   'audit-verify': { checkedAt: '2024-06-04T01:02:03Z', checked: 120, firstBroken: null },
+  alerts: {
+    filter: { open: true },
+    items: [{
+      id: '6f1c1e9a-2b7d-4c1e-9a55-0d1f0c2b3a41', type: 'new_revision', createdAt: new Date('2024-06-04T01:02:03Z'), resolvedAt: null,
+      resolvedBy: null, note: null, contract: null, number: '2070004426', kind: 'advance_payment', kindName: '前払金保証証書', revision: 1,
+      message: '保証契約番号2070004426（前払金保証証書）に第1回変更が発行されました。受注者に第1回変更の認証キーの提出を依頼してください。',
+    }],
+    paging: { next: 'cursor-2' },
+  },
+  webhooks: {
+    endpoints: [{
+      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), removedAt: null, delivered: 3, pending: 1, failed: 0,
+      lastError: 'answered HTTP 500', lastErrorAt: new Date('2024-06-04T02:02:03Z'),
+    }],
+    deliveries: [{
+      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), attempts: 2, deliveredAt: null, givenUpAt: null,
+      nextAttemptAt: new Date('2024-06-04T03:02:03Z'), lastError: 'answered HTTP 500',
+    }],
+  },
+  ...ledgerViewSamples,
+  notices: {
+    rows: [
+      { row: 1, source: 'お知らせ.pdf p.1', number: '2070004426', authKey: '7KQ4M2XD9PRA', kind: 'advance_payment', revisionType: 'new', projectName: '〇〇道路改良工事', doubts: [] },
+      { row: 2, source: 'text', number: '207000442', authKey: 'AB12CD', kind: null, revisionType: null, projectName: null, doubts: [{ code: 'kind' }, { code: 'number' }, { code: 'key', length: 6 }] },
+      { row: 3, source: null, number: '', authKey: '', kind: null, revisionType: null, projectName: null, doubts: [] },
+    ],
+    problems: [{ source: 'scan.pdf', code: 'no_text' }],
+    found: 2,
+  },
+  'notices-results': {
+    rows: [
+      { number: '2070004426', id: 'cert-1', kind: 'advance_payment', revision: 1, projectName: '〇〇道路改良工事', status: 'current' },
+      { number: '2070004427', error: { code: 'not_found' } },
+    ],
+    found: ['cert-1'],
+  },
 };
 
 const renderer = createRenderer();

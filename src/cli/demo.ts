@@ -1,4 +1,6 @@
-import { DEMO_INSURER_ID, setUpDemo } from '../demo/index.js';
+import { join } from 'node:path';
+import { changeFiledCertificateLater, DEMO_INSURER_ID, setUpDemo, writeDemoNotices } from '../demo/index.js';
+import { setUpDemoLedger } from '../demo/ledger.js';
 import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';
@@ -15,6 +17,7 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   const poll = async (id: string) => pollOnce((await findIssuer(service.db.sql, { id }))!, { sql: service.db.sql, receiver, log, intervalMs: config.pollIntervalMs });
   const polled = await poll('demo-wjcs');
   const polledInsurer = await poll(DEMO_INSURER_ID);
+  const ledger = await setUpDemoLedger(service.url, demo);
 
   const out = process.stdout;
   out.write(`\nshosho demo — 電子証書確認サービス\n\n`);
@@ -28,9 +31,18 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   for (const c of demo.certificates) {
     out.write(`  ${c.number.padEnd(22)}  ${c.authKey.padEnd(26)}  ${KIND_NAMES_JA[c.kind].padEnd(10, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
   }
+  out.write(`\n  案件台帳 (${service.url}/contracts)\n`);
+  for (const c of ledger) out.write(`  ${c.reference.padEnd(8, '　')}  ${c.state.padEnd(10)}  ${c.note}\n`);
   out.write(`\n  Try the API:  curl -s -H 'authorization: Bearer ${demo.apiToken}' -H 'content-type: application/json' \\\n`);
   out.write(`                 -d '{"number":"${demo.certificates[0]!.number}","authKey":"${demo.certificates[0]!.authKey}"}' ${service.url}/api/v1/lookup\n`);
+  const notices = await writeDemoNotices(service.db.sql, demo.certificates, join(config.dataDir, 'notices')).catch((e: Error) => e);
+  out.write(notices instanceof Error ? `\n  key notices    not written (${notices.message})\n` : `\n  key notices    drop these on the lookup page:\n${notices.map((f) => `                 ${f}\n`).join('')}`);
+  out.write(`\n  In a minute the issuer sends a 変更 revision of the filed ${demo.toChange.payload.number}: see ${service.url}/alerts\n`);
   out.write(`\n  Ctrl-C stops the service.\n`);
+  changeFiledCertificateLater(demo, service.url, 60_000).then(
+    (sent) => out.write(`\n  変更 revision sent: ${sent} — an alert is open at ${service.url}/alerts\n`),
+    (e) => log.warn('demo: the alert example could not run', { err: e }),
+  );
   await untilSignalled();
   await service.stop();
   await demo.issuer.close();

@@ -3,7 +3,9 @@ import type { Kind } from './event.js';
 /** SPEC §6: `failed` is proven wrong; `indeterminate` could not be decided (never shown as valid or invalid). */
 export type CheckResult = 'passed' | 'failed' | 'indeterminate';
 
-export type CheckName = 'jws-digest' | 'signature' | 'claims' | 'payload' | 'pdf-digest' | 'pdf-embedded-jws' | 'status';
+export type CheckName = 'jws-digest' | 'signature' | 'claims' | 'payload' | 'pdf-digest' | 'pdf-embedded-jws' | 'status'
+  // SPEC §9: a filed certificate against its ledger contract
+  | 'contract-obligee' | 'contract-contractor' | 'contract-project' | 'contract-price' | 'guarantee-amount' | 'guarantee-period';
 
 export interface CheckOutcome {
   result: CheckResult;

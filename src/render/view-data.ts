@@ -6,6 +6,7 @@ import type {
 } from '../domain/certificate-view.js';
 import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
+import type { LedgerViewData } from './ledger-view-data.js';
 
 /** A problem with what was entered; with `field`, it is shown at that field and linked from the summary. */
 export interface FormError {
@@ -65,10 +66,53 @@ export interface AuditEntry {
   detail?: string | null;
 }
 
+/** One alert as the alerts page shows it, its message already in the page's language. */
+export interface AlertItem {
+  id: string;
+  type: string;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  note: string | null;
+  contract: string | null;
+  number: string | null;
+  kind: string | null;
+  kindName: string | null;
+  revision: number | null;
+  message: string;
+}
+
+export interface AlertFilter {
+  open?: boolean;
+  type?: string;
+  contract?: string;
+}
+
+export interface WebhookEndpointItem {
+  url: string;
+  createdAt: Date;
+  removedAt: Date | null;
+  delivered: number;
+  pending: number;
+  failed: number;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+}
+
+export interface WebhookDeliveryItem {
+  url: string;
+  createdAt: Date;
+  attempts: number;
+  deliveredAt: Date | null;
+  givenUpAt: Date | null;
+  nextAttemptAt: Date;
+  lastError: string | null;
+}
+
 export interface ViewData {
   login: { username?: string; errors?: FormError[] };
-  /** The auth key is never echoed back. */
-  lookup: { number?: string; errors?: FormError[] };
+  /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
+  lookup: { number?: string; errors?: FormError[]; ledgerAttention?: number };
   certificate: {
     certificate: CertificateView;
     archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
@@ -79,10 +123,40 @@ export interface ViewData {
     record: ArchiveRecord;
     certificate: CertificateView;
     report?: VerificationReport | null;
+    linkErrors?: FormError[];
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
+  notices: { rows: NoticeRow[]; problems: Array<{ source: string; code: string }>; found: number; errors?: FormError[] };
+  'notices-results': { rows: BatchRow[]; found: string[] };
+  alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
+  webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
 }
+
+/** A pair read from a key notice (or an empty row to type one), as the clerk confirms it. */
+export interface NoticeRow {
+  row: number;
+  source: string | null;
+  number: string;
+  authKey: string;
+  kind: string | null;
+  revisionType: string | null;
+  projectName: string | null;
+  doubts: Array<{ code: 'kind' | 'number' | 'key'; length?: number }>;
+}
+
+/** One pair of a batch lookup: found (with the certificate) or the error a single lookup gives. */
+export interface BatchRow {
+  number: string;
+  id?: string;
+  kind?: string;
+  revision?: number;
+  projectName?: string;
+  status?: CertificateStatus;
+  error?: FormError;
+}
+
+export interface ViewData extends LedgerViewData {}
 
 export type ViewName = keyof ViewData;
 
@@ -95,4 +169,12 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'archive-record',
   'audit',
   'audit-verify',
+  'alerts',
+  'webhooks',
+  'contracts-list',
+  'contract',
+  'contract-form',
+  'contracts-import',
+  'notices',
+  'notices-results',
 ];

@@ -1,21 +1,29 @@
+import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
+import { AuditTailKeeper } from '../auditlog/index.js';
+import { flushAuditRollups } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
 import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
+import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
+import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
 import { createCertificatePdfService } from '../web/pdf-service.js';
+import { alertPages, alertsApi } from '../web/routes/alerts.js';
 import { apiRoutes, apiSurface } from '../web/routes/api.js';
 import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
+import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
+import { noticesApi, noticesPages } from '../web/routes/notices.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';
@@ -56,8 +64,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
+    const reader = createNoticeReader({ sql });
     const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)');
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
+    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
     // the first PDF should pay neither the launch nor the font loading: /readyz waits for this
     const pdfWarmUp = chromium && config.pdfWarmup ? warmUpPdf(pdf, log) : null;
@@ -74,21 +84,34 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps)),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
-          lookupRoutes({ renderer, lookup }),
+          lookupRoutes({ renderer, lookup, ledgerAttention: async (orgId) => (await countContractStates(sql, orgId)).attention }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
-          auditPages({ sql, renderer }),
+          auditPages({ sql, renderer, auditTail }),
+          alertPages({ sql, renderer }),
+          contractPages({ sql, renderer }),
+          noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
       ],
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    auditTail.start(1000);
+    const mailer = config.smtpUrl && config.mailFrom
+      ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
+      : null;
+    const outbox = new OutboxWorker({ sql, log, retryMs: config.webhookRetryMs, allowPrivate: config.webhookAllowPrivate, mailer });
+    outbox.start();
+    const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
+    alertJobs.start();
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
+    const auditRollups = setInterval(() => void flushAuditRollups(sql).catch((e) => log.warn('audit summaries not written yet', { err: e })), 60_000);
+    auditRollups.unref();
     log.info('listening', { url: server.url, database: db.kind });
     const renderer$ = pdf;
     return {
@@ -97,8 +120,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
       async stop() {
         clearInterval(janitor);
         clearInterval(feeds);
+        clearInterval(auditRollups);
         await server.close();
+        await flushAuditRollups(sql, { all: true }).catch((e) => log.warn('audit summaries left for the next start', { err: e }));
         await poller.stop();
+        await reader.close();
+        await auditTail.stop();
+        await outbox.stop();
+        await alertJobs.stop();
+        mailer?.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');
@@ -122,6 +152,9 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
   });
   metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
+  ]);
+  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', () => [
+    { labels: { kind: db.kind }, value: db.reachable() ? 1 : 0 },
   ]);
   metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', () => {
     const s = pool.stats();

@@ -22,7 +22,7 @@ export async function readBody(c: Context<AppEnv>, maxBytes: number): Promise<vo
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || !incoming) return;
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
-  if (!c.req.header('transfer-encoding') && declared > DRAIN_AT_MOST_BYTES) throw tooLarge(maxBytes, true);
+  if (!c.req.header('transfer-encoding') && declared > Math.max(maxBytes, DRAIN_AT_MOST_BYTES)) throw tooLarge(maxBytes, true);
   const body = await readAtMost(incoming, maxBytes);
   if (body === 'drained' || body === 'not_drained') throw tooLarge(maxBytes, body === 'not_drained');
   const request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);

@@ -21,5 +21,12 @@ export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>): 
     }
     case 'other_obligee':
       return { error: new AppError('other_obligee', 403), formErrors: [{ code: 'other_obligee' }] };
+    case 'busy': {
+      const params = { seconds: result.retryAfterSeconds };
+      return {
+        error: new AppError('busy', 503, params, { 'retry-after': String(result.retryAfterSeconds) }),
+        formErrors: [{ code: 'busy', params }],
+      };
+    }
   }
 }

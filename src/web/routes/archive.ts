@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import {
   archiveCsv, archiveNotesSchema, archiveRevision, archiveSearchSchema, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord,
   searchArchive, toArchiveJson, type ArchiveRecord,
@@ -9,6 +9,7 @@ import { recheckArchiveRecord } from '../../audit/index.js';
 import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import type { KeyStore } from '../../feed/index.js';
+import { referenceSchema } from '../../ledger/index.js';
 import { loadCertificate } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
@@ -18,6 +19,7 @@ import { formErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
+import { linkError } from './contracts.js';
 
 export interface ArchiveDeps {
   sql: Sql;
@@ -33,15 +35,15 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown }) {
+export async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!) {
   const { p, client, requestId } = who(c);
-  const parsed = archiveNotesSchema.parse(notes);
-  const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
+  const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
+  const cert = await ownCertificate(deps.sql, p.orgId, id);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
   const existing = await findArchived(deps.sql, p.orgId, cert.id);
   if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
   const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
-  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId });
+  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId }).catch(linkError);
 }
 
 async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
@@ -153,7 +155,7 @@ async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
 export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
-    const body = archiveNotesSchema.parse((await readJson(c)) ?? {});
+    const body = archiveNotesSchema.extend({ contract: z.unknown().optional() }).parse((await readJson(c)) ?? {});
     const { record, created } = await fileRevision(deps, c, body);
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });

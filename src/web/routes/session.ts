@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { appendAudit, recordAudit } from '../../auditlog/index.js';
+import { appendAudit, recordUnauthenticatedAudit } from '../../auditlog/index.js';
 import { endSession, endSessionByCookie, type Login } from '../../auth/index.js';
 import { typedText } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
@@ -20,7 +20,7 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
   const app = new Hono<AppEnv>();
   const cookie = { path: '/', httpOnly: true, sameSite: 'Strict' as const, secure: deps.secureCookies };
 
-  const loginPage = (c: Context<AppEnv>, data: ViewData['login'], status: 200 | 401 | 429 = 200) => {
+  const loginPage = (c: Context<AppEnv>, data: ViewData['login'], status: 200 | 401 | 429 | 503 = 200) => {
     const token = getCookie(c, PRE_SESSION_CSRF_COOKIE) ?? randomBytes(32).toString('base64url');
     setCookie(c, PRE_SESSION_CSRF_COOKIE, token, { ...cookie, maxAge: 3600 });
     return renderPage(c, deps.renderer, 'login', data, status, token);
@@ -36,13 +36,16 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
     const client = c.get('clientIp');
     const result = await deps.login(form.username, form.password, client);
     if (!result.ok) {
-      await recordAudit(deps.sql, [{
-        action: 'login', outcome: result.reason === 'locked' ? 'locked' : 'failure', actor: form.username || '(empty)', client,
-        requestId: c.get('requestId'),
-      }]);
+      if (result.reason === 'busy') {
+        c.header('retry-after', String(result.retryAfterSeconds));
+        return loginPage(c, { username: form.username, errors: [{ code: 'busy', params: { seconds: result.retryAfterSeconds! } }] }, 503);
+      }
+      const actor = form.username || '(empty)';
+      const outcome = result.reason === 'locked' ? 'locked' : 'failure';
+      await recordUnauthenticatedAudit(deps.sql, { action: 'login', outcome, actor, client, requestId: c.get('requestId') }, actor);
       if (result.reason === 'locked') {
         c.header('retry-after', String(result.retryAfterSeconds));
-        return loginPage(c, { username: form.username, errors: [{ code: 'locked_out', params: { minutes: Math.ceil(result.retryAfterSeconds! / 60) } }] }, 429);
+        return loginPage(c, { username: form.username, errors: [{ code: 'login_locked_out', params: { minutes: Math.ceil(result.retryAfterSeconds! / 60) } }] }, 429);
       }
       return loginPage(c, { username: form.username, errors: [{ code: 'login_failed' }] }, 401);
     }
