@@ -19,10 +19,10 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   let renders = 0;
   let failures = 0;
 
-  async function printOnce(input: PdfRenderInput, fontFaces: string, signal: AbortSignal): Promise<Uint8Array> {
+  async function printOnce(input: PdfRenderInput, fontFaces: Promise<string>, signal: AbortSignal): Promise<Uint8Array> {
     const lossesBefore = chromium.losses;
     try {
-      return await pool.withPage(signal, (page) => printOnPage(page, input.html + fontFaces, input.footer));
+      return await pool.withPage(signal, async (page) => printOnPage(page, input.html + (await fontFaces), input.footer));
     } catch (error) {
       const browserDied = isBrowserGone(error) || chromium.losses !== lossesBefore;
       if (browserDied && !signal.aborted && !chromium.closed) throw new BrowserDied(error);
@@ -31,8 +31,12 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   }
 
   async function print(input: PdfRenderInput, signal: AbortSignal): Promise<Uint8Array> {
-    // Cut before a page is taken, so that the pool's pages only wait for Chromium.
-    const fontFaces = await fonts.fontFaceCss(input.html);
+    // Cut while the caller waits for a page; the page is still claimed at once, in the callers' order.
+    // Without the subsets Chromium uses the installed fonts, as it did before them.
+    const fontFaces = fonts.fontFaceCss(input.html).catch((error: unknown) => {
+      log({ level: 'warn', event: 'pdf.font.subset_failed', error: messageOf(error) });
+      return '';
+    });
     try {
       return await printOnce(input, fontFaces, signal);
     } catch (error) {
