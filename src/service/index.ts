@@ -10,7 +10,7 @@ import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
 import { createNoticeReader } from '../notices/index.js';
-import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
+import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import {
   alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
@@ -59,6 +59,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
     const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
+    // the first PDF should pay neither the launch nor the font loading: /readyz waits for this
+    const pdfWarmUp = chromium && config.pdfWarmup ? warmUpPdf(pdf, log) : null;
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
     const readiness: ReadinessCheck[] = [
@@ -66,6 +68,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql, MIGRATIONS_DIR, migrations) }) },
       // issuers being down does not make shosho unready: it is reported, not fatal
       { name: 'feeds', check: async () => ({ ok: true, detail: await feedStatus(sql) }) },
+      pdfReadiness(pdfWarmUp),
     ];
     const app = createApp({
       config, log, metrics, renderer, readiness,
@@ -95,8 +98,6 @@ export async function startService(config: Config, log: Logger): Promise<Running
     outbox.start();
     const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
     alertJobs.start();
-    // the first PDF should not pay for launching the browser
-    if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
     const auditRollups = setInterval(() => void flushAuditRollups(sql).catch((e) => log.warn('audit summaries not written yet', { err: e })), 60_000);
@@ -175,16 +176,40 @@ function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>,
   return timer;
 }
 
+type PdfWarmUp = Promise<'done' | 'failed'>;
+
 /**
  * Launches the browser, opens its pages and prints one throwaway page in the certificate's fonts,
- * so the first real PDF pays neither the launch nor the font loading.
+ * so the first real PDF pays neither the launch nor the font loading. Never rejects.
  */
-async function warmUpPdf(pdf: PdfRenderer): Promise<void> {
-  await pdf.warm();
-  await pdf.render({
-    html: '<!doctype html><html lang="ja"><body style="font-family: IPAexMincho, serif">前払金保証証書 金49,280,000円 令和6年6月3日</body></html>',
-    footer: { issuer: '保証事業会社', number: '0000000000', kind: '前払金保証証書', revision: '0', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 JST' },
-    metadata: { title: 'warm-up', subject: 'warm-up', author: 'shosho' },
-    attachments: [],
-  });
+async function warmUpPdf(pdf: PdfRenderer, log: Logger): PdfWarmUp {
+  try {
+    await pdf.warm();
+    await pdf.render(WARM_UP_PAGE);
+    return 'done';
+  } catch (e) {
+    log.warn('browser warm-up failed; PDFs will retry', { err: e });
+    return 'failed';
+  }
 }
+
+/**
+ * Not ready while the warm-up runs, so that a balancer sends no first PDF to a cold browser. A
+ * failed warm-up, no Chromium, or no warm-up leave the service ready: only PDFs are affected, and
+ * they answer (or retry the launch) on their own.
+ */
+function pdfReadiness(warmUp: PdfWarmUp | null): ReadinessCheck {
+  let outcome: 'warming' | 'done' | 'failed' | 'off' = warmUp ? 'warming' : 'off';
+  void warmUp?.then((o) => { outcome = o; });
+  return { name: 'pdf', check: async () => ({ ok: outcome !== 'warming', detail: outcome }) };
+}
+
+// Both subset families and the monospace font of a certificate, so every font path is loaded once.
+const WARM_UP_PAGE: PdfRenderInput = {
+  html:
+    '<!doctype html><html lang="ja"><body style="font-family: IPAexMincho, serif">前払金保証証書 金49,280,000円 令和6年6月3日' +
+    '<p style="font-family: IPAexGothic, sans-serif">状況 有効</p><code>SHA-256 0123abcdef</code></body></html>',
+  footer: { issuer: '保証事業会社', number: '0000000000', kind: '前払金保証証書', revision: '0', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 JST' },
+  metadata: { title: 'warm-up', subject: 'warm-up', author: 'shosho' },
+  attachments: [],
+};
