@@ -1,17 +1,13 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWebhook } from '../src/alerts/index.js';
-import { findChromium } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
-
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fx: ServiceFixture;
 let db: TestDatabase;
@@ -21,14 +17,6 @@ let browser: Browser;
 let password: string;
 const receiver = new WebhookReceiver();
 const outside: string[] = [];
-
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-  });
-}
 
 beforeAll(async () => {
   fx = await serviceWithIssuer({ SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true', SHOSHO_WEBHOOK_RETRY_MS: '50' });
@@ -43,12 +31,7 @@ beforeAll(async () => {
     expect((await apiCall(base, token, 'POST', `/api/v1/certificates/${json.id}/archive`, {})).status).toBe(201);
     await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, changeRevision(rev0, 1, await digestFor(`${key}X`), '2024-09-02'))).token);
   }
-  browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined,
-    headless: true,
-    pipe: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchTestBrowser();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const OUT = path.resolve('test-output');
 
 let fx: ServiceFixture;
@@ -21,14 +19,6 @@ let browser: Browser;
 let password: string;
 const outside: string[] = [];
 
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-  });
-}
-
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
@@ -37,12 +27,7 @@ beforeAll(async () => {
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
   const rev1 = changeRevision(rev0, 1, await digestFor('CH12AN34GE56'), '2024-09-02');
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev1)).token);
-  browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined,
-    headless: true,
-    pipe: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchTestBrowser();
   fs.mkdirSync(OUT, { recursive: true });
 });
 afterAll(async () => {

@@ -1,20 +1,18 @@
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, jwks, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, registeredIssuer } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { WebClient } from './helpers/web-client.js';
 
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const INSURER_NAME = '東京海上日動火災保険株式会社';
 const BOND = 'PB2025000123456';
 const POLICY = 'TK0012AB34';
@@ -168,24 +166,11 @@ describe('filing, searching and exporting an insurer\'s 証券', () => {
 describe('an insurer\'s 証券 in a real browser (Debian Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await puppeteer.launch({
-      executablePath: findChromium() ?? undefined,
-      headless: true,
-      pipe: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-    });
+    browser = await launchTestBrowser();
   });
   afterAll(async () => {
     await browser?.close();
   });
-
-  async function axeViolations(page: Page) {
-    await page.evaluate(AXE);
-    return page.evaluate(async () => {
-      const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-      return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-    });
-  }
 
   it('a clerk types the 証券番号 as printed, sees the 履行保証保険証券, and axe-core finds nothing, in Japanese, English and at 375 px', async () => {
     const page = await (await browser.createBrowserContext()).newPage();

@@ -1,14 +1,10 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../src/pdf/index.js';
 import type { ReferenceIssuer } from '../reference-issuer/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { ASHIDA, issueAndUnlock, ledgerCertificate } from './helpers/ledger.js';
 import { seedOrganisation } from './helpers/seed.js';
-
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fx: ServiceFixture;
 let issuer: ReferenceIssuer;
@@ -18,14 +14,6 @@ let password: string;
 let token: string;
 const outside: string[] = [];
 
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-  });
-}
-
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ issuer, base } = fx);
@@ -33,12 +21,7 @@ beforeAll(async () => {
   await apiCall(base, token, 'PUT', '/api/v1/contracts/FK-2024-001', ASHIDA);
   const id = await issueAndUnlock(base, issuer, token, await ledgerCertificate('2092000001', 'BROWSE01', { amount: 17_600_001 }), 'BROWSE01');
   expect((await apiCall(base, token, 'POST', `/api/v1/certificates/${id}/archive`, {})).json.contract).toBe('FK-2024-001');
-  browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined,
-    headless: true,
-    pipe: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchTestBrowser();
 });
 afterAll(async () => {
   await browser?.close();

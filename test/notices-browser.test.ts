@@ -1,15 +1,11 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, NoticePrinter, type NoticeContent, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { findChromium } from '../src/pdf/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
-
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fx: ServiceFixture;
 let db: TestDatabase;
@@ -25,14 +21,6 @@ const notice = (number: string, authKey: string, kind: NoticeContent['kind']): N
   issuer: { name: '西日本建設業保証株式会社', office: '広島支店' }, issuedOn: '2024-06-03',
 });
 
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-  });
-}
-
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
@@ -46,10 +34,7 @@ beforeAll(async () => {
   } finally {
     await printer.close();
   }
-  browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined, headless: true, pipe: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchTestBrowser();
 });
 afterAll(async () => {
   await browser?.close();

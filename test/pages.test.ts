@@ -1,17 +1,13 @@
 // Issue 13, the clerk's pages: what a person sees after a form error, a refusal or a sign-in, in a real
 // browser against the real service, each page state checked with axe-core.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer, { type Browser, type HTTPResponse, type Page } from 'puppeteer';
+import { type Browser, type HTTPResponse, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, changeRevision, correctionRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { axeViolations, launchTestBrowser } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
-
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let fx: ServiceFixture;
 let db: TestDatabase;
@@ -20,14 +16,6 @@ let base: string;
 let browser: Browser;
 let password: string;
 let token: string;
-
-async function axeViolations(page: Page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
-  });
-}
 
 beforeAll(async () => {
   fx = await serviceWithIssuer();
@@ -44,12 +32,7 @@ beforeAll(async () => {
   const other0 = await certificate('2070006666', 'OT00HE00RR00', 'advance_payment', 4);
   const other1 = changeRevision(other0, 1, await digestFor('OT11HE11RR11'), '2024-09-02');
   for (const rev of [other0, other1]) await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev)).token);
-  browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined,
-    headless: true,
-    pipe: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
-  });
+  browser = await launchTestBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -83,7 +66,10 @@ async function lookUp(page: Page, number: string, authKey: string): Promise<HTTP
 }
 
 /** What a person meets on a page with errors: where focus is, the title, the summary's heading, text and links. */
-function errorState(page: Page) {
+async function errorState(page: Page) {
+  // autofocus is applied when the browser next renders, which a loaded machine does after `load`:
+  // wait for it (a page that never focuses the summary fails below, at the bound)
+  await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'), { timeout: 20_000 }).catch(() => {});
   return page.evaluate(() => {
     const summary = document.querySelector('.error-summary');
     const links = Array.from(summary?.querySelectorAll('a') ?? [], (a) => a.getAttribute('href')!);
