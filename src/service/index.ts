@@ -16,6 +16,7 @@ import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
+import { openApiRoutes } from '../web/routes/openapi.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';
@@ -71,6 +72,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
+        openApiRoutes(),
         apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps)),
         browserRoutes(
           sql,

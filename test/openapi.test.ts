@@ -1,0 +1,193 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { archiveApi } from '../src/web/routes/archive.js';
+import { apiRoutes } from '../src/web/routes/api.js';
+import { openApiRoutes } from '../src/web/routes/openapi.js';
+import type { TestDatabase } from './helpers/db.js';
+import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { certificate } from './helpers/issuer.js';
+import { seedOrganisation } from './helpers/seed.js';
+import { startTestService } from './helpers/service.js';
+
+interface Operation {
+  operationId: string;
+  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object> };
+}
+
+let fx: ServiceFixture;
+let db: TestDatabase;
+let issuer: ReferenceIssuer;
+let base: string;
+let token: string;
+let doc: Document;
+let ajv: Ajv2020;
+const DOC_ID = 'https://shosho.test/openapi.json';
+/** Every (operation, status) a real answer was checked for. */
+const seen = new Set<string>();
+
+/** The documented operation a concrete request path belongs to. */
+function operationOf(method: string, path: string): Operation {
+  const bare = path.split('?')[0]!;
+  const template = Object.keys(doc.paths).find((t) => new RegExp(`^${t.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(bare));
+  const op = template && doc.paths[template]![method.toLowerCase()];
+  if (!op) throw new Error(`${method} ${bare} is not in the document`);
+  return op;
+}
+
+/** Calls the real service and checks the answer's status, media type and body against the document. */
+async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: { type: string; data: string }; at?: string } = {}) {
+  const bearer = opts.token === undefined ? token : opts.token;
+  const origin = opts.at ?? base;
+  const res = opts.raw
+    ? await fetch(origin + path, { method, headers: { 'content-type': opts.raw.type, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: opts.raw.data })
+        .then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }))
+    : bearer
+      ? await apiCall(origin, bearer, method, path, opts.body)
+      : await fetch(origin + path, { method }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+  const op = operationOf(method, path);
+  const documented = op.responses[String(res.status)];
+  expect(documented, `${op.operationId} answered ${res.status}, which the document does not list`).toBeDefined();
+  const type = res.headers.get('content-type')!.split(';')[0]!;
+  expect(Object.keys(documented!.content ?? {}), `${op.operationId} ${res.status}: media type`).toContain(type);
+  const ref = documented!.content![type]!.schema?.$ref;
+  const json = type === 'application/json' ? JSON.parse(res.text) : null;
+  if (ref) {
+    const validate = ajv.getSchema(DOC_ID + ref) as ValidateFunction;
+    expect(validate(json), `${op.operationId} ${res.status}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+  seen.add(`${op.operationId} ${res.status}`);
+  return { status: res.status, json, text: res.text };
+}
+
+async function issue(number: string, key: string, obligee?: { name: string; code: string }) {
+  const s = await issuer.sign(CERTIFICATE_EVENT, await certificate(number, key, 'advance_payment', 3, obligee));
+  expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
+}
+
+beforeAll(async () => {
+  fx = await serviceWithIssuer();
+  ({ db, issuer, base } = fx);
+  ({ token } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }));
+  const res = await fetch(`${base}/api/v1/openapi.json`);
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as Document;
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema({ $id: DOC_ID, components: doc.components });
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+describe('GET /api/v1/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document, by an independent validator, with or without a token', async () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    const result = await new Validator().validate(doc as unknown as Parameters<Validator['validate']>[0]);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    await call('GET', '/api/v1/openapi.json', { token: null });
+    const withToken = await call('GET', '/api/v1/openapi.json');
+    expect(withToken.json).toEqual(doc);
+  });
+
+  it('lists every /api/v1 route the service mounts, and nothing else', () => {
+    const routers = [apiRoutes({} as never), archiveApi({} as never), openApiRoutes()];
+    const mounted = routers.flatMap((r) => r.routes).filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(documented.sort()).toEqual([...new Set(mounted)].sort());
+  });
+
+  it('describes each body from the schema that checks it: a field the schema refuses is refused by the route', async () => {
+    type Property = { maxLength?: number; anyOf?: Property[] };
+    const schemas = doc.components.schemas as Record<string, { properties?: Record<string, Property> }>;
+    const reference = schemas.ArchiveNotes!.properties!.reference!;
+    const max = [reference, ...(reference.anyOf ?? [])].find((p) => p.maxLength)?.maxLength;
+    expect(max).toBeGreaterThan(0);
+    await issue('2070000101', 'NOTES1KEY');
+    const { json } = await call('POST', '/api/v1/lookup', { body: { number: '2070000101', authKey: 'NOTES1KEY' } });
+    const tooLong = await call('POST', `/api/v1/certificates/${json.id}/archive`, { body: { reference: 'x'.repeat(max! + 1) } });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.json.error.message).toContain('reference');
+  });
+});
+
+describe("each route's real answers match the document", () => {
+  let certificateId: string;
+  let archiveId: string;
+
+  it('lookup: success, wrong key, malformed, other obligee, not JSON, too large, no token, locked out', async () => {
+    await issue('2070000202', 'RIGHT2KEY');
+    const ok = await call('POST', '/api/v1/lookup', { body: { number: '2070-000202', authKey: 'right2key' } });
+    expect(ok.status).toBe(200);
+    certificateId = ok.json.id;
+    expect((await call('POST', '/api/v1/lookup', { body: { number: '2070000202', authKey: 'WRONG2KEY' } })).status).toBe(404);
+    expect((await call('POST', '/api/v1/lookup', { body: { number: '12', authKey: 'RIGHT2KEY' } })).status).toBe(422);
+    expect((await call('POST', '/api/v1/lookup', { body: [] })).status).toBe(422);
+    await issue('2070000303', 'OTHER3KEY', { name: '岡山県知事', code: '330001' });
+    expect((await call('POST', '/api/v1/lookup', { body: { number: '2070000303', authKey: 'OTHER3KEY' } })).status).toBe(403);
+    expect((await call('POST', '/api/v1/lookup', { raw: { type: 'application/json', data: '{"number":' } })).status).toBe(400);
+    expect((await call('POST', '/api/v1/lookup', { raw: { type: 'application/json', data: `{"number":"${'1'.repeat(300 * 1024)}"}` } })).status).toBe(413);
+    expect((await call('POST', '/api/v1/lookup', { token: 'not-a-token', body: { number: '2070000202', authKey: 'RIGHT2KEY' } })).status).toBe(401);
+    await issue('2070000404', 'LOCK4KEY');
+    let last = 0;
+    for (let i = 0; i < 6; i++) last = (await call('POST', '/api/v1/lookup', { body: { number: '2070000404', authKey: `WRONG${i}KEY` } })).status;
+    expect(last).toBe(429);
+  });
+
+  it('certificates: the revision, its PDF, and 404 for an id not unlocked', async () => {
+    expect((await call('GET', `/api/v1/certificates/${certificateId}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/certificates/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await call('GET', `/api/v1/certificates/${certificateId}/pdf`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/certificates/not-an-id/pdf`)).status).toBe(404);
+  });
+
+  it('filing: created, again, malformed notes, not JSON, unknown id', async () => {
+    const created = await call('POST', `/api/v1/certificates/${certificateId}/archive`, { body: { reference: '広土第1号', memo: '前払金請求\n添付' } });
+    expect(created.status).toBe(201);
+    archiveId = created.json.id;
+    expect((await call('POST', `/api/v1/certificates/${certificateId}/archive`)).status).toBe(200);
+    expect((await call('POST', `/api/v1/certificates/${certificateId}/archive`, { body: { memo: 'a\u202eb' } })).status).toBe(422);
+    expect((await call('POST', `/api/v1/certificates/${certificateId}/archive`, { raw: { type: 'application/json', data: '{' } })).status).toBe(400);
+    expect((await call('POST', `/api/v1/certificates/${crypto.randomUUID()}/archive`, { body: {} })).status).toBe(404);
+  });
+
+  it('archive: search, a record, its PDF and SET, a recheck, and their errors', async () => {
+    const page = await call('GET', '/api/v1/archive?q=2070&limit=1');
+    expect(page.status).toBe(200);
+    expect(page.json.items).toHaveLength(1);
+    expect((await call('GET', '/api/v1/archive?kind=bond')).status).toBe(422);
+    expect((await call('GET', `/api/v1/archive/${archiveId}`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/archive/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await call('GET', `/api/v1/archive/${archiveId}/pdf`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/archive/${archiveId}/jws`)).status).toBe(200);
+    expect((await call('GET', `/api/v1/archive/${crypto.randomUUID()}/jws`)).status).toBe(404);
+    const report = await call('POST', `/api/v1/archive/${archiveId}/recheck`);
+    expect(report.status).toBe(200);
+    expect(report.json.result).toBe('passed');
+    expect((await call('GET', `/api/v1/archive/${archiveId}`, { token: null })).status).toBe(401);
+  });
+
+  it('a PDF route without a browser answers the documented 503', async () => {
+    const noBrowser = await startTestService(db, { CHROMIUM_PATH: '/nonexistent/chromium' });
+    try {
+      expect((await call('GET', `/api/v1/certificates/${certificateId}/pdf`, { at: noBrowser.url })).status).toBe(503);
+    } finally {
+      await noBrowser.stop();
+    }
+  });
+
+  it('every documented success answer was met for real', () => {
+    const successes = Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) =>
+      Object.keys(op.responses).filter((s) => s.startsWith('2')).map((s) => `${op.operationId} ${s}`)));
+    expect(successes.filter((s) => !seen.has(s))).toEqual([]);
+  });
+});
