@@ -38,6 +38,10 @@ describe('shosho demo', () => {
         }
       }
       expect((await fetch(`${url}/login`)).status).toBe(200);
+      // the sample ledger: complete, incomplete, one mismatch, one needing a 変更 key
+      for (const [reference, state] of [['デモ-完了', 'complete'], ['デモ-未提出', 'incomplete'], ['デモ-不一致', 'attention'], ['デモ-要変更', 'attention']]) {
+        expect(out).toMatch(new RegExp(`${reference}\\S*\\s+${state}\\b`));
+      }
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

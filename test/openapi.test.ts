@@ -109,7 +109,7 @@ describe('GET /api/v1/openapi.json', () => {
   it('describes each body from the schema that checks it: a field the schema refuses is refused by the route', async () => {
     type Property = { maxLength?: number; anyOf?: Property[] };
     const schemas = doc.components.schemas as Record<string, { properties?: Record<string, Property> }>;
-    const reference = schemas.ArchiveNotes!.properties!.reference!;
+    const reference = schemas.FileRequest!.properties!.reference!;
     const max = [reference, ...(reference.anyOf ?? [])].find((p) => p.maxLength)?.maxLength;
     expect(max).toBeGreaterThan(0);
     await issue('2070000101', 'NOTES1KEY');

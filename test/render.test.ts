@@ -23,6 +23,7 @@ import {
   type ViewData,
   type ViewName,
 } from '../src/render/index.js';
+import { ledgerViewSamples } from './helpers/ledger-views.js';
 
 const payload: CertificatePayload = {
   number: '2070004426',
@@ -124,6 +125,7 @@ const samples: { [V in ViewName]: ViewData[V] } = {
     paging: { previous: 'c1', next: 'c3' },
   },
   'audit-verify': { checkedAt: '2024-06-04T01:02:03Z', checked: 120, firstBroken: null },
+  ...ledgerViewSamples,
 };
 
 const renderer = createRenderer();

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
 import { typedText } from '../domain/index.js';
+import { linkAtFiling } from '../ledger/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
 import { isUuid, recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
 
@@ -15,6 +16,8 @@ export interface ArchiveRequest {
   actor: string;
   reference?: string | null;
   memo?: string | null;
+  /** The ledger contract to link it to; absent: the one contract whose names match, if exactly one does (SPEC §9). */
+  contract?: string | null;
   client?: string | null;
   requestId?: string | null;
 }
@@ -56,6 +59,7 @@ export async function archiveRevision(sql: Sql, request: ArchiveRequest): Promis
         ${searchText([payload.number, payload.project.name, payload.contractor.name, payload.obligee.name])})
       on conflict (org_id, revision_id) do nothing
       returning id`;
+    if (inserted) await linkAtFiling(tx, orgId, inserted.id, request.contract ?? null, { actor, client: request.client, requestId: request.requestId });
     const record = (await findArchived(tx, orgId, certificate.id))!;
     await appendAudit(tx, [{
       action: 'archive', outcome: inserted ? 'created' : 'existing', actor, orgId, number: record.number, subject: record.id,

@@ -25,6 +25,7 @@ export const archiveRecordJsonSchema = z.strictObject({
   memo: z.string().nullable(),
   pdfSha256: sha256,
   jwsSha256: sha256,
+  contract: z.string().nullable().describe('the reference of the ledger contract it is linked to (SPEC §9)'),
 });
 
 export type ArchiveRecordJson = z.output<typeof archiveRecordJsonSchema>;
@@ -56,6 +57,7 @@ export interface ArchiveRecordRow {
   memo: string | null;
   pdf_sha256: string;
   jws_sha256: string;
+  contract: string | null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -73,7 +75,8 @@ export function recordColumns(db: Queryable) {
   return db`
     a.id, a.revision_id, a.number, a.kind, a.revision, a.revision_type, a.project_name, a.contractor, a.obligee,
     i.name as issuer_name, revision_status(a.issuer_id, a.number, a.kind, a.revision) as status, a.status_when_archived,
-    a.archived_at, a.archived_by, a.reference, a.memo, a.pdf_sha256, a.jws_sha256`;
+    a.archived_at, a.archived_by, a.reference, a.memo, a.pdf_sha256, a.jws_sha256,
+    (select c.reference from contract_links l join contracts c on c.id = l.contract_id where l.archive_id = a.id) as contract`;
 }
 
 export function toArchiveRecord(row: ArchiveRecordRow): ArchiveRecord {
@@ -96,6 +99,7 @@ export function toArchiveRecord(row: ArchiveRecordRow): ArchiveRecord {
     memo: row.memo,
     pdfSha256: row.pdf_sha256,
     jwsSha256: row.jws_sha256,
+    contract: row.contract,
   };
 }
 
@@ -119,5 +123,6 @@ export function toArchiveJson(record: ArchiveRecord): ArchiveRecordJson {
     memo: record.memo,
     pdfSha256: record.pdfSha256,
     jwsSha256: record.jwsSha256,
+    contract: record.contract ?? null,
   };
 }

@@ -1,5 +1,5 @@
 export {
-  runChecks, overallResult, exitCodeFor,
+  runChecks, overallResult, exitCodeFor, passed, failed, indeterminate,
   type Check, type CheckName, type CheckOutcome, type CheckResult, type ReportSubject, type VerificationReport,
 } from './report.js';
 export { VERIFICATION_CHECKS, verifyEvidence, readEvent, type Evidence, type KeySource } from './checks.js';

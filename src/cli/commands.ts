@@ -20,6 +20,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   token: async () => (await import('./org.js')).tokenCommand,
   recheck: async () => (await import('./recheck.js')).recheckCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
+  contract: async () => (await import('./ledger.js')).contractCommand,
 };
 
 export function usage(): string {
@@ -35,5 +36,7 @@ export function usage(): string {
   issuer list | issuer remove ID | issuer sync ID
   recheck (--org ID | --all) [--report FILE]              re-verify archived certificates
   verify FILE.pdf [--jwks FILE|URL] [--json]              verify an archived PDF offline (no database)
+  org set ID [--contract-guarantee-ratio R] [--advance-ratio R] [--interim-ratio R] [--missing-after-days N]
+  contract import --org ID FILE.csv                       import contracts (UTF-8 or Shift_JIS); exit 1 when refused
 `;
 }

@@ -1,4 +1,5 @@
 import { DEMO_INSURER_ID, setUpDemo } from '../demo/index.js';
+import { setUpDemoLedger } from '../demo/ledger.js';
 import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';
@@ -15,6 +16,7 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   const poll = async (id: string) => pollOnce((await findIssuer(service.db.sql, { id }))!, { sql: service.db.sql, receiver, log, intervalMs: config.pollIntervalMs });
   const polled = await poll('demo-wjcs');
   const polledInsurer = await poll(DEMO_INSURER_ID);
+  const ledger = await setUpDemoLedger(service.url, demo);
 
   const out = process.stdout;
   out.write(`\nshosho demo — 電子証書確認サービス\n\n`);
@@ -28,6 +30,8 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   for (const c of demo.certificates) {
     out.write(`  ${c.number.padEnd(22)}  ${c.authKey.padEnd(26)}  ${KIND_NAMES_JA[c.kind].padEnd(10, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
   }
+  out.write(`\n  案件台帳 (${service.url}/contracts)\n`);
+  for (const c of ledger) out.write(`  ${c.reference.padEnd(8, '　')}  ${c.state.padEnd(10)}  ${c.note}\n`);
   out.write(`\n  Try the API:  curl -s -H 'authorization: Bearer ${demo.apiToken}' -H 'content-type: application/json' \\\n`);
   out.write(`                 -d '{"number":"${demo.certificates[0]!.number}","authKey":"${demo.certificates[0]!.authKey}"}' ${service.url}/api/v1/lookup\n`);
   out.write(`\n  Ctrl-C stops the service.\n`);

@@ -10,7 +10,8 @@ import { withDatabase } from './with-database.js';
 
 export const orgCommand: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
-  if (sub !== 'add') throw new UsageError('org needs a subcommand: add');
+  if (sub === 'set') return (await import('./ledger.js')).orgSetCommand(rest, ctx);
+  if (sub !== 'add') throw new UsageError('org needs a subcommand: add or set');
   const { values, positionals } = parse(rest, { 'obligee-code': { type: 'string', multiple: true }, 'obligee-name': { type: 'string', multiple: true } });
   const id = orgIdSchema.safeParse(required(positionals[0], 'organisation ID'));
   if (!id.success) throw new UsageError(`organisation ID ${id.error.issues[0]!.message}`);

@@ -14,6 +14,7 @@ export interface DemoCertificate {
   revision: number;
   revisionType: string;
   note: string;
+  payload: CertificatePayloadInput;
 }
 
 export interface DemoSetup {
@@ -74,7 +75,7 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
     } else {
       by.enqueue(set);
     }
-    certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note });
+    certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note, payload });
   };
   const kinds: Kind[] = ['advance_payment', 'interim_advance_payment', 'contract'];
   for (const [i, kind] of kinds.entries()) {

@@ -27,4 +27,6 @@ export interface ArchiveRecord {
   memo: string | null;
   pdfSha256: string;
   jwsSha256: string;
+  /** The reference of the ledger contract it is linked to (SPEC §9), or null. */
+  contract?: string | null;
 }

@@ -93,6 +93,8 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
     concat: (...args: unknown[]) => args.slice(0, -1).join(''),
     /** Its arguments as an array: `choices=(list "current" "superseded")`. */
     list: (...args: unknown[]) => args.slice(0, -1),
+    /** A path segment from any text, e.g. a contract reference: `/contracts/{{encodeURIComponent reference}}`. */
+    encodeURIComponent: (text: string) => encodeURIComponent(text),
   };
   handlebars.registerHelper(helpers as Handlebars.HelperDeclareSpec);
 }

@@ -2,7 +2,7 @@
 import { translate, type Lang, type MessageKey } from './i18n.js';
 import type { ViewData, ViewName } from './view-data.js';
 
-export type NavSection = 'lookup' | 'archive' | 'audit' | null;
+export type NavSection = 'lookup' | 'archive' | 'audit' | 'contracts' | null;
 
 export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: Lang): string {
   const page = { view, data } as { [K in ViewName]: { view: K; data: ViewData[K] } }[ViewName];
@@ -27,6 +27,14 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
       return translate(lang, 'audit.title');
     case 'audit-verify':
       return translate(lang, 'auditVerify.title');
+    case 'contracts-list':
+      return translate(lang, 'ledger.list.title');
+    case 'contract':
+      return translate(lang, 'ledger.detail.heading', { reference: page.data.contract.reference });
+    case 'contract-form':
+      return page.data.reference ? translate(lang, 'ledger.form.editTitle', { reference: page.data.reference }) : translate(lang, 'ledger.form.newTitle');
+    case 'contracts-import':
+      return translate(lang, 'ledger.import.title');
   }
 }
 
@@ -34,5 +42,6 @@ export function navSection(view: ViewName): NavSection {
   if (view === 'lookup' || view === 'certificate') return 'lookup';
   if (view === 'archive-list' || view === 'archive-record') return 'archive';
   if (view === 'audit' || view === 'audit-verify') return 'audit';
+  if (view.startsWith('contract')) return 'contracts';
   return null;
 }

@@ -6,6 +6,7 @@ import type {
 } from '../domain/certificate-view.js';
 import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
+import type { LedgerViewData } from './ledger-view-data.js';
 
 /** A problem with what was entered; with `field`, it is shown at that field and linked from the summary. */
 export interface FormError {
@@ -67,8 +68,8 @@ export interface AuditEntry {
 
 export interface ViewData {
   login: { username?: string; errors?: FormError[] };
-  /** The auth key is never echoed back. */
-  lookup: { number?: string; errors?: FormError[] };
+  /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
+  lookup: { number?: string; errors?: FormError[]; ledgerAttention?: number };
   certificate: {
     certificate: CertificateView;
     archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
@@ -79,10 +80,13 @@ export interface ViewData {
     record: ArchiveRecord;
     certificate: CertificateView;
     report?: VerificationReport | null;
+    linkErrors?: FormError[];
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
 }
+
+export interface ViewData extends LedgerViewData {}
 
 export type ViewName = keyof ViewData;
 
@@ -95,4 +99,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'archive-record',
   'audit',
   'audit-verify',
+  'contracts-list',
+  'contract',
+  'contract-form',
+  'contracts-import',
 ];

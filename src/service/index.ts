@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
 import { KeyStore, PollScheduler, createReceiver, feedStatus, type IssuerFeedStatus } from '../feed/index.js';
 import type { Logger } from '../log/index.js';
+import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
@@ -15,6 +16,7 @@ import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
 import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
+import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
 import { openApiRoutes } from '../web/routes/openapi.js';
 import { pushRoutes } from '../web/routes/push.js';
@@ -73,14 +75,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
       routes: [
         pushRoutes(receiver),
         openApiRoutes(),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps)),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
-          lookupRoutes({ renderer, lookup }),
+          lookupRoutes({ renderer, lookup, ledgerAttention: async (orgId) => (await countContractStates(sql, orgId)).attention }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
+          contractPages({ sql, renderer }),
         ),
       ],
     });

@@ -9,6 +9,7 @@ import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import { verificationReportSchema } from '../../domain/index.js';
 import type { KeyStore } from '../../feed/index.js';
+import { referenceSchema } from '../../ledger/index.js';
 import { loadCertificate } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
@@ -19,6 +20,7 @@ import { formErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
+import { linkError } from './contracts.js';
 
 export interface ArchiveDeps {
   sql: Sql;
@@ -34,15 +36,15 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown }) {
+async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }) {
   const { p, client, requestId } = who(c);
-  const parsed = archiveNotesSchema.parse(notes);
+  const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
   const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
   const existing = await findArchived(deps.sql, p.orgId, cert.id);
   if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
   const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
-  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId });
+  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId }).catch(linkError);
 }
 
 async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
@@ -149,11 +151,14 @@ async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
 
 const archiveRecord = { name: 'ArchiveRecord', schema: archiveRecordJsonSchema };
 
+/** What filing through the API takes: the clerk's notes and, optionally, the ledger contract to link it to (SPEC §9). */
+const fileRequestSchema = archiveNotesSchema.extend({ contract: referenceSchema.nullish() });
+
 /** The routes of `archiveApi`, for the OpenAPI document. */
 export const archiveOperations: ApiOperation[] = [
   {
     method: 'post', path: '/api/v1/certificates/:id/archive', summary: "File an unlocked revision in the organisation's archive, with a PDF made now",
-    body: { json: { name: 'ArchiveNotes', schema: archiveNotesSchema }, required: false },
+    body: { json: { name: 'FileRequest', schema: fileRequestSchema }, required: false },
     answers: [
       { status: 201, description: 'Filed', json: archiveRecord },
       { status: 200, description: 'Filed before: the record as it was, unchanged', json: archiveRecord },
@@ -195,7 +200,7 @@ export const archiveOperations: ApiOperation[] = [
 export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
-    const body = archiveNotesSchema.parse((await readJson(c)) ?? {});
+    const body = fileRequestSchema.parse((await readJson(c)) ?? {});
     const { record, created } = await fileRevision(deps, c, body);
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });

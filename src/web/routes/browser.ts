@@ -6,7 +6,7 @@ import { csrfProtection, requireSession, sessionPrincipal } from '../middleware/
 
 /** Paths of pages for signed-in people, with the roles each admits (all roles when absent). */
 const PAGES: Array<{ paths: string[]; roles?: Role[] }> = [
-  { paths: ['/', '/lookup', '/certificates/*', '/archive', '/archive/*', '/archive.csv'] },
+  { paths: ['/', '/lookup', '/certificates/*', '/archive', '/archive/*', '/archive.csv', '/contracts', '/contracts/*'] },
   { paths: ['/audit', '/audit/*', '/audit.csv'], roles: ['auditor', 'admin'] },
 ];
 

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../src/pdf/index.js';
+import type { ReferenceIssuer } from '../reference-issuer/index.js';
+import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
+import { ASHIDA, issueAndUnlock, ledgerCertificate } from './helpers/ledger.js';
+import { seedOrganisation } from './helpers/seed.js';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let fx: ServiceFixture;
+let issuer: ReferenceIssuer;
+let base: string;
+let browser: Browser;
+let password: string;
+let token: string;
+const outside: string[] = [];
+
+async function axeViolations(page: Page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await (globalThis as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
+  });
+}
+
+beforeAll(async () => {
+  fx = await serviceWithIssuer();
+  ({ issuer, base } = fx);
+  ({ password, token } = await seedOrganisation(fx.db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
+  await apiCall(base, token, 'PUT', '/api/v1/contracts/FK-2024-001', ASHIDA);
+  const id = await issueAndUnlock(base, issuer, token, await ledgerCertificate('2092000001', 'BROWSE01', { amount: 17_600_001 }), 'BROWSE01');
+  expect((await apiCall(base, token, 'POST', `/api/v1/certificates/${id}/archive`, {})).json.contract).toBe('FK-2024-001');
+  browser = await puppeteer.launch({
+    executablePath: findChromium() ?? undefined,
+    headless: true,
+    pipe: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+async function signedInPage(width = 1280): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage();
+  await page.setViewport({ width, height: 800 });
+  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
+  await page.setBypassCSP(true); // only so axe-core can be injected
+  page.on('request', (req) => {
+    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
+  });
+  await page.goto(`${base}/login`);
+  await page.type('input[name=username]', 'tanaka');
+  await page.type('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  return page;
+}
+
+const submit = (page: Page, selector: string) =>
+  Promise.all([page.waitForNavigation(), page.$eval(selector, (f) => (f as HTMLFormElement).requestSubmit())]);
+
+describe('the contract ledger in a real browser', () => {
+  it('from the home page count to a contract with a failed check, and every ledger page passes axe-core', async () => {
+    const page = await signedInPage();
+    expect(await page.$eval('main', (m) => (m as HTMLElement).innerText)).toContain('要対応の案件が 1 件あります。');
+    expect(await axeViolations(page)).toEqual([]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/contracts?state=attention"]')]);
+    expect(await page.$eval('main', (m) => (m as HTMLElement).innerText)).toContain('FK-2024-001');
+    expect(await axeViolations(page)).toEqual([]);
+    await Promise.all([page.waitForNavigation(), page.click('a[href="/contracts/FK-2024-001"]')]);
+    const text = await page.$eval('main', (m) => (m as HTMLElement).innerText);
+    for (const s of ['内容不一致', '未提出', '中間前払金額 金17,600,001円 が、請負代金額の20%（金17,600,000円）を超えています。', '令和6年6月10日', 'JST']) expect(text).toContain(s);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.goto(`${base}/contracts/FK-2024-001?lang=en`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('creates a contract through the form: errors tied to their fields, then saved', async () => {
+    const page = await signedInPage();
+    await page.goto(`${base}/contracts/new`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.type('input[name=reference]', 'R6-土-7');
+    await page.type('input[name=contractPrice]', '千円');
+    await submit(page, 'form[action="/contracts"]');
+    const price = await page.$eval('input[name=contractPrice]', (i) => ({ invalid: i.getAttribute('aria-invalid'), describedBy: i.getAttribute('aria-describedby') }));
+    expect(price.invalid).toBe('true');
+    expect(await page.$eval('#contractPrice-error', (e) => e.textContent)).toContain('金額は円単位の数字で入力してください');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.$eval('input[name=contractPrice]', (i) => { (i as HTMLInputElement).value = ''; });
+    await page.type('input[name=contractPrice]', '12,000,000');
+    await page.type('input[name=projectName]', '市道改良工事');
+    await page.type('input[name=contractorName]', '山陽建設株式会社');
+    for (const [name, value] of [['contractDate', '2024-07-01'], ['periodFrom', '2024-07-02'], ['periodTo', '2025-01-31']] as const) {
+      await page.$eval(`input[name=${name}]`, (i, v) => { (i as HTMLInputElement).value = v; }, value);
+    }
+    await page.click('#required-contract');
+    await submit(page, 'form[action="/contracts"]');
+    expect(decodeURIComponent(new URL(page.url()).pathname)).toBe('/contracts/R6-土-7');
+    expect(await page.$eval('main', (m) => (m as HTMLElement).innerText)).toContain('金12,000,000円');
+    await page.goto(`${base}/contracts/import`);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('is readable at 375 px: nothing but the tables scrolls sideways', async () => {
+    const page = await signedInPage(375);
+    for (const p of ['/contracts', '/contracts/FK-2024-001', '/contracts/new', '/contracts/import']) {
+      await page.goto(base + p);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, p).toBeLessThanOrEqual(0);
+    }
+    await page.close();
+  });
+
+  it('loaded nothing from outside shosho', () => {
+    expect(outside).toEqual([]);
+  });
+});
