@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
 import { archiveApi } from '../src/web/routes/archive.js';
 import { apiRoutes } from '../src/web/routes/api.js';
+import { contractApi } from '../src/web/routes/contracts.js';
 import { openApiRoutes } from '../src/web/routes/openapi.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
@@ -36,7 +37,10 @@ const seen = new Set<string>();
 /** The documented operation a concrete request path belongs to. */
 function operationOf(method: string, path: string): Operation {
   const bare = path.split('?')[0]!;
-  const template = Object.keys(doc.paths).find((t) => new RegExp(`^${t.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(bare));
+  const matches = (t: string) => new RegExp(`^${t.replace(/\./g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(bare);
+  // a literal segment wins over a parameter, as in the router (/contracts/import before /contracts/{reference})
+  const templates = Object.keys(doc.paths).filter((t) => matches(t) && doc.paths[t]![method.toLowerCase()]);
+  const template = templates.sort((a, b) => a.split('{').length - b.split('{').length)[0];
   const op = template && doc.paths[template]![method.toLowerCase()];
   if (!op) throw new Error(`${method} ${bare} is not in the document`);
   return op;
@@ -99,7 +103,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('lists every /api/v1 route the service mounts, and nothing else', () => {
-    const routers = [apiRoutes({} as never), archiveApi({} as never), openApiRoutes()];
+    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), openApiRoutes()];
     const mounted = routers.flatMap((r) => r.routes).filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
@@ -174,6 +178,35 @@ describe("each route's real answers match the document", () => {
     expect(report.status).toBe(200);
     expect(report.json.result).toBe('passed');
     expect((await call('GET', `/api/v1/archive/${archiveId}`, { token: null })).status).toBe(401);
+  });
+
+  it('the contract ledger: put, get, list, import, linking by hand, and their errors', async () => {
+    const contract = {
+      projectName: '〇〇道路改良工事', contractor: { name: '株式会社テスト建設' }, contractPrice: 123_200_000, contractDate: '2024-06-01',
+      period: { from: '2024-06-03', to: '2025-03-14' }, required: ['advance_payment', 'contract'],
+    };
+    expect((await call('PUT', '/api/v1/contracts/R6-001', { body: contract })).status).toBe(201);
+    expect((await call('PUT', '/api/v1/contracts/R6-001', { body: { ...contract, contractPrice: 130_000_000 } })).status).toBe(200);
+    expect((await call('PUT', '/api/v1/contracts/R6-002', { body: { ...contract, required: ['bond'] } })).status).toBe(422);
+    expect((await call('PUT', '/api/v1/contracts/R6-002', { raw: { type: 'application/json', data: '{' } })).status).toBe(400);
+    expect((await call('GET', '/api/v1/contracts/R6-001')).status).toBe(200);
+    expect((await call('GET', '/api/v1/contracts/R6-404')).status).toBe(404);
+    const list = await call('GET', '/api/v1/contracts?state=incomplete&limit=5');
+    expect(list.status).toBe(200);
+    expect(list.json.items.map((c: { reference: string }) => c.reference)).toEqual(['R6-001']);
+    expect((await call('GET', '/api/v1/contracts?state=done')).status).toBe(422);
+    const csv = 'reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nR6-003,橋梁補修工事,株式会社テスト建設,50000000,2024-07-01,2024-07-02,2025-01-31,contract\n';
+    const imported = await call('POST', '/api/v1/contracts/import', { raw: { type: 'text/csv', data: csv } });
+    expect(imported.json).toEqual({ created: 1, updated: 0, errors: [] });
+    const refused = await call('POST', '/api/v1/contracts/import', { raw: { type: 'text/csv', data: csv.replace('50000000', 'fifty') } });
+    expect(refused.json.errors).toHaveLength(1);
+    expect((await call('POST', '/api/v1/contracts/import', { raw: { type: 'application/json', data: '{}' } })).status).toBe(415);
+    const linked = await call('PUT', `/api/v1/archive/${archiveId}/contract`, { body: { contract: 'R6-001' } });
+    expect(linked.status).toBe(200);
+    expect(linked.json.contract).toBe('R6-001');
+    expect((await call('GET', '/api/v1/contracts/R6-001')).json.guarantees.find((g: { kind: string }) => g.kind === 'advance_payment').archiveId).toBe(archiveId);
+    expect((await call('PUT', `/api/v1/archive/${archiveId}/contract`, { body: { contract: 'R6-404' } })).status).toBe(422);
+    expect((await call('PUT', `/api/v1/archive/${crypto.randomUUID()}/contract`, { body: { contract: null } })).status).toBe(404);
   });
 
   it('a PDF route without a browser answers the documented 503', async () => {

@@ -3,6 +3,7 @@ import type { AppEnv } from '../env.js';
 import { openApiDocument, type ApiOperation } from '../openapi.js';
 import { certificateOperations } from './api.js';
 import { archiveOperations } from './archive.js';
+import { contractOperations } from './contracts.js';
 
 const openApiOperation: ApiOperation = {
   method: 'get', path: '/api/v1/openapi.json', summary: 'This document', public: true,
@@ -11,7 +12,7 @@ const openApiOperation: ApiOperation = {
 };
 
 /** Every `/api/v1` route, as each route file describes its own. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, openApiOperation];
+export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, openApiOperation];
 
 /**
  * `GET /api/v1/openapi.json`, served without the API token: it describes only what SPEC §4
