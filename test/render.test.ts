@@ -125,6 +125,25 @@ const samples: { [V in ViewName]: ViewData[V] } = {
     paging: { previous: 'c1', next: 'c3' },
   },
   'audit-verify': { checkedAt: '2024-06-04T01:02:03Z', checked: 120, firstBroken: null },
+  alerts: {
+    filter: { open: true },
+    items: [{
+      id: '6f1c1e9a-2b7d-4c1e-9a55-0d1f0c2b3a41', type: 'new_revision', createdAt: new Date('2024-06-04T01:02:03Z'), resolvedAt: null,
+      resolvedBy: null, note: null, contract: null, number: '2070004426', kind: 'advance_payment', kindName: '前払金保証証書', revision: 1,
+      message: '保証契約番号2070004426（前払金保証証書）に第1回変更が発行されました。受注者に第1回変更の認証キーの提出を依頼してください。',
+    }],
+    paging: { next: 'cursor-2' },
+  },
+  webhooks: {
+    endpoints: [{
+      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), removedAt: null, delivered: 3, pending: 1, failed: 0,
+      lastError: 'answered HTTP 500', lastErrorAt: new Date('2024-06-04T02:02:03Z'),
+    }],
+    deliveries: [{
+      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), attempts: 2, deliveredAt: null, givenUpAt: null,
+      nextAttemptAt: new Date('2024-06-04T03:02:03Z'), lastError: 'answered HTTP 500',
+    }],
+  },
   ...ledgerViewSamples,
 };
 

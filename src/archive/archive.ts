@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { raiseFilingAlerts } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
 import { typedText } from '../domain/index.js';
@@ -61,6 +62,7 @@ export async function archiveRevision(sql: Sql, request: ArchiveRequest): Promis
       returning id`;
     if (inserted) await linkAtFiling(tx, orgId, inserted.id, request.contract ?? null, { actor, client: request.client, requestId: request.requestId });
     const record = (await findArchived(tx, orgId, certificate.id))!;
+    if (inserted) await raiseFilingAlerts(tx, { orgId, issuerId: certificate.issuer.id, number: payload.number, kind: payload.kind, revision: payload.revision, actor });
     await appendAudit(tx, [{
       action: 'archive', outcome: inserted ? 'created' : 'existing', actor, orgId, number: record.number, subject: record.id,
       client: request.client ?? null, requestId: request.requestId ?? null,

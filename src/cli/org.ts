@@ -1,3 +1,4 @@
+import { notifySchema, setUserNotification } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import {
   addApiToken, addOrganisation, addUser, findOrganisation, hashPassword, MIN_PASSWORD_LENGTH, orgIdSchema, ROLES, ScryptPool,
@@ -35,12 +36,14 @@ export const orgCommand: Command = async (args, ctx) => {
 export const userCommand: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
   if (sub !== 'add') throw new UsageError('user needs a subcommand: add');
-  const { values, positionals } = parse(rest, { org: { type: 'string' }, role: { type: 'string' } });
+  const { values, positionals } = parse(rest, { org: { type: 'string' }, role: { type: 'string' }, email: { type: 'string' }, notify: { type: 'string' } });
   const username = usernameSchema.safeParse(required(positionals[0], 'USERNAME'));
   if (!username.success) throw new UsageError(`USERNAME ${username.error.issues[0]!.message}`);
   const orgId = required(values.org, '--org');
   const role = required(values.role, '--role') as Role;
   if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  const mail = notifySchema.safeParse({ email: values.email, notify: values.notify });
+  if (!mail.success) throw new UsageError(`--${String(mail.error.issues[0]!.path[0])} ${mail.error.issues[0]!.message}`);
   const password = (await readStdin()).replace(/\r?\n$/, '');
   if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password (read from standard input) must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const passwordHash = await hashPassword(new ScryptPool(1), password);
@@ -49,8 +52,9 @@ export const userCommand: Command = async (args, ctx) => {
     const [taken] = await db.sql`select 1 from users where lower(username) = ${username.data.toLowerCase()}`;
     if (taken) throw new UsageError(`user ${username.data} already exists`);
     await db.sql.begin(async (tx) => {
-      await addUser(tx, { username: username.data, orgId, role, passwordHash });
-      await appendAudit(tx, [{ action: 'admin.user.add', outcome: 'success', actor: cliActor(), orgId, subject: username.data, detail: { role } }]);
+      const userId = await addUser(tx, { username: username.data, orgId, role, passwordHash });
+      await setUserNotification(tx, userId, { email: mail.data.email ?? null, notify: mail.data.notify });
+      await appendAudit(tx, [{ action: 'admin.user.add', outcome: 'success', actor: cliActor(), orgId, subject: username.data, detail: { role, email: mail.data.email ?? null, notify: mail.data.notify } }]);
     });
     process.stdout.write(`user ${username.data} added to ${orgId} as ${role}\n`);
     return 0;

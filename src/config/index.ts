@@ -27,6 +27,10 @@ const schema = z.object({
   SHOSHO_PDF_WARMUP: flag.default(true),
   CHROMIUM_PATH: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(logLevels).default('info'),
+  SHOSHO_WEBHOOK_RETRY_MS: int(1, 3_600_000).default(30_000),
+  SHOSHO_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
+  SHOSHO_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SHOSHO_MAIL_FROM: z.string().min(3).optional(),
 });
 
 export interface Config {
@@ -46,6 +50,11 @@ export interface Config {
   pdfWarmup: boolean;
   chromiumPath: string | undefined;
   logLevel: LogLevel;
+  /** alerts (SPEC §10): first retry delay of a webhook or mail, doubling after */
+  webhookRetryMs: number;
+  webhookAllowPrivate: boolean;
+  smtpUrl: string | undefined;
+  mailFrom: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -78,5 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pdfWarmup: c.SHOSHO_PDF_WARMUP,
     chromiumPath: c.CHROMIUM_PATH,
     logLevel: c.LOG_LEVEL,
+    webhookRetryMs: c.SHOSHO_WEBHOOK_RETRY_MS,
+    webhookAllowPrivate: c.SHOSHO_WEBHOOK_ALLOW_PRIVATE,
+    smtpUrl: c.SHOSHO_SMTP_URL,
+    mailFrom: c.SHOSHO_MAIL_FROM,
   };
 }

@@ -26,6 +26,8 @@ export interface DemoSetup {
   password: string;
   apiToken: string;
   certificates: DemoCertificate[];
+  /** The contract guarantee, which gets a 変更 revision later (alerts). */
+  toChange: { payload: CertificatePayloadInput; authKey: string };
 }
 
 const ORG = { id: 'hiroshima', name: '広島県 土木建築局', obligees: [{ code: '340006', name: null }, { code: null, name: '広島県知事' }] };
@@ -78,11 +80,13 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
     certificates.push({ number: payload.number, authKey, kind: payload.kind, revision: payload.revision, revisionType: payload.revisionType, note, payload });
   };
   const kinds: Kind[] = ['advance_payment', 'interim_advance_payment', 'contract'];
+  let toChange: DemoSetup['toChange'] | null = null;
   for (const [i, kind] of kinds.entries()) {
     const number = String(base + i * 7919);
     const key0 = newAuthKey();
     const rev0 = { ...sampleCertificate(i * 3 + 1, { number, kind, authKeyDigest: await authKeyDigest(key0, 14) }), obligee: HIROSHIMA };
-    await issue(rev0, key0, 'push', 'pushed (RFC 8935)');
+    await issue(rev0, key0, 'push', kind === 'contract' ? 'pushed, filed; a 変更 follows in a minute (alert)' : 'pushed (RFC 8935)');
+    if (kind === 'contract') toChange = { payload: rev0, authKey: key0 };
     if (kind !== 'contract') {
       const key1 = newAuthKey();
       const rev1 = changeRevision(rev0, 1, await authKeyDigest(key1, 14), '2025-01-15');
@@ -115,5 +119,31 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   const keyP = newAuthKey();
   const policy0 = { ...sampleCertificate(5, { number: policy, kind: 'performance_insurance', authKeyDigest: await authKeyDigest(keyP, 14) }), obligee: HIROSHIMA };
   await issue(policy0, keyP, 'poll', 'insurer, polled', insurer);
-  return { issuer, insurer, username: 'demo', password, apiToken: token, certificates };
+  return { issuer, insurer, username: 'demo', password, apiToken: token, certificates, toChange: toChange! };
+}
+
+/**
+ * Alerts in the demo (SPEC §10): files the contract guarantee through the API, then after `delayMs`
+ * the issuer sends its 変更 revision, which raises a new_revision alert. Resolves with the number
+ * once the revision was sent.
+ */
+export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: string, delayMs: number): Promise<string> {
+  const { payload, authKey } = demo.toChange;
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(`${serviceUrl}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${demo.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`demo: ${path} answered ${res.status}`);
+    return res.json() as Promise<{ id: string }>;
+  };
+  const { id } = await call('/api/v1/lookup', { number: payload.number, authKey });
+  await call(`/api/v1/certificates/${id}/archive`, { reference: 'デモ案件 R7-土-001' });
+  await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+  const key1 = newAuthKey();
+  const changed = changeRevision(payload, 1, await authKeyDigest(key1, 14), '2025-04-01');
+  const set = await demo.issuer.sign(CERTIFICATE_EVENT, changed);
+  const res = await demo.issuer.push(`${serviceUrl}/sets`, set.token);
+  if (res.status !== 202) throw new Error(`demo push refused: ${JSON.stringify(res.body)}`);
+  demo.certificates.push({ number: payload.number, authKey: key1, kind: payload.kind, revision: 1, revisionType: 'change', note: 'sent a minute after start', payload: changed });
+  return `${payload.number} (認証キー ${key1})`;
 }

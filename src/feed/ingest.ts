@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { raiseIngestAlerts } from '../alerts/index.js';
 import { appendAudit, type NewAuditEntry } from '../auditlog/index.js';
 import type { Sql, Tx } from '../db/index.js';
 import { CERTIFICATE_EVENT } from '../domain/index.js';
@@ -45,6 +46,7 @@ export async function ingest(sql: Sql, sets: readonly VerifiedSet[], via: Via): 
       }
     }
     await appendAudit(tx, sets.flatMap((set, i) => (outcomes[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, outcomes[i]!)])));
+    await raiseIngestAlerts(tx, sets.filter((_, i) => outcomes[i]!.status === 'stored'));
     return outcomes;
   });
 }

@@ -1,3 +1,4 @@
+import { trackContractGuarantees } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql, Tx } from '../db/index.js';
 import type { Lang } from '../render/index.js';
@@ -76,6 +77,7 @@ export async function importContracts(sql: Sql, orgId: string, bytes: Uint8Array
                where org_id = ${orgId} and reference = ${r.reference}`;
     }
     await audit(tx, orgId, [...creates, ...updates], who);
+    await trackContractGuarantees(tx, orgId, [...creates, ...updates].map((r) => r.reference), who.actor);
     return { created: creates.length, updated: updates.length, errors: [] };
   });
 }

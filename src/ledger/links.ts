@@ -1,3 +1,4 @@
+import { trackContractGuarantees } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import { normaliseName } from '../auth/index.js';
 import type { Queryable, Sql, Tx } from '../db/index.js';
@@ -85,6 +86,7 @@ export async function setArchiveContract(sql: Sql, orgId: string, archiveId: str
       subject: record.id, client: who.client ?? null, requestId: who.requestId ?? null,
       detail: { contract: reference, before: before?.reference ?? null, at: 'by_hand' },
     }]);
+    await trackContractGuarantees(tx, orgId, [before?.reference, reference].filter((r): r is string => typeof r === 'string'), who.actor);
     return true;
   });
 }

@@ -1,3 +1,4 @@
+import { trackContractGuarantees } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql, Tx } from '../db/index.js';
 import { contractColumns, isChangeContract, toContract, type Contract, type ContractInput, type ContractRow } from './contract.js';
@@ -76,6 +77,7 @@ export async function putContractIn(tx: Tx, orgId: string, reference: string, in
       actor: who.actor, orgId, client: who.client ?? null, requestId: who.requestId ?? null, subject: reference,
       detail: { ...input, changeContract: outcome.changeContract },
     }]);
+    await trackContractGuarantees(tx, orgId, [reference], who.actor);
   }
   return { contract, ...outcome };
 }

@@ -18,6 +18,8 @@ export {
   ERROR_PAGE_STATUSES,
   errorPageStatus,
   VIEW_NAMES,
+  type AlertFilter,
+  type AlertItem,
   type ArchiveRecord,
   type ArchiveSearch,
   type ArchiveSortKey,
@@ -30,4 +32,6 @@ export {
   type VerificationReport,
   type ViewData,
   type ViewName,
+  type WebhookDeliveryItem,
+  type WebhookEndpointItem,
 } from './view-data.js';

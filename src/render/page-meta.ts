@@ -2,7 +2,7 @@
 import { translate, type Lang, type MessageKey } from './i18n.js';
 import type { ViewData, ViewName } from './view-data.js';
 
-export type NavSection = 'lookup' | 'archive' | 'audit' | 'contracts' | null;
+export type NavSection = 'lookup' | 'archive' | 'audit' | 'contracts' | 'alerts' | 'webhooks' | null;
 
 export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: Lang): string {
   const page = { view, data } as { [K in ViewName]: { view: K; data: ViewData[K] } }[ViewName];
@@ -27,6 +27,10 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
       return translate(lang, 'audit.title');
     case 'audit-verify':
       return translate(lang, 'auditVerify.title');
+    case 'alerts':
+      return translate(lang, 'alerts.title');
+    case 'webhooks':
+      return translate(lang, 'webhooks.title');
     case 'contracts-list':
       return translate(lang, 'ledger.list.title');
     case 'contract':
@@ -42,6 +46,7 @@ export function navSection(view: ViewName): NavSection {
   if (view === 'lookup' || view === 'certificate') return 'lookup';
   if (view === 'archive-list' || view === 'archive-record') return 'archive';
   if (view === 'audit' || view === 'audit-verify') return 'audit';
+  if (view === 'alerts' || view === 'webhooks') return view;
   if (view.startsWith('contract')) return 'contracts';
   return null;
 }

@@ -16,6 +16,8 @@ export interface SessionUser {
   username: string;
   role: 'clerk' | 'auditor' | 'admin';
   orgName: string;
+  /** unresolved alerts of the user's organisation, shown in every page's header */
+  openAlerts?: number;
 }
 
 export interface RenderContext {

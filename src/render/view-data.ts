@@ -66,6 +66,49 @@ export interface AuditEntry {
   detail?: string | null;
 }
 
+/** One alert as the alerts page shows it, its message already in the page's language. */
+export interface AlertItem {
+  id: string;
+  type: string;
+  createdAt: Date;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  note: string | null;
+  contract: string | null;
+  number: string | null;
+  kind: string | null;
+  kindName: string | null;
+  revision: number | null;
+  message: string;
+}
+
+export interface AlertFilter {
+  open?: boolean;
+  type?: string;
+  contract?: string;
+}
+
+export interface WebhookEndpointItem {
+  url: string;
+  createdAt: Date;
+  removedAt: Date | null;
+  delivered: number;
+  pending: number;
+  failed: number;
+  lastError: string | null;
+  lastErrorAt: Date | null;
+}
+
+export interface WebhookDeliveryItem {
+  url: string;
+  createdAt: Date;
+  attempts: number;
+  deliveredAt: Date | null;
+  givenUpAt: Date | null;
+  nextAttemptAt: Date;
+  lastError: string | null;
+}
+
 export interface ViewData {
   login: { username?: string; errors?: FormError[] };
   /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
@@ -84,6 +127,8 @@ export interface ViewData {
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
+  alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
+  webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
 }
 
 export interface ViewData extends LedgerViewData {}
@@ -99,6 +144,8 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'archive-record',
   'audit',
   'audit-verify',
+  'alerts',
+  'webhooks',
   'contracts-list',
   'contract',
   'contract-form',

@@ -1,3 +1,4 @@
+import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
@@ -11,6 +12,7 @@ import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
 import { createCertificatePdfService } from '../web/pdf-service.js';
+import { alertPages, alertsApi } from '../web/routes/alerts.js';
 import { apiRoutes, apiSurface } from '../web/routes/api.js';
 import { archiveApi, archivePages } from '../web/routes/archive.js';
 import { auditPages } from '../web/routes/audit.js';
@@ -75,7 +77,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       routes: [
         pushRoutes(receiver),
         openApiRoutes(),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -83,12 +85,20 @@ export async function startService(config: Config, log: Logger): Promise<Running
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
           auditPages({ sql, renderer }),
+          alertPages({ sql, renderer }),
           contractPages({ sql, renderer }),
         ),
       ],
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    const mailer = config.smtpUrl && config.mailFrom
+      ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
+      : null;
+    const outbox = new OutboxWorker({ sql, log, retryMs: config.webhookRetryMs, allowPrivate: config.webhookAllowPrivate, mailer });
+    outbox.start();
+    const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
+    alertJobs.start();
     // the first PDF should not pay for launching the browser
     if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
@@ -103,6 +113,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
         clearInterval(feeds);
         await server.close();
         await poller.stop();
+        await outbox.stop();
+        await alertJobs.stop();
+        mailer?.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');

@@ -10,5 +10,7 @@ export type AppEnv = {
     clientIp: string;
     principal: Principal | null;
     surface: Surface;
+    /** unresolved alerts of a signed-in person's organisation (every page's header) */
+    openAlerts?: number;
   };
 };

@@ -10,7 +10,9 @@ export function renderPage<V extends ViewName>(
   c: Context<AppEnv>, renderer: Renderer, view: V, data: ViewData[V], status: ContentfulStatusCode = 200, csrfToken?: string,
 ) {
   const p = c.get('principal');
-  const user = p?.kind === 'session' && p.username ? { username: p.username, role: p.role as 'clerk' | 'auditor' | 'admin', orgName: p.orgName } : null;
+  const user = p?.kind === 'session' && p.username
+    ? { username: p.username, role: p.role as 'clerk' | 'auditor' | 'admin', orgName: p.orgName, openAlerts: c.get('openAlerts') }
+    : null;
   const html = renderer.render(view, data, {
     lang: c.get('lang'),
     requestId: c.get('requestId'),

@@ -3,11 +3,14 @@ import type { Role } from '../../auth/index.js';
 import type { Sql } from '../../db/index.js';
 import type { AppEnv } from '../env.js';
 import { csrfProtection, requireSession, sessionPrincipal } from '../middleware/auth.js';
+import { openAlertCount } from './alerts.js';
 
 /** Paths of pages for signed-in people, with the roles each admits (all roles when absent). */
 const PAGES: Array<{ paths: string[]; roles?: Role[] }> = [
   { paths: ['/', '/lookup', '/certificates/*', '/archive', '/archive/*', '/archive.csv', '/contracts', '/contracts/*'] },
   { paths: ['/audit', '/audit/*', '/audit.csv'], roles: ['auditor', 'admin'] },
+  { paths: ['/alerts', '/alerts/*'] },
+  { paths: ['/webhooks'], roles: ['admin'] },
 ];
 
 /**
@@ -18,10 +21,11 @@ const PAGES: Array<{ paths: string[]; roles?: Role[] }> = [
 export function browserRoutes(sql: Sql, ...routers: Hono<AppEnv>[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const session = sessionPrincipal(sql);
+  const alertCount = openAlertCount(sql);
   for (const path of ['/login', '/logout', ...PAGES.flatMap((p) => p.paths)]) app.use(path, session);
   for (const page of PAGES) {
     const guard: MiddlewareHandler<AppEnv>[] = [requireSession(page.roles), csrfProtection()];
-    for (const path of page.paths) app.use(path, ...guard);
+    for (const path of page.paths) app.use(path, ...guard, alertCount);
   }
   for (const r of routers) app.route('/', r);
   return app;

@@ -1,0 +1,93 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import {
+  alertListSchema, alertMessage, countOpenAlerts, listAlerts, listWebhooks, recentDeliveries, resolveAlert, toAlertJson, type Alert,
+} from '../../alerts/index.js';
+import type { Sql } from '../../db/index.js';
+import { isMessageKey, translate, type Lang, type Renderer } from '../../render/index.js';
+import type { AppEnv } from '../env.js';
+import { AppError } from '../errors.js';
+import { formErrors, renderPage } from '../page.js';
+
+export interface AlertRouteDeps {
+  sql: Sql;
+  renderer: Renderer;
+}
+
+/** Every signed-in page's header shows how many alerts are open. */
+export function openAlertCount(sql: Sql): MiddlewareHandler<AppEnv> {
+  return async function countOpen(c, next) {
+    const p = c.get('principal');
+    if (p?.kind === 'session') c.set('openAlerts', await countOpenAlerts(sql, p.orgId));
+    await next();
+  };
+}
+
+function itemOf(alert: Alert, lang: Lang) {
+  const kindKey = `kind.${alert.kind}`;
+  return { ...alert, kindName: alert.kind && isMessageKey(kindKey) ? translate(lang, kindKey) : alert.kind, message: alertMessage(alert, lang) };
+}
+
+async function resolve(deps: AlertRouteDeps, c: Context<AppEnv>, note: unknown) {
+  const p = c.get('principal')!;
+  const alert = await resolveAlert(deps.sql, { orgId: p.orgId, id: c.req.param('id')!, actor: p.actor, note, client: c.get('clientIp'), requestId: c.get('requestId') });
+  if (!alert) throw new AppError('alert_not_found', 404);
+  return alert;
+}
+
+/** `GET /alerts` (open first; filter by state, type and contract) and resolving one with a note (SPEC §3, §10). */
+export function alertPages(deps: AlertRouteDeps) {
+  const app = new Hono<AppEnv>();
+  app.get('/alerts', async (c) => {
+    const query = c.req.query();
+    const parsed = alertListSchema.safeParse(query);
+    if (!parsed.success) {
+      return renderPage(c, deps.renderer, 'alerts', { filter: {}, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
+    }
+    const { cursor: _cursor, limit: _limit, ...filter } = parsed.data;
+    const page = await listAlerts(deps.sql, c.get('principal')!.orgId, parsed.data, { openFirst: true });
+    return renderPage(c, deps.renderer, 'alerts', {
+      filter, items: page.items.map((a) => itemOf(a, c.get('lang'))), paging: { next: page.next }, resolved: query.resolved === '1',
+    });
+  });
+  app.post('/alerts/:id/resolve', async (c) => {
+    const form = await c.req.parseBody();
+    await resolve(deps, c, typeof form.note === 'string' ? form.note : undefined);
+    return c.redirect('/alerts?open=true&resolved=1', 303);
+  });
+  app.get('/webhooks', async (c) => {
+    const orgId = c.get('principal')!.orgId;
+    const [endpoints, deliveries] = await Promise.all([listWebhooks(deps.sql, orgId), recentDeliveries(deps.sql, orgId)]);
+    return renderPage(c, deps.renderer, 'webhooks', {
+      endpoints,
+      deliveries: deliveries.map((d) => ({
+        url: d.url, createdAt: d.created_at, attempts: d.attempts, deliveredAt: d.delivered_at, givenUpAt: d.given_up_at,
+        nextAttemptAt: d.next_attempt_at, lastError: d.last_error,
+      })),
+    });
+  });
+  return app;
+}
+
+/** `GET /api/v1/alerts` and `POST /api/v1/alerts/:id/resolve` (SPEC §10). */
+export function alertsApi(deps: AlertRouteDeps) {
+  const app = new Hono<AppEnv>();
+  app.get('/api/v1/alerts', async (c) => {
+    const query = alertListSchema.parse(c.req.query());
+    const page = await listAlerts(deps.sql, c.get('principal')!.orgId, query);
+    return c.json({ items: page.items.map(toAlertJson), next: page.next });
+  });
+  app.post('/api/v1/alerts/:id/resolve', async (c) => {
+    const text = await c.req.text();
+    let body: unknown = {};
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new AppError('invalid_request', 400);
+      }
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 422);
+    return c.json(toAlertJson(await resolve(deps, c, (body as { note?: unknown }).note)));
+  });
+  return app;
+}
