@@ -175,7 +175,7 @@ describe('resolving', () => {
     for (const q of ['open=maybe', 'limit=0', 'limit=abc', 'cursor=bm9wZQ', 'type=other']) {
       const r = await api(hiroshima.token, 'GET', `/api/v1/alerts?${q}`);
       expect(r.status, q).toBe(422);
-      expect(r.json.error.code, q).toBe('invalid_request');
+      expect(r.json.error.code, q).toBe('invalid_field');
     }
     expect((await openAlerts(hiroshima.token)).map((a) => a.id)).toContain(alert!.id);
   });
