@@ -2,14 +2,15 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
 import { archiveApi } from '../src/web/routes/archive.js';
 import { apiRoutes } from '../src/web/routes/api.js';
 import { contractApi } from '../src/web/routes/contracts.js';
+import { alertsApi } from '../src/web/routes/alerts.js';
 import { openApiRoutes } from '../src/web/routes/openapi.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
-import { certificate } from './helpers/issuer.js';
+import { certificate, digestFor } from './helpers/issuer.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { startTestService } from './helpers/service.js';
 
@@ -103,7 +104,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('lists every /api/v1 route the service mounts, and nothing else', () => {
-    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), openApiRoutes()];
+    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), alertsApi({} as never), openApiRoutes()];
     const mounted = routers.flatMap((r) => r.routes).filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
@@ -207,6 +208,24 @@ describe("each route's real answers match the document", () => {
     expect((await call('GET', '/api/v1/contracts/R6-001')).json.guarantees.find((g: { kind: string }) => g.kind === 'advance_payment').archiveId).toBe(archiveId);
     expect((await call('PUT', `/api/v1/archive/${archiveId}/contract`, { body: { contract: 'R6-404' } })).status).toBe(422);
     expect((await call('PUT', `/api/v1/archive/${crypto.randomUUID()}/contract`, { body: { contract: null } })).status).toBe(404);
+  });
+
+  it('alerts: a list, resolving one (again: unchanged), and their errors', async () => {
+    const filed = await certificate('2070000202', 'RIGHT2KEY', 'advance_payment', 3);
+    const s = await issuer.sign(CERTIFICATE_EVENT, changeRevision(filed, 1, await digestFor('CHANGE2KEY'), '2024-09-02'));
+    expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
+    const open = await call('GET', '/api/v1/alerts?open=true');
+    expect(open.status).toBe(200);
+    const alert = open.json.items.find((a: { number: string }) => a.number === '2070000202');
+    expect(alert).toMatchObject({ type: 'new_revision', revision: 1, resolvedAt: null });
+    expect((await call('GET', '/api/v1/alerts?open=maybe')).status).toBe(422);
+    expect((await call('POST', `/api/v1/alerts/${alert.id}/resolve`, { body: { note: 42 } })).status).toBe(422);
+    expect((await call('POST', `/api/v1/alerts/${alert.id}/resolve`, { raw: { type: 'application/json', data: '{"note":' } })).status).toBe(400);
+    const resolved = await call('POST', `/api/v1/alerts/${alert.id}/resolve`, { body: { note: '受注者に変更の認証キーを依頼済み' } });
+    expect(resolved.status).toBe(200);
+    expect((await call('POST', `/api/v1/alerts/${alert.id}/resolve`)).json).toEqual(resolved.json);
+    expect((await call('POST', `/api/v1/alerts/${crypto.randomUUID()}/resolve`)).status).toBe(404);
+    expect((await call('GET', '/api/v1/alerts?open=false')).json.items.map((a: { id: string }) => a.id)).toContain(alert.id);
   });
 
   it('a PDF route without a browser answers the documented 503', async () => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { openApiDocument, type ApiOperation } from '../openapi.js';
+import { alertOperations } from './alerts.js';
 import { certificateOperations } from './api.js';
 import { archiveOperations } from './archive.js';
 import { contractOperations } from './contracts.js';
@@ -12,7 +13,7 @@ const openApiOperation: ApiOperation = {
 };
 
 /** Every `/api/v1` route, as each route file describes its own. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, openApiOperation];
+export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, ...alertOperations, openApiOperation];
 
 /**
  * `GET /api/v1/openapi.json`, served without the API token: it describes only what SPEC §4
