@@ -87,7 +87,7 @@ async function pollRun(db: BenchDatabase, sql: postgres.Sql, issuerId: string, s
   const issuer = (await findIssuer(sql, { id: issuerId }))!;
   const c0 = cpuSnapshot({ feed: feed.pid });
   const t = performance.now();
-  const summary = await pollOnce(issuer, { sql, receiver, log: silentLogger, intervalMs: 3_600_000, maxRequests: 100_000 });
+  const summary = await pollOnce(issuer, { sql, receiver, log: silentLogger, intervalMs: 3_600_000, maxRequests: 100_000, roundBudgetMs: 3_600_000 });
   const rate = (summary.stored / (performance.now() - t)) * 1000;
   const cpu = cpuBetween(c0, cpuSnapshot({ feed: feed.pid }));
   const load = loadavg();

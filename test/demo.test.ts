@@ -42,6 +42,13 @@ describe('shosho demo', () => {
       for (const [reference, state] of [['デモ-完了', 'complete'], ['デモ-未提出', 'incomplete'], ['デモ-不一致', 'attention'], ['デモ-要変更', 'attention']]) {
         expect(out).toMatch(new RegExp(`${reference}\\S*\\s+${state}\\b`));
       }
+      // the key-notice PDFs it printed read back to pairs it listed
+      const notices = [...out.matchAll(/^\s+(\S+\.pdf)$/gm)].map((m) => m[1]!);
+      expect(notices).toHaveLength(3);
+      const form = new FormData();
+      for (const f of notices) form.append('file', new Blob([fs.readFileSync(f)], { type: 'application/pdf' }), path.basename(f));
+      const read = await (await fetch(`${url}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json();
+      expect(read.items.map((i: { number: string }) => i.number)).toEqual(pairs.slice(0, 5).map((p) => p.number));
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -50,7 +50,9 @@ const unpublishedKey = () => {
   issuer.keys = issuer.keys.filter((k) => k !== key);
   return key;
 };
-const fastKeys = () => new KeyStore(db.sql, { log: silentLogger, refetchCooldownMs: 0, fetchTimeoutMs: 300 });
+/** A key store that gives a hanging JWKS 0.3 s, or one that answers all the time it needs. */
+const keysWaiting = (fetchTimeoutMs: number) => new KeyStore(db.sql, { log: silentLogger, refetchCooldownMs: 0, fetchTimeoutMs });
+const receiverWaiting = (fetchTimeoutMs: number) => createReceiver({ sql: db.sql, keys: keysWaiting(fetchTimeoutMs), audience: AUDIENCE, log: silentLogger });
 
 describe('a SET that cannot be checked now is never refused (SPEC §2.3)', () => {
   it('push: a JWKS endpoint that is down answers 503 with Retry-After; nothing is stored or refused', async () => {
@@ -86,7 +88,7 @@ describe('a SET that cannot be checked now is never refused (SPEC §2.3)', () =>
 
   it.each([['hangs', 'hang' as const], ['answers HTTP 500', 500], ['answers garbage', 'garbage' as const]])(
     'receiver: an unknown kid while the JWKS %s is unavailable, not invalid_key', async (_, failure) => {
-      const receiver = createReceiver({ sql: db.sql, keys: fastKeys(), audience: AUDIENCE, log: silentLogger });
+      const receiver = receiverWaiting(300);
       const s = await signed(issuer, unpublishedKey());
       issuer.jwksFailure = failure;
       try {
@@ -98,16 +100,13 @@ describe('a SET that cannot be checked now is never refused (SPEC §2.3)', () =>
     });
 
   it('receiver: a JWKS that answers and lacks the kid proves the key unknown: invalid_key', async () => {
-    const receiver = createReceiver({ sql: db.sql, keys: fastKeys(), audience: AUDIENCE, log: silentLogger });
     const s = await signed(issuer, unpublishedKey());
-    const [result] = await receiver.receive([s.token], 'push');
+    const [result] = await receiverWaiting(10_000).receive([s.token], 'push');
     expect(result).toMatchObject({ status: 'refused', err: 'invalid_key' });
   });
 
   it('poll: with the JWKS hanging, the SET under a new kid is neither acknowledged nor reported and comes again; the rest is stored', async () => {
-    const keys = fastKeys();
-    const receiver = createReceiver({ sql: db.sql, keys, audience: AUDIENCE, log: silentLogger });
-    const opts = { sql: db.sql, receiver, log: silentLogger, intervalMs: 1000 };
+    const opts = { sql: db.sql, receiver: receiverWaiting(300), log: silentLogger, intervalMs: 1000 };
     const known = await signed(issuer);
     const key = unpublishedKey();
     const fresh = await signed(issuer, key);
@@ -124,7 +123,7 @@ describe('a SET that cannot be checked now is never refused (SPEC §2.3)', () =>
     expect(issuer.pending).toBe(1);
     issuer.jwksFailure = null;
     issuer.keys.push(key);
-    const second = await pollOnce((await findIssuer(db.sql, { id: 'wjcs' }))!, opts);
+    const second = await pollOnce((await findIssuer(db.sql, { id: 'wjcs' }))!, { ...opts, receiver: receiverWaiting(10_000) });
     expect(second.stored).toBe(1);
     expect(issuer.acknowledged.has(fresh.jti)).toBe(true);
     expect(issuer.pending).toBe(0);

@@ -21,7 +21,7 @@ afterAll(async () => {
 const deps = () => {
   const keys = new KeyStore(db.sql, { log: silentLogger, refetchCooldownMs: 0 });
   const receiver = createReceiver({ sql: db.sql, keys, audience: AUDIENCE, log: silentLogger });
-  return { sql: db.sql, receiver, log: silentLogger, intervalMs: 1000, keys, requestTimeoutMs: 500 };
+  return { sql: db.sql, receiver, log: silentLogger, intervalMs: 1000, keys, requestTimeoutMs: 10_000 };
 };
 const theIssuer = async () => (await findIssuer(db.sql, { id: 'poll-issuer' }))!;
 async function enqueue(count: number, prefix: string) {
@@ -65,8 +65,9 @@ describe('RFC 8936 poll', () => {
     await expect(pollOnce(await theIssuer(), deps())).rejects.toThrow(/HTTP 503/);
     await recordPoll(db.sql, 'poll-issuer', { error: new PollError('feed answered HTTP 503') });
     issuer.failWith = null;
-    issuer.delayMs = 1500;
-    await expect(pollOnce(await theIssuer(), deps())).rejects.toThrow(/unreachable/);
+    // slow: answers 5 s late to a poller that waits 0.3 s (a margin no machine's speed closes)
+    issuer.delayMs = 5000;
+    await expect(pollOnce(await theIssuer(), { ...deps(), requestTimeoutMs: 300 })).rejects.toThrow(/unreachable/);
     issuer.delayMs = 0;
     let [status] = (await feedStatus(db.sql)).filter((s) => s.issuer === 'poll-issuer');
     expect(status!.lastError).toMatch(/503/);

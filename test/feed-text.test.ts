@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver, findIssuer, ingest, KeyStore, pollOnce, verifySet } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
-import { CERTIFICATE_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';
+import { CERTIFICATE_EVENT, signSet, type ReferenceIssuer } from '../reference-issuer/index.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate } from './helpers/issuer.js';
@@ -65,6 +65,14 @@ describe('control and bidirectional characters in a SET (SPEC §2)', () => {
     const res = await push(inJti.token);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ err: 'invalid_request', description: expect.stringContaining('jti:') });
+  });
+
+  it('push: a NUL in iss, read before the signature to find the issuer, is refused, not a failure of shosho', async () => {
+    const payload = await certificate(nextNumber(), 'AB12CD34');
+    const s = await signSet({ iss: `${issuer.iss}\u0000`, aud: AUDIENCE, key: issuer.signingKey, event: CERTIFICATE_EVENT, payload });
+    const res = await push(s.token);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ err: 'invalid_request', description: expect.stringContaining('iss:') });
   });
 
   it('push: tab and line feed are allowed in the notes, and kept as sent', async () => {

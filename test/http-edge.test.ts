@@ -108,6 +108,7 @@ describe('a refused body leaves the keep-alive connection usable', () => {
       expect(refused.status).toBeLessThan(500);
       const next = await client.request('GET', `/api/v1/certificates/${certificateId}`, { headers: bearer() });
       expect(next.status).toBe(200);
+      expect(next.reusedSocket, 'the refused body was drained and the connection kept').toBe(true);
     } finally {
       client.close();
     }
@@ -191,6 +192,18 @@ describe('no client input gives a 500', () => {
     await visitor.get('/login');
     const login = await visitor.post('/login', { username: 'tana\u0000ka', password: 'x' });
     expect(login.status).toBe(422);
+  });
+
+  it('a form body that cannot be parsed is a 400 page, also with a valid CSRF token', async () => {
+    const web = new WebClient(base);
+    await web.login('tanaka', org.password);
+    const csrf = web.csrf();
+    const res = await web.request('POST', '/lookup', {
+      headers: { 'content-type': 'multipart/form-data; boundary=zzz', 'x-csrf-token': csrf, origin: base },
+      body: '--zzz\r\nContent-Disposition: form-data; name="number"\r\n\r\n2080001111\r\n--zz',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it.each(['/audit?actor=%00', '/audit?action=a%00', '/audit?number=%00', '/audit?from=0000-01-01', '/audit.csv?actor=%00', '/audit.csv?to=0000-01-01'])(

@@ -14,7 +14,8 @@ let server: RunningServer;
 beforeAll(async () => {
   const routes = new Hono<AppEnv>();
   // what the feed engineer's push answers when a SET cannot be checked now (SPEC §2.3)
-  routes.post('/sets', () => { throw new AppError('service_unavailable', 503, {}, { 'retry-after': '30' }, 'the issuer JWKS does not answer'); });
+  routes.post('/sets', () => { throw new AppError('service_unavailable', { headers: { 'retry-after': '30' }, detail: 'the issuer JWKS does not answer' }); });
+  routes.put('/sets', () => { throw new Error('a bug in push'); });
   routes.get('/api/v1/broken', () => { throw new Error('a bug', { cause: new Error('its cause') }); });
   routes.get('/broken', () => { throw new Error('a bug'); });
   const app = createApp({
@@ -46,7 +47,10 @@ describe('the error policy of each surface', () => {
     expect(await res.json()).toEqual({ err: 'service_unavailable', description: 'the issuer JWKS does not answer' });
   });
 
-  it('a failure inside shosho is a 500 in the surface format: JSON for the API, a page for people', async () => {
+  it('a failure inside shosho is a 500 in the surface format: RFC 8935 JSON on /sets, JSON for the API, a page for people', async () => {
+    const push = await fetch(`${server.url}/sets`, { method: 'PUT' });
+    expect(push.status).toBe(500);
+    expect(await push.json()).toMatchObject({ err: 'internal_error', description: expect.any(String) });
     const api = await fetch(`${server.url}/api/v1/broken`);
     expect(api.status).toBe(500);
     expect(await api.json()).toMatchObject({ error: { code: 'internal_error' } });

@@ -116,6 +116,7 @@ describe('long unbroken text wraps: the whole signed content is printed and show
       }
     }
     for (const url of urls) expect(ascii).toContain(url);
+    expect(text, 'the obligee code, signed like the rest').toContain('340006');
     for (const [letter, count] of Object.entries(letters)) expect(text.split(letter).length - 1, letter).toBe(count);
   });
 

@@ -145,6 +145,22 @@ const samples: { [V in ViewName]: ViewData[V] } = {
     }],
   },
   ...ledgerViewSamples,
+  notices: {
+    rows: [
+      { row: 1, source: 'お知らせ.pdf p.1', number: '2070004426', authKey: '7KQ4M2XD9PRA', kind: 'advance_payment', revisionType: 'new', projectName: '〇〇道路改良工事', doubts: [] },
+      { row: 2, source: 'text', number: '207000442', authKey: 'AB12CD', kind: null, revisionType: null, projectName: null, doubts: [{ code: 'kind' }, { code: 'number' }, { code: 'key', length: 6 }] },
+      { row: 3, source: null, number: '', authKey: '', kind: null, revisionType: null, projectName: null, doubts: [] },
+    ],
+    problems: [{ source: 'scan.pdf', code: 'no_text' }],
+    found: 2,
+  },
+  'notices-results': {
+    rows: [
+      { number: '2070004426', id: 'cert-1', kind: 'advance_payment', revision: 1, projectName: '〇〇道路改良工事', status: 'current' },
+      { number: '2070004427', error: { code: 'not_found' } },
+    ],
+    found: ['cert-1'],
+  },
 };
 
 const renderer = createRenderer();

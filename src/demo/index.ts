@@ -147,3 +147,4 @@ export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: s
   demo.certificates.push({ number: payload.number, authKey: key1, kind: payload.kind, revision: 1, revisionType: 'change', note: 'sent a minute after start', payload: changed });
   return `${payload.number} (認証キー ${key1})`;
 }
+export { writeDemoNotices } from './notices.js';

@@ -60,7 +60,7 @@ export class PollError extends Error {
  * which ingest treats as a no-op. A SET that cannot be checked now is neither acknowledged nor
  * reported (SPEC §2.3); one SET, however malformed, never fails the others.
  *
- * More SETs than maxEvents in an answer (RFC 8936 §2.4: the transmitter "SHOULD NOT" send more):
+ * More SETs than maxEvents in an answer (RFC 8936 §2.2: the transmitter "SHOULD NOT" send more):
  * the first maxEvents are taken and the rest stay unacknowledged, so the issuer delivers them again;
  * refusing the whole answer would stall a feed on one over-eager transmitter.
  */

@@ -51,7 +51,7 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
     async receive(tokens, via, origin = {}) {
       const checked = await Promise.all(tokens.map((t) => verifySet(t, deps).catch((e: unknown) => {
         deps.log.warn('SET cannot be checked now', { via, err: e });
-        return uncheckable(e);
+        return { ok: false as const, ...unavailable(e) };
       })));
       const verified: VerifiedSet[] = [];
       for (const c of checked) if (c.ok) verified.push(c.value);
@@ -78,10 +78,10 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
           const outcome = outcomes[next++]!;
           if (outcome.status !== 'unavailable') return outcome;
           deps.log.warn('SET could not be stored now; it is to be delivered again', { via, jti: c.value.jti, description: outcome.description });
-          return uncheckable(null);
+          return unavailable(null);
         }
         if ('status' in c) return { status: c.status, description: c.description };
-        if (auditFailure) return uncheckable(auditFailure);
+        if (auditFailure) return unavailable(auditFailure);
         return { status: 'refused', err: c.err, description: c.description };
       });
     },
@@ -92,9 +92,9 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
  * A failure to check or store is never a verdict on the SET (SPEC §2.3). The issuer learns why when
  * its own JWKS is the cause; shosho's own failures are logged, not told.
  */
-function uncheckable(e: unknown): { ok: false; status: 'unavailable'; description: string } {
+function unavailable(e: unknown): { status: 'unavailable'; description: string } {
   const description = e instanceof KeysUnavailable ? e.message : 'shosho cannot check or store the SET now; deliver it again later';
-  return { ok: false, status: 'unavailable', description };
+  return { status: 'unavailable', description };
 }
 
 /**

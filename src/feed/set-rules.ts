@@ -46,7 +46,8 @@ export function checkEnvelope(token: string): Checked<{ header: ProtectedHeaderP
   } catch (e) {
     return refuse('invalid_request', `the JWS header or claims are not valid JSON objects: ${(e as Error).message}`);
   }
-  const forbidden = findForbiddenText(header, 'header');
+  // the header and iss are read before the signature is checked: kid and iss go into queries
+  const forbidden = findForbiddenText(header, 'header') ?? findForbiddenText(unverifiedClaims.iss, 'iss');
   if (forbidden) return refuse('invalid_request', forbidden);
   return { ok: true, value: { header, unverifiedClaims } };
 }

@@ -25,6 +25,8 @@ export {
   type ArchiveSortKey,
   type AuditEntry,
   type AuditFilter,
+  type BatchRow,
+  type NoticeRow,
   type CheckResult,
   type ErrorPageStatus,
   type FormError,

@@ -39,11 +39,15 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
       return page.data.reference ? translate(lang, 'ledger.form.editTitle', { reference: page.data.reference }) : translate(lang, 'ledger.form.newTitle');
     case 'contracts-import':
       return translate(lang, 'ledger.import.title');
+    case 'notices':
+      return translate(lang, 'notices.title');
+    case 'notices-results':
+      return translate(lang, 'batch.title');
   }
 }
 
 export function navSection(view: ViewName): NavSection {
-  if (view === 'lookup' || view === 'certificate') return 'lookup';
+  if (view === 'lookup' || view === 'certificate' || view === 'notices' || view === 'notices-results') return 'lookup';
   if (view === 'archive-list' || view === 'archive-record') return 'archive';
   if (view === 'audit' || view === 'audit-verify') return 'audit';
   if (view === 'alerts' || view === 'webhooks') return view;

@@ -129,6 +129,31 @@ export interface ViewData {
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
   alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
   webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
+  notices: { rows: NoticeRow[]; problems: Array<{ source: string; code: string }>; found: number; errors?: FormError[] };
+  'notices-results': { rows: BatchRow[]; found: string[] };
+}
+
+/** A pair read from a key notice (or an empty row to type one), as the clerk confirms it. */
+export interface NoticeRow {
+  row: number;
+  source: string | null;
+  number: string;
+  authKey: string;
+  kind: string | null;
+  revisionType: string | null;
+  projectName: string | null;
+  doubts: Array<{ code: 'kind' | 'number' | 'key'; length?: number }>;
+}
+
+/** One pair of a batch lookup: found (with the certificate) or the error a single lookup gives. */
+export interface BatchRow {
+  number: string;
+  id?: string;
+  kind?: string;
+  revision?: number;
+  projectName?: string;
+  status?: CertificateStatus;
+  error?: FormError;
 }
 
 export interface ViewData extends LedgerViewData {}
@@ -150,4 +175,6 @@ export const VIEW_NAMES: readonly ViewName[] = [
   'contract',
   'contract-form',
   'contracts-import',
+  'notices',
+  'notices-results',
 ];

@@ -7,6 +7,7 @@ import type { Logger } from '../log/index.js';
 import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
+import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
@@ -20,6 +21,7 @@ import { browserRoutes } from '../web/routes/browser.js';
 import { certificateRoutes } from '../web/routes/certificates.js';
 import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
+import { noticesApi, noticesPages } from '../web/routes/notices.js';
 import { openApiRoutes } from '../web/routes/openapi.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
@@ -61,6 +63,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const pdfs = createCertificatePdfService({ sql, renderer, pdf, proofFor: (c) => proofFor(sql, keys, config.audience, c) });
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
+    const reader = createNoticeReader({ sql });
     const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)', ['issuer', 'outcome']);
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
     registerMetrics(metrics, db, pool, pdf);
@@ -77,7 +80,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       routes: [
         pushRoutes(receiver),
         openApiRoutes(),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), alertsApi({ sql, renderer })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), alertsApi({ sql, renderer }), noticesApi({ reader, lookup })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -87,6 +90,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
           auditPages({ sql, renderer }),
           alertPages({ sql, renderer }),
           contractPages({ sql, renderer }),
+          noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
         ),
       ],
     });
@@ -116,6 +120,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await outbox.stop();
         await alertJobs.stop();
         mailer?.close();
+        await reader.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');

@@ -5,16 +5,17 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { MAX_SET_BYTES } from '../feed/index.js';
+import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
-import { limitBody } from './body.js';
+import { readBody } from './body.js';
 import type { AppEnv } from './env.js';
 import { AppError, clientError } from './errors.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { observe } from './observe.js';
-import { apiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
+import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
   config: Pick<Config, 'trustProxy' | 'secureCookies'>;
@@ -27,6 +28,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+/** Key notices: up to 20 PDFs of 5 MiB each, and room for the multipart framing (SPEC §8). */
+const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + 256 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
@@ -38,6 +41,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('requestId', id);
     c.header('x-request-id', id);
     await next();
+  });
+  // first, so that any error, however early, is answered in the surface's format
+  const surfaceOf = surfaces(deps.renderer);
+  app.use(async function enterSurface(c, next) {
+    const surface = surfaceOf(c.req.path);
+    c.set('surface', surface);
+    await next();
+    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
   });
   app.use(observe(deps.log, deps.metrics));
   app.use(
@@ -70,15 +81,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.set('principal', null);
     await next();
   });
-  const surfaceOf = surfaces(deps.renderer);
-  app.use(async function enterSurface(c, next) {
-    const surface = surfaceOf(c.req.path);
-    c.set('surface', surface);
-    await next();
-    if (surface.alwaysNoStore || c.get('principal')) c.res.headers.set('cache-control', 'no-store');
-  });
-  app.use(async function readBodyWithinLimit(c, next) {
-    await limitBody(c, c.get('surface').maxBodyBytes);
+  app.use(async function readBodyFirst(c, next) {
+    await readBody(c, c.get('surface').maxBodyBytes);
     await next();
   });
   app.use('/static/*', async (c, next) => {
@@ -128,9 +132,14 @@ function answerError(c: Context<AppEnv>, err: AppError) {
 function surfaces(renderer: Renderer): (path: string) => Surface {
   const push = pushSurface(MAX_SET_BYTES);
   const pages = pagesSurface(renderer);
+  // the only routes that take larger bodies than a form's: key-notice PDFs
+  const noticePages: Surface = { ...pages, maxBodyBytes: NOTICE_BODY_BYTES };
+  const noticeApi: Surface = { ...jsonApiSurface, maxBodyBytes: NOTICE_BODY_BYTES };
   return (path) => {
     if (path === '/sets') return push;
-    if (path === '/api' || path.startsWith('/api/')) return apiSurface;
+    if (path === '/api/v1/notices/read') return noticeApi;
+    if (path === '/notices') return noticePages;
+    if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
     return pages;
   };
 }

@@ -10,6 +10,8 @@ import type { ErrorCode, MessageParams } from '../render/index.js';
  */
 export const ERROR_STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   invalid_json: 400,
+  invalid_form: 400,
+  body_incomplete: 400,
   unsupported_content_type: 400,
   invalid_key: 400,
   invalid_issuer: 400,
@@ -39,24 +41,40 @@ export const ERROR_STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   service_unavailable: 503,
 };
 
+/** What an error carries besides its code; its status comes from ERROR_STATUS. */
+export interface AppErrorDetails {
+  params?: MessageParams;
+  headers?: Record<string, string>;
+  detail?: string;
+}
+
 /**
  * An error a client is meant to see: a stable code (tests and API clients rely on it, and it names
  * the message in the catalogs), its HTTP status (from ERROR_STATUS unless given), parameters of
- * its message, and headers the answer must carry (e.g. `Retry-After`).
+ * its message, headers the answer must carry (e.g. `Retry-After`), and what exactly was wrong (a
+ * field path and why, added to the API message and the RFC 8935 description).
  */
 export class AppError extends Error {
   override name = 'AppError';
   readonly status: ContentfulStatusCode;
+  readonly params: MessageParams;
+  readonly headers: Record<string, string>;
+  readonly detail?: string;
+  constructor(code: ErrorCode, details?: AppErrorDetails);
+  constructor(code: ErrorCode, status: ContentfulStatusCode, params?: MessageParams, headers?: Record<string, string>, detail?: string);
   constructor(
     readonly code: ErrorCode,
-    status?: ContentfulStatusCode,
-    readonly params: MessageParams = {},
-    readonly headers: Record<string, string> = {},
-    /** what exactly was wrong (a field path and why), added to the API message */
-    readonly detail?: string,
+    statusOrDetails?: ContentfulStatusCode | AppErrorDetails,
+    params: MessageParams = {},
+    headers: Record<string, string> = {},
+    detail?: string,
   ) {
     super(code);
-    this.status = status ?? ERROR_STATUS[code] ?? 400;
+    const details = typeof statusOrDetails === 'object' ? statusOrDetails : { params, headers, detail };
+    this.status = (typeof statusOrDetails === 'number' ? statusOrDetails : undefined) ?? ERROR_STATUS[code] ?? 400;
+    this.params = details.params ?? {};
+    this.headers = details.headers ?? {};
+    this.detail = details.detail;
   }
 }
 
@@ -68,8 +86,9 @@ export class AppError extends Error {
 export function clientError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
-    const field = err.issues[0]?.path.map(String).join('.') || '(body)';
-    return new AppError('invalid_field', 422, { field }, {}, describeIssues(err));
+    const field = err.issues[0]?.path.map(String).join('.');
+    const detail = describeIssues(err);
+    return field ? new AppError('invalid_field', { params: { field }, detail }) : new AppError('invalid_request', { detail });
   }
   if (err instanceof HTTPException && err.status < 500) return new AppError('invalid_request', err.status as ContentfulStatusCode);
   return null;

@@ -12,7 +12,6 @@ import { renderPage } from './page.js';
  * request by path, before any body is read or any route runs.
  */
 export interface Surface {
-  name: 'pages' | 'api' | 'push';
   writeError(c: Context<AppEnv>, err: AppError): Response | Promise<Response>;
   maxBodyBytes: number;
   /** `Cache-Control: no-store` on every answer; otherwise only on answers to a signed-in principal */
@@ -24,7 +23,6 @@ const MAX_FORM_OR_JSON_BYTES = 256 * 1024;
 /** People: the error page, in their language. */
 export function pagesSurface(renderer: Renderer): Surface {
   return {
-    name: 'pages',
     maxBodyBytes: MAX_FORM_OR_JSON_BYTES,
     alwaysNoStore: false,
     writeError: (c, err) => renderPage(c, renderer, 'error', { status: errorPageStatus(err.status), code: err.code, params: err.params }, err.status),
@@ -40,8 +38,7 @@ export const apiErrorSchema = z.strictObject({
 });
 
 /** Obligee systems: `{ error: { code, message } }` with the table's status (SPEC §4). */
-export const apiSurface: Surface = {
-  name: 'api',
+export const jsonApiSurface: Surface = {
   maxBodyBytes: MAX_FORM_OR_JSON_BYTES,
   alwaysNoStore: true,
   writeError: (c, err) => {
@@ -61,7 +58,6 @@ const RFC8935_ERRS: readonly ErrorCode[] = ['invalid_request', 'invalid_key', 'i
  */
 export function pushSurface(maxSetBytes: number): Surface {
   return {
-    name: 'push',
     maxBodyBytes: maxSetBytes,
     alwaysNoStore: false,
     writeError: (c, err) => {

@@ -5,10 +5,10 @@ export class WebClient {
 
   constructor(readonly base: string, readonly headers: Record<string, string> = {}) {}
 
-  async request(method: string, path: string, init: { form?: Record<string, string>; headers?: Record<string, string> } = {}) {
+  async request(method: string, path: string, init: { form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
+    let body = init.body;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();

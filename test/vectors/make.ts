@@ -99,6 +99,7 @@ async function main() {
     { title: 'header alg ES256 naming the EdDSA key', token: await sign(claims('gv-alg-mismatch'), es256, { kid: eddsa.kid }), expect: 'invalid_key' },
     { title: 'typ JWT instead of secevent+jwt', token: await sign(claims('gv-typ'), es256, { typ: 'JWT' }), expect: 'invalid_request' },
     { title: 'iss of no registered issuer', token: await sign(claims('gv-iss', { iss: 'https://stranger.example' }), es256), expect: 'invalid_issuer' },
+    { title: 'U+0000 in iss (read before the signature, to find the issuer)', token: await sign(claims('gv-iss-nul', { iss: `${GOLDEN.iss}\u0000` }), es256), expect: 'invalid_request' },
     { title: 'aud naming another service', token: await sign(claims('gv-aud', { aud: 'https://other.example' }), es256), expect: 'invalid_audience' },
     { title: 'iat 10 minutes after now', token: await sign(claims('gv-iat-future', { iat: GOLDEN.now + 600 }), es256), expect: 'invalid_request' },
     { title: 'exp in the past', token: await sign(claims('gv-exp', { exp: GOLDEN.now - 1 }), es256), expect: 'invalid_request' },

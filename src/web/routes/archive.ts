@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import {
@@ -36,10 +37,12 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }) {
+export async function fileRevision(
+  deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!,
+) {
   const { p, client, requestId } = who(c);
   const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
-  const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id')!);
+  const cert = await ownCertificate(deps.sql, p.orgId, id);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
   const existing = await findArchived(deps.sql, p.orgId, cert.id);
   if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
@@ -82,7 +85,10 @@ export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIte
         else controller.enqueue(utf8.encode(value));
       } catch (e) {
         c.get('log').error('CSV export failed part-way: the download is cut off', { err: e, file: filename });
-        controller.error(e);
+        // erroring the stream cuts the connection too, but @hono/node-server then prints the error outside the JSON log
+        const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+        if (outgoing) outgoing.destroy();
+        else controller.error(e);
       }
     },
     async cancel() {

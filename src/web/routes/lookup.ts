@@ -25,7 +25,10 @@ export function runLookup(lookup: Lookup, input: z.infer<typeof lookupInput>, wh
 /** `GET /` (the form) and `POST /lookup` (SPEC §3). */
 export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerAttention: (orgId: string) => Promise<number> }) {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => renderPage(c, deps.renderer, 'lookup', { ledgerAttention: await deps.ledgerAttention(c.get('principal')!.orgId) }));
+  // a link or QR code in a key notice may carry the number (never a key)
+  app.get('/', async (c) => renderPage(c, deps.renderer, 'lookup', {
+    number: c.req.query('number')?.slice(0, 200), ledgerAttention: await deps.ledgerAttention(c.get('principal')!.orgId),
+  }));
   // the language switch on a failed lookup's page links here
   app.get('/lookup', (c) => c.redirect('/', 303));
   app.post('/lookup', async (c) => {
