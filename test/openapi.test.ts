@@ -7,6 +7,7 @@ import { archiveApi } from '../src/web/routes/archive.js';
 import { apiRoutes } from '../src/web/routes/api.js';
 import { contractApi } from '../src/web/routes/contracts.js';
 import { alertsApi } from '../src/web/routes/alerts.js';
+import { noticesApi } from '../src/web/routes/notices.js';
 import { openApiRoutes } from '../src/web/routes/openapi.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
@@ -48,12 +49,15 @@ function operationOf(method: string, path: string): Operation {
 }
 
 /** Calls the real service and checks the answer's status, media type and body against the document. */
-async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: { type: string; data: string }; at?: string } = {}) {
+async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: { type?: string; data: string | FormData }; at?: string } = {}) {
   const bearer = opts.token === undefined ? token : opts.token;
   const origin = opts.at ?? base;
   const res = opts.raw
-    ? await fetch(origin + path, { method, headers: { 'content-type': opts.raw.type, ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: opts.raw.data })
-        .then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }))
+    ? await fetch(origin + path, {
+      method,
+      headers: { ...(opts.raw.type ? { 'content-type': opts.raw.type } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: opts.raw.data,
+    }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }))
     : bearer
       ? await apiCall(origin, bearer, method, path, opts.body)
       : await fetch(origin + path, { method }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
@@ -104,7 +108,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('lists every /api/v1 route the service mounts, and nothing else', () => {
-    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), alertsApi({} as never), openApiRoutes()];
+    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), alertsApi({} as never), noticesApi({} as never), openApiRoutes()];
     const mounted = routers.flatMap((r) => r.routes).filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
@@ -226,6 +230,24 @@ describe("each route's real answers match the document", () => {
     expect((await call('POST', `/api/v1/alerts/${alert.id}/resolve`)).json).toEqual(resolved.json);
     expect((await call('POST', `/api/v1/alerts/${crypto.randomUUID()}/resolve`)).status).toBe(404);
     expect((await call('GET', '/api/v1/alerts?open=false')).json.items.map((a: { id: string }) => a.id)).toContain(alert.id);
+  });
+
+  it('key notices and batch lookup: pairs read from text and files, each pair looked up, and their errors', async () => {
+    const read = await call('POST', '/api/v1/notices/read', { body: { text: '工事名：〇〇道路改良工事\n保証契約番号：2070-000202\n認証キー：right2key' } });
+    expect(read.status).toBe(200);
+    expect(read.json.items).toMatchObject([{ source: 'text', number: '2070000202', authKey: 'RIGHT2KEY' }]);
+    const form = new FormData();
+    form.append('file', new Blob(['not a PDF'], { type: 'application/pdf' }), 'notice.pdf');
+    const files = await call('POST', '/api/v1/notices/read', { raw: { data: form } });
+    expect(files.json.problems).toMatchObject([{ source: 'notice.pdf', code: 'not_pdf' }]);
+    expect((await call('POST', '/api/v1/notices/read', { body: { text: ' ' } })).status).toBe(422);
+    expect((await call('POST', '/api/v1/notices/read', { raw: { type: 'text/plain', data: 'x' } })).status).toBe(400);
+    const batch = await call('POST', '/api/v1/lookup/batch', {
+      body: { items: [{ number: '2070000202', authKey: 'RIGHT2KEY' }, { number: '2070000202', authKey: 'WRONG9KEY' }, { number: '1', authKey: 'X' }] },
+    });
+    expect(batch.json.results.map((r: { status: number }) => r.status)).toEqual([200, 404, 422]);
+    expect((await call('POST', '/api/v1/lookup/batch', { body: { items: [] } })).status).toBe(422);
+    expect((await call('POST', '/api/v1/lookup/batch', { raw: { type: 'application/json', data: '{"items":' } })).status).toBe(400);
   });
 
   it('a PDF route without a browser answers the documented 503', async () => {

@@ -23,7 +23,8 @@ export interface ApiOperation {
   /** Path parameters that are checked by a schema; any other `:name` is an opaque string. */
   params?: z.ZodObject;
   query?: z.ZodType;
-  body?: { json: NamedSchema; required: boolean } | { contentType: string; description: string };
+  /** A JSON body from its schema, and other media types a route reads without one (a CSV, multipart files). */
+  body?: { required: boolean; json?: NamedSchema; other?: Record<string, { description: string; schema?: object }> };
   answers: Array<{ status: 200 | 201; description: string; json?: NamedSchema; contentType?: string; schema?: object }>;
   errors: ErrorStatus[];
   /** Served without the bearer token. */
@@ -87,9 +88,13 @@ function operation(op: ApiOperation) {
     responses[status] = { description: ERROR_DESCRIPTIONS[status], ...retry, content: jsonContent({ name: 'Error', schema: apiErrorSchema }) };
   }
   const parameters = [...pathParameters(op), ...(op.query ? queryParameters(op.query, 'query') : [])];
-  const body = op.body && ('json' in op.body
-    ? { required: op.body.required, content: jsonContent(op.body.json) }
-    : { required: true, description: op.body.description, content: { [op.body.contentType]: {} } });
+  const body = op.body && {
+    required: op.body.required,
+    content: {
+      ...(op.body.json ? jsonContent(op.body.json) : {}),
+      ...Object.fromEntries(Object.entries(op.body.other ?? {}).map(([type, { description, schema }]) => [type, { schema: { description, ...schema } }])),
+    },
+  };
   return {
     operationId: `${op.method}${op.path.replace(/^\/api\/v1/, '').replace(/[/:.]+([a-z])/g, (_, c: string) => c.toUpperCase())}`,
     summary: op.summary,
@@ -103,7 +108,7 @@ function operation(op: ApiOperation) {
 
 /** The OpenAPI 3.1 document of the JSON API (SPEC §4). */
 export function openApiDocument(operations: ApiOperation[]) {
-  const requests = operations.flatMap((op) => (op.body && 'json' in op.body ? [op.body.json] : []));
+  const requests = operations.flatMap((op) => (op.body?.json ? [op.body.json] : []));
   const answers = [{ name: 'Error', schema: apiErrorSchema }, ...operations.flatMap((op) => op.answers.flatMap((a) => (a.json ? [a.json] : [])))];
   const paths: Record<string, Record<string, object>> = {};
   for (const op of operations) {

@@ -127,7 +127,7 @@ export const contractOperations: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/contracts/import', summary: 'Import contracts from a CSV (UTF-8 or Shift_JIS), all rows or none',
-    body: { contentType: 'text/csv', description: 'A header row (Japanese or English names, any order), then one contract per line' },
+    body: { required: true, other: { 'text/csv': { description: 'A header row (Japanese or English names, any order), then one contract per line' } } },
     answers: [{ status: 200, description: 'What was created and updated, or every error with its line and field', json: { name: 'ImportResult', schema: importResultJsonSchema } }],
     errors: [401, 413, 415],
   },

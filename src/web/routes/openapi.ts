@@ -5,6 +5,7 @@ import { alertOperations } from './alerts.js';
 import { certificateOperations } from './api.js';
 import { archiveOperations } from './archive.js';
 import { contractOperations } from './contracts.js';
+import { noticeOperations } from './notices.js';
 
 const openApiOperation: ApiOperation = {
   method: 'get', path: '/api/v1/openapi.json', summary: 'This document', public: true,
@@ -13,7 +14,7 @@ const openApiOperation: ApiOperation = {
 };
 
 /** Every `/api/v1` route, as each route file describes its own. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, ...alertOperations, openApiOperation];
+export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, ...alertOperations, ...noticeOperations, openApiOperation];
 
 /**
  * `GET /api/v1/openapi.json`, served without the API token: it describes only what SPEC §4
