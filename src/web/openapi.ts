@@ -49,9 +49,12 @@ const COMPONENT = (name: string) => `#/components/schemas/${name}`;
 /** zod's JSON Schema of every named schema, as OpenAPI components referring to one another. */
 function components(named: NamedSchema[], io: 'input' | 'output'): Record<string, object> {
   const registry = z.registry<{ id: string }>();
+  const byName = new Map<string, z.ZodType>();
   for (const { name, schema } of named) {
     const known = registry.get(schema);
     if (known && known.id !== name) throw new Error(`one schema under two names: ${known.id} and ${name}`);
+    if (byName.has(name) && byName.get(name) !== schema) throw new Error(`two schemas under one name: ${name}`);
+    byName.set(name, schema);
     if (!known) registry.add(schema, { id: name });
   }
   const { schemas } = z.toJSONSchema(registry, { io, uri: COMPONENT });
