@@ -73,7 +73,7 @@ describe('archiveRevision', () => {
     const json = toArchiveJson(record);
     expect(Object.keys(json)).toEqual([
       'id', 'certificateId', 'number', 'kind', 'revision', 'revisionType', 'projectName', 'contractor', 'obligee', 'issuer',
-      'status', 'archivedAt', 'archivedBy', 'reference', 'memo', 'pdfSha256', 'jwsSha256',
+      'status', 'archivedAt', 'archivedBy', 'reference', 'memo', 'pdfSha256', 'jwsSha256', 'contract',
     ]);
     const { payload } = hiroshimaCert;
     expect(json).toMatchObject({

@@ -50,6 +50,13 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     expect(r.json).toMatchObject({ section: '土木課', contractPrice: 88_000_000 });
   });
 
+  it('a reference is kept exactly as the owner writes it, slashes and all', async () => {
+    const reference = '福土第45号/R6 その1';
+    const path = `/api/v1/contracts/${encodeURIComponent(reference)}`;
+    expect((await api(hiroshima.token, 'PUT', path, { ...ASHIDA, projectName: '参照工事' })).status).toBe(201);
+    expect((await api(hiroshima.token, 'GET', path)).json.reference).toBe(reference);
+  });
+
   it('an insurer kind in `required` fulfils the contract requirement', async () => {
     const r = await api(hiroshima.token, 'PUT', '/api/v1/contracts/INS-1', { ...ASHIDA, projectName: '別工事', required: ['performance_bond', '契約保証', 'advance_payment'] });
     expect(r.status).toBe(201);

@@ -10,9 +10,9 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 /**
  * The state a person is shown — on a contract's page (computed in TypeScript through the check
- * runner), in the list (the contract_guarantee_states view), and in the home page's count and the
- * state filter (the set-based ledger_guarantee_states function) — always equals the SPEC §9 rule
- * applied to what is stored, here computed from the generated model itself.
+ * runner), in the list, the home page's count and the state filter (the contract_guarantee_states
+ * and contract_states views) — always equals the SPEC §9 rule applied to what is stored, here
+ * computed from the generated model itself.
  */
 let db: TestDatabase;
 let run = 0;
@@ -158,7 +158,7 @@ describe('the state shown equals the rule applied to what is stored', () => {
       expect(listed!.guarantees.map((g) => g.state)).toEqual(expected);
       expect(listed!.state).toBe(contractState(expected));
       expect(page.state).toBe(contractState(expected));
-      // the organisation-wide, set-based path: the home page's count, the state filter, the missing check
+      // over the whole organisation: the home page's count, the state filter, the missing check
       expect((await listGuaranteeStates(db.sql, { orgId: org })).map((g) => g.state)).toEqual(expected);
       const counts = await countContractStates(db.sql, org);
       expect(counts[contractState(expected)]).toBe(1);

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.js';
-import { canonicalize, jstDayBounds } from '../domain/index.js';
+import { canonicalize, jstDayBounds, likeContaining } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
   archiveSearchSchema, decodeCursor, encodeCursor,
@@ -18,11 +18,6 @@ const SORT_COLUMNS: Record<ArchiveSortKey, string> = {
   projectName: 'a.project_name',
   contractor: 'a.contractor',
 };
-
-/** `%`, `_` and `\` in what a person typed are literal characters, not LIKE wildcards. */
-function likeContaining(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * What `q` finds, any of them: the text as searched, and for what may be an insurer's 証券番号
