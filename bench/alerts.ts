@@ -2,7 +2,7 @@
  * Alerts: ingest throughput with alert matching on (FILED filed certificates; INCOMING incoming
  * revisions, one change revision for each filed certificate among them, each raising a
  * new_revision alert and queueing its webhook) against the same ingest of INCOMING revisions of
- * which none concerns a filed certificate, in the same run, in ABBA order. Target: ≥ 90%.
+ * which none concerns a filed certificate, batch by batch in turn in one run. Target: ≥ 90%.
  * Then webhook deliveries per second from the outbox (the real OutboxWorker: claim under a lease,
  * sign, POST, record) to a local receiver, against bare POSTs of the same bodies at the same
  * concurrency.
@@ -18,7 +18,6 @@ import { changeRevision } from '../reference-issuer/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
 import { createBenchDatabase } from './lib/db.js';
 import { AUDIENCE, digestFor, HIROSHIMA, KINDS, payload, registerIssuer, seedOrganisation } from './lib/fixtures.js';
-import { loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
 import { num, pct } from './lib/stats.js';
 
@@ -51,46 +50,50 @@ main(async () => {
     }
     return out;
   };
-  const ingestAll = async (sets: VerifiedSet[]) => {
+  const ingestBatch = async (batch: VerifiedSet[]) => {
     const t = performance.now();
-    for (let i = 0; i < sets.length; i += BATCH) {
-      const outcomes = await ingest(sql, sets.slice(i, i + BATCH), 'poll');
-      if (outcomes.some((o) => o.status !== 'stored')) throw new Error('bench ingest: not every SET was stored');
-    }
-    return (sets.length / (performance.now() - t)) * 1000;
+    const outcomes = await ingest(sql, batch, 'poll');
+    if (outcomes.some((o) => o.status !== 'stored')) throw new Error('bench ingest: not every SET was stored');
+    return performance.now() - t;
   };
-
-  /** INCOMING new certificates, none filed. */
-  const noneRun = async () => ingestAll(await verify(Array.from({ length: INCOMING }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest))));
-  /** FILED certificates filed first (not timed); then INCOMING revisions, a change revision of each filed one spread among new ones. */
-  const matchRun = async () => {
-    const filed = Array.from({ length: FILED }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest));
-    await ingestAll(await verify(filed));
-    await fileAll(sql, filed.map((p) => p.number));
-    const every = Math.floor(INCOMING / FILED);
-    const incoming = Array.from({ length: INCOMING }, (_, i) =>
-      i % every === 0 && i / every < FILED ? changeRevision(filed[i / every]!, 1, digest, '2024-09-02') : payload(i, fresh(), KINDS[i % 3]!, digest));
-    const before = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
-    const rate = await ingestAll(await verify(incoming));
-    const after = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
-    if (after - before !== FILED) throw new Error(`bench: expected ${FILED} alerts, got ${after - before}`);
-    return rate;
+  const ingestAll = async (sets: VerifiedSet[]) => {
+    for (let i = 0; i < sets.length; i += BATCH) await ingestBatch(sets.slice(i, i + BATCH));
   };
 
   // warm-up, not counted: the first ingest also pays for JIT and cold caches
   await ingestAll(await verify(Array.from({ length: Math.min(INCOMING, 1000) }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest))));
-  const none: number[] = [];
-  const match: number[] = [];
-  for (const run of ['none', 'match', 'match', 'none'] as const) {
-    const rate = run === 'none' ? await noneRun() : await matchRun();
-    (run === 'none' ? none : match).push(rate);
-    console.log(`  ingest (${run === 'none' ? 'nothing filed' : `${FILED} filed`}): ${num(rate)} SETs/s  [load ${loadavg()}]`);
+  // FILED certificates filed first (not timed); then INCOMING revisions with a change revision of each filed one spread among new
+  // certificates, against INCOMING new certificates none of which is filed
+  const filed = Array.from({ length: FILED }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest));
+  await ingestAll(await verify(filed));
+  await fileAll(sql, filed.map((p) => p.number));
+  const every = Math.floor(INCOMING / FILED);
+  const matching = await verify(Array.from({ length: INCOMING }, (_, i) =>
+    i % every === 0 && i / every < FILED ? changeRevision(filed[i / every]!, 1, digest, '2024-09-02') : payload(i, fresh(), KINDS[i % 3]!, digest)));
+  const unmatched = await verify(Array.from({ length: INCOMING }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest)));
+  const before = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
+  // the two ingests batch by batch, alternating which goes first, so the machine's load falls on both alike
+  let matchMs = 0;
+  let noneMs = 0;
+  for (let i = 0, k = 0; i < INCOMING; i += BATCH, k++) {
+    const m = matching.slice(i, i + BATCH);
+    const n = unmatched.slice(i, i + BATCH);
+    if (k % 2 === 0) {
+      matchMs += await ingestBatch(m);
+      noneMs += await ingestBatch(n);
+    } else {
+      noneMs += await ingestBatch(n);
+      matchMs += await ingestBatch(m);
+    }
   }
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const ratio = avg(match) / avg(none);
+  const after = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
+  if (after - before !== FILED) throw new Error(`bench: expected ${FILED} alerts, got ${after - before}`);
+  const matchRate = (INCOMING / matchMs) * 1000;
+  const noneRate = (INCOMING / noneMs) * 1000;
+  const ratio = matchRate / noneRate;
   report.add({
     figure: `ingest() with alert matching, ${INCOMING} revisions of which ${FILED} change a filed certificate (each raises an alert and queues a webhook), batches of ${BATCH}`,
-    measured: `${num(avg(match))} SETs/s`, raw: `${num(avg(none))} SETs/s with nothing filed`, ratio: pct(ratio), target: '≥ 90%', met: ratio >= 0.9,
+    measured: `${num(matchRate)} SETs/s`, raw: `${num(noneRate)} SETs/s, ${INCOMING} revisions of certificates nobody filed`, ratio: pct(ratio), target: '≥ 90%', met: ratio >= 0.9,
   });
 
   // ---- webhook deliveries: everything the match runs queued, sent by the real worker
@@ -112,7 +115,7 @@ main(async () => {
     measured: `${num(rate)} deliveries/s`, raw: `${num(raw)} bare POSTs/s, ${WORKER_BATCH} in flight`, ratio: pct(rate / raw), target: 'report', met: null,
   });
   report.note('Measured on a shared, busy machine (two cores used by eight engineers at once): compare the ratios, not the absolute rates. '
-    + 'The receiver runs in the benchmark process; ingest() is called directly (no HTTP, signatures verified beforehand), so the ratio isolates what alert matching adds to the ingest transaction.');
+    + 'The receiver runs in the benchmark process; ingest() is called directly (no HTTP, signatures verified beforehand), and the two ingests alternate batch by batch in one database (the filed certificates present for both), so the ratio isolates what alert matching adds to the ingest transaction.');
   report.save();
   await receiver.close();
   await db.drop();
