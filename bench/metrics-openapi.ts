@@ -4,8 +4,8 @@
  * No service, no database: `node --import tsx bench/metrics-openapi.ts` prints the figures.
  */
 import { LATENCY_BUCKETS, Registry } from '../src/metrics/index.js';
+import { API_OPERATIONS } from '../src/web/api-operations.js';
 import { openApiDocument } from '../src/web/openapi.js';
-import { API_OPERATIONS } from '../src/web/routes/openapi.js';
 
 const ROUTES = Number(process.env.BENCH_METRICS_ROUTES ?? 40);
 const timed = async (times: number, work: () => unknown) => {

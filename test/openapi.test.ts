@@ -8,7 +8,7 @@ import { apiRoutes } from '../src/web/routes/api.js';
 import { contractApi } from '../src/web/routes/contracts.js';
 import { alertsApi } from '../src/web/routes/alerts.js';
 import { noticesApi } from '../src/web/routes/notices.js';
-import { openApiRoutes } from '../src/web/routes/openapi.js';
+import { openApiRoutes } from '../src/web/api-operations.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';

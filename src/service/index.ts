@@ -12,6 +12,7 @@ import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.
 import { createRenderer } from '../render/index.js';
 import { createApp } from '../web/app.js';
 import type { ReadinessCheck } from '../web/health.js';
+import { openApiRoutes } from '../web/api-operations.js';
 import { createCertificatePdfService } from '../web/pdf-service.js';
 import { alertPages, alertsApi } from '../web/routes/alerts.js';
 import { apiRoutes, apiSurface } from '../web/routes/api.js';
@@ -22,7 +23,6 @@ import { certificateRoutes } from '../web/routes/certificates.js';
 import { contractApi, contractPages } from '../web/routes/contracts.js';
 import { lookupRoutes } from '../web/routes/lookup.js';
 import { noticesApi, noticesPages } from '../web/routes/notices.js';
-import { openApiRoutes } from '../web/routes/openapi.js';
 import { pushRoutes } from '../web/routes/push.js';
 import { sessionRoutes } from '../web/routes/session.js';
 import { listen } from '../web/server.js';

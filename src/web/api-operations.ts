@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
-import { openApiDocument, type ApiOperation } from '../openapi.js';
-import { alertOperations } from './alerts.js';
-import { certificateOperations } from './api.js';
-import { archiveOperations } from './archive.js';
-import { contractOperations } from './contracts.js';
-import { noticeOperations } from './notices.js';
+import type { AppEnv } from './env.js';
+import { openApiDocument, type ApiOperation } from './openapi.js';
+import { alertOperations } from './routes/alerts.js';
+import { certificateOperations } from './routes/api.js';
+import { archiveOperations } from './routes/archive.js';
+import { contractOperations } from './routes/contracts.js';
+import { noticeOperations } from './routes/notices.js';
 
 const openApiOperation: ApiOperation = {
   method: 'get', path: '/api/v1/openapi.json', summary: 'This document', public: true,
