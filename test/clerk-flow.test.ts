@@ -184,8 +184,14 @@ describe('lookup answers (SPEC §3, §4)', () => {
     const results = await Promise.all(
       Array.from({ length: 16 }, (_, i) => api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070007777', authKey: `GUESS${String(i).padStart(3, '0')}` })),
     );
-    expect(results.filter((r) => r.status === 404).length).toBe(5);
-    expect(results.filter((r) => r.status === 429).length).toBe(11);
+    // a machine too slow to check them all in time answers some 503 (busy, not counted) instead of 429
+    expect(results.filter((r) => r.status === 404).length).toBeLessThanOrEqual(5);
+    expect(results.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect(results.filter((r) => [404, 429, 503].includes(r.status)).length).toBe(16);
+    // the attempts a busy answer gave back may be made again: the number locks after 5 failures in all
+    let tries = results.filter((r) => r.status === 404).length;
+    while ((await api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070007777', authKey: `AGAIN${tries}` })).status === 404) tries++;
+    expect(tries).toBe(5);
   });
 
   it('the browser form answers a lockout with 429 and Retry-After', async () => {

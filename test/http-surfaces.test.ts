@@ -19,7 +19,7 @@ beforeAll(async () => {
   routes.get('/api/v1/broken', () => { throw new Error('a bug', { cause: new Error('its cause') }); });
   routes.get('/broken', () => { throw new Error('a bug'); });
   const app = createApp({
-    config: { trustProxy: false, secureCookies: false }, log: silentLogger, metrics: new Registry(), renderer: createRenderer(), readiness: [], routes: [routes],
+    config: { trustProxy: false, proxyHops: 1, secureCookies: false }, log: silentLogger, metrics: new Registry(), renderer: createRenderer(), readiness: [], routes: [routes],
   });
   server = await listen(app, { port: 0, host: '127.0.0.1' });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrationsCurrent, MIGRATIONS_DIR, openDatabase, readMigrations } from '../src/db/index.js';
+import { migrate, migrationsCurrent, MIGRATIONS_DIR, lockDataDir, openDatabase, readMigrations } from '../src/db/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -73,8 +73,9 @@ describe('migrations on the embedded PGlite', () => {
 
   it('keeps a second process off a data directory that is in use', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-pglite-'));
-    fs.writeFileSync(path.join(dataDir, 'shosho.lock'), String(process.ppid));
+    const release = await lockDataDir(dataDir); // as the process using it holds it
     await expect(openDatabase({ dataDir, log: silentLogger })).rejects.toThrow(/in use by process/);
+    release();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 });

@@ -358,7 +358,7 @@ describe('certificate page', () => {
 
   it.each([
     [{ status: 'current' }, '有効', 'この証書は現在有効な最新の回です。'],
-    [{ status: 'superseded', supersededBy: { revision: 2, issuedOn: '2024-07-01' } }, '変更により失効', '第2回（令和6年7月1日発行）'],
+    [{ status: 'superseded', supersededBy: { revision: 2, issuedOn: '2024-07-01' } }, '最新ではありません', '最新は第2回（令和6年7月1日発行）です。'],
     [{ status: 'withdrawn', withdrawal: { reason: 'cancelled', withdrawnOn: '2024-08-01' } }, '解約', '令和6年8月1日に解約されました'],
     [{ status: 'withdrawn', withdrawal: { reason: 'issued_in_error', withdrawnOn: '2024-08-01' } }, '取消', '令和6年8月1日に取り消されました'],
   ] as const)('states the status %j', (status, label, detail) => {
@@ -379,7 +379,7 @@ describe('archive record page', () => {
     expect(ja).toContain('href="/archive/arc-1/pdf"');
     expect(ja).toContain('href="/archive/arc-1/jws"');
     expect(ja).toContain('action="/archive/arc-1/recheck"');
-    expect(ja).toContain('保管した後に状態が「変更により失効」に変わりました。');
+    expect(ja).toContain('保管した後に状態が「最新ではありません」に変わりました。');
   });
 
   it('shows an undecided check as its own result, neither valid nor invalid', () => {
@@ -437,7 +437,7 @@ describe('lists', () => {
 
   it('show the audit log with its filter, CSV and verify links', () => {
     const audit = render('audit', samples.audit, { user: { ...clerk, role: 'auditor' } });
-    expect(audit).toContain('<code>lookup.success</code>');
+    expect(audit).toContain('<td>lookup.success</td>');
     expect(audit).toContain('href="/audit.csv?actor=tanaka"');
     expect(audit).toContain('href="/audit/verify"');
     expect(audit).toContain('rel="prev"');
@@ -472,8 +472,9 @@ describe('layout', () => {
     const html = render('lookup', {});
     expect(html).toMatch(/<form class="inline-form" method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="csrf-token-1">/);
     expect(html).toContain('<a href="/" aria-current="page">証書照会</a>');
-    expect(html).toContain('href="?lang=en" hreflang="en" lang="en">English</a>');
-    expect(render('lookup', {}, { lang: 'en' })).toContain('href="?lang=ja" hreflang="ja" lang="ja">日本語</a>');
+    expect(html).toContain('href="/?lang&#x3D;en" hreflang="en" lang="en">English</a>');
+    expect(render('archive-list', { search: {}, items: [], paging: {} }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' }))
+      .toContain('href="/archive?q&#x3D;2070&amp;lang&#x3D;ja" hreflang="ja" lang="ja">日本語</a>');
   });
 
   it('has no navigation before login', () => {

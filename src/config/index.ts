@@ -20,9 +20,11 @@ const schema = z.object({
   SHOSHO_AUDIENCE: z.string().min(1, 'must not be empty').default('urn:shosho:local'),
   SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
   SHOSHO_TRUST_PROXY: flag.default(false),
+  SHOSHO_PROXY_HOPS: int(1, 10).default(1),
+  // libuv reads it once, at the first thread-pool job; bin/shosho.cjs sizes it before that
+  UV_THREADPOOL_SIZE: int(1, 1024).default(4),
   SHOSHO_POLL_INTERVAL_SECONDS: int(1, 86_400).default(30),
-  // one core stays free for everything else while keys are being guessed (2 cores here: 1)
-  SHOSHO_SCRYPT_CONCURRENCY: int(1, 16).default(Math.max(1, os.availableParallelism() - 1)),
+  SHOSHO_SCRYPT_CONCURRENCY: int(1, 1023).optional(),
   SHOSHO_PDF_PAGES: int(1, 8).default(2),
   SHOSHO_PDF_WARMUP: flag.default(true),
   CHROMIUM_PATH: z.string().min(1).optional(),
@@ -43,6 +45,8 @@ export interface Config {
   publicUrl: string | undefined;
   secureCookies: boolean;
   trustProxy: boolean;
+  /** trusted proxies in front of shosho: the client is this many entries from the right of X-Forwarded-For */
+  proxyHops: number;
   pollIntervalMs: number;
   scryptConcurrency: number;
   pdfPages: number;
@@ -71,6 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`configuration error: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? null)})`);
   }
   const c = parsed.data;
+  const threads = c.UV_THREADPOOL_SIZE;
+  if (c.SHOSHO_SCRYPT_CONCURRENCY !== undefined && c.SHOSHO_SCRYPT_CONCURRENCY >= threads) {
+    throw new ConfigError(`configuration error: SHOSHO_SCRYPT_CONCURRENCY must be below UV_THREADPOOL_SIZE (${threads}), so fs, dns and jose keep a thread (got ${JSON.stringify(present.SHOSHO_SCRYPT_CONCURRENCY)})`);
+  }
   return {
     port: c.PORT,
     host: c.HOST,
@@ -81,8 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: c.SHOSHO_PUBLIC_URL,
     secureCookies: c.SHOSHO_PUBLIC_URL?.startsWith('https:') ?? false,
     trustProxy: c.SHOSHO_TRUST_PROXY,
+    proxyHops: c.SHOSHO_PROXY_HOPS,
     pollIntervalMs: c.SHOSHO_POLL_INTERVAL_SECONDS * 1000,
-    scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY,
+    scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY ?? defaultScryptConcurrency(os.availableParallelism(), threads),
     pdfPages: c.SHOSHO_PDF_PAGES,
     pdfWarmup: c.SHOSHO_PDF_WARMUP,
     chromiumPath: c.CHROMIUM_PATH,
@@ -92,4 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: c.SHOSHO_SMTP_URL,
     mailFrom: c.SHOSHO_MAIL_FROM,
   };
+}
+
+/**
+ * One core stays free for everything else while keys are being guessed (2 cores: 1), and scrypt
+ * never takes the last libuv thread, whatever the machine (16 cores with the default 4 threads: 3).
+ */
+export function defaultScryptConcurrency(cores: number, threads: number): number {
+  return Math.max(1, Math.min(cores - 1, threads - 1));
 }

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { Logger } from '../log/index.js';
+import { customSocket, DatabaseWatch } from './availability.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -13,6 +15,8 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Pool capacity: PGlite serves exactly one session. */
   maxConnections: number;
+  /** False while the watch's probe gets no answer (requests then fail at once with DatabaseUnavailable). */
+  reachable(): boolean;
   close(): Promise<void>;
 }
 
@@ -21,11 +25,48 @@ const clientOptions = {
   connection: { application_name: 'shosho', TimeZone: 'UTC' },
 } as const;
 
+/**
+ * Bounds on waiting for PostgreSQL (docs/operations.md): a connection must be ready within
+ * CONNECT_TIMEOUT_SECONDS, a statement finish within STATEMENT_TIMEOUT_MS (migrations lift it), a
+ * transaction not sit idle longer than IDLE_IN_TRANSACTION_MS, and the watch's probe answer within
+ * PROBE_TIMEOUT_MS; after a lost connection the pool tries again within RECONNECT_MAX_SECONDS
+ * (postgres.js would back off up to 20 s, holding every request that waits for a connection).
+ */
+const CONNECT_TIMEOUT_SECONDS = 5;
+const STATEMENT_TIMEOUT_MS = 30_000;
+const IDLE_IN_TRANSACTION_MS = 60_000;
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 2000;
+const RECONNECT_MAX_SECONDS = 0.5;
+
 export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; log: Logger }): Promise<Database> {
   if (opts.url) {
     const max = opts.poolMax ?? 10;
-    const sql = postgres(opts.url, { ...clientOptions, max, idle_timeout: 30, connect_timeout: 10 });
-    return { sql, kind: 'postgres', maxConnections: max, close: () => sql.end({ timeout: 5 }) };
+    const watch = new DatabaseWatch(opts.url, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, log: opts.log });
+    const sql = postgres(opts.url, {
+      ...clientOptions,
+      connection: {
+        ...clientOptions.connection,
+        statement_timeout: STATEMENT_TIMEOUT_MS,
+        idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+      },
+      max,
+      idle_timeout: 30,
+      connect_timeout: CONNECT_TIMEOUT_SECONDS,
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_MAX_SECONDS),
+      ...customSocket(watch.poolSocket),
+    });
+    watch.start();
+    return {
+      sql,
+      kind: 'postgres',
+      maxConnections: max,
+      reachable: () => watch.reachable,
+      async close() {
+        await watch.stop();
+        await sql.end({ timeout: 5 });
+      },
+    };
   }
   return openEmbedded(opts.dataDir, opts.log);
 }
@@ -33,14 +74,14 @@ export async function openDatabase(opts: { url?: string; dataDir: string; poolMa
 /**
  * PGlite in SHOSHO_DATA_DIR, served on a loopback port and reached through the same `postgres`
  * client with one connection (PGlite is single-session; more sockets would share one backend).
- * A lock file keeps a second process off the directory, where it would silently lose writes.
+ * A lock (data-dir-lock.ts) keeps a second process off the directory, where it would silently lose writes.
  */
 async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = lockDataDir(dataDir);
+  const releaseLock = await lockDataDir(dataDir);
   try {
     const db = await PGlite.create(path.join(dataDir, 'pglite'), { extensions: { pg_trgm } });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
@@ -51,6 +92,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
       sql,
       kind: 'pglite',
       maxConnections: 1,
+      reachable: () => true, // in this process: it goes away only with it
       async close() {
         await sql.end({ timeout: 5 });
         await server.stop();
@@ -61,32 +103,5 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<Database> {
   } catch (e) {
     releaseLock();
     throw e;
-  }
-}
-
-function lockDataDir(dataDir: string): () => void {
-  const lockPath = path.join(dataDir, 'shosho.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lockPath, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`the embedded database in ${dataDir} is in use by process ${holder}; stop it first or set DATABASE_URL`);
-      }
-      fs.rmSync(lockPath, { force: true }); // left behind by a process that is gone
-    }
-  }
-  throw new Error(`could not lock ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

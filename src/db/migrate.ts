@@ -56,6 +56,7 @@ export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<{ applied
         }
         return false;
       }
+      await tx`set local statement_timeout = 0`; // building an index on a large table may take longer than any request should
       await tx.unsafe(m.body);
       await tx`insert into schema_migrations (version, name, checksum) values (${m.version}, ${m.name}, ${m.checksum})`;
       return true;

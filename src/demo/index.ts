@@ -148,3 +148,4 @@ export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: s
   return `${payload.number} (認証キー ${key1})`;
 }
 export { writeDemoNotices } from './notices.js';
+export { setUpDemoLedger } from './ledger.js';

@@ -190,6 +190,11 @@ export interface CertificateView {
   otherChanges: string[];
   issuer: { id: string; name: string };
   status: StatusInput;
+  /**
+   * For a superseded revision, the next one in force (not issued in error) and its type: the one
+   * that replaced it, which `status.supersededBy` (the latest) need not be.
+   */
+  successor: { revision: number; revisionType: RevisionType; issuedOn: string } | null;
   verification: VerificationInput;
   /** All known revisions, oldest first; `shown` marks this one. */
   revisions: Array<RevisionSummary & { shown: boolean }>;
@@ -242,6 +247,14 @@ function particulars(payload: CertificatePayload, changes: readonly string[]): C
   return rows.map(([field, path, value]) => ({ field, path, value, changed: touches(changes, path) }));
 }
 
+function successorOf(revision: number, revisions: readonly RevisionSummary[]): CertificateView['successor'] {
+  // While a revision is superseded nothing cancelled the guarantee, so a withdrawn later one was issued in error.
+  const next = revisions
+    .filter((r) => r.revision > revision && r.status !== 'withdrawn')
+    .sort((a, b) => a.revision - b.revision)[0];
+  return next ? { revision: next.revision, revisionType: next.revisionType, issuedOn: next.issuedOn } : null;
+}
+
 export function certificateView(input: CertificateViewInput): CertificateView {
   const { payload } = input;
   // A new revision has nothing to compare with, so any `changes` it carries mean nothing.
@@ -274,6 +287,7 @@ export function certificateView(input: CertificateViewInput): CertificateView {
     otherChanges: changes.filter((change) => !shownPaths.some((path) => touches([change], path))),
     issuer: input.issuer,
     status: input.status,
+    successor: input.status.status === 'superseded' ? successorOf(payload.revision, input.revisions) : null,
     verification: input.verification,
     revisions: [...input.revisions]
       .sort((a, b) => a.revision - b.revision)

@@ -1,4 +1,4 @@
-import { recordAudit } from '../auditlog/index.js';
+import { recordAudit, recordUnauthenticatedAudit } from '../auditlog/index.js';
 import { GroupCommit, type Sql } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { ingest, type IngestOutcome, type Via } from './ingest.js';
@@ -63,11 +63,17 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
       let auditFailure: unknown = null;
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
-        // a refusal not in the audit log is not given: the SET comes again and is refused then
-        auditFailure = await recordAudit(deps.sql, refusals.map((r) => ({
+        const entries = refusals.map((r) => ({
           action: 'feed.ingest', outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
           requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
-        }))).then(() => null, (e: unknown) => {
+        }));
+        // a refusal not in the audit log is not given: the SET comes again and is refused then.
+        // Anyone can push: what a pushing client can append is bounded (auditlog/rollup.ts)
+        const client = via === 'push' ? origin.client : undefined;
+        const audited = client
+          ? (async () => { for (const e of entries) await recordUnauthenticatedAudit(deps.sql, { ...e, client }, e.detail.err); })()
+          : recordAudit(deps.sql, entries);
+        auditFailure = await audited.then(() => null, (e: unknown) => {
           deps.log.warn('refusals could not be audited; the SETs are to be delivered again', { via, err: e });
           return e;
         });

@@ -1,9 +1,9 @@
 import { answersFor } from '../auth/index.js';
 import type { CheckName, CheckResult } from '../audit/index.js';
 import type { Queryable } from '../db/index.js';
-import type { Kind, PublicPayload } from '../domain/index.js';
+import { acceptedInPlaceNote, type Kind, type PublicPayload } from '../domain/index.js';
 import { revisionFacts, statusAmong } from '../feed/index.js';
-import type { Lang } from '../render/index.js';
+import type { Lang, MessageKey } from '../render/index.js';
 import { runLedgerChecks } from './checks.js';
 import { jstDate, type Contract } from './contract.js';
 import type { Requirement } from './kinds.js';
@@ -20,6 +20,8 @@ export interface Guarantee {
   checks: Array<{ name: CheckName; result: CheckResult; detail: string }>;
   /** For pages: the certificate's own kind, the filed revision, and why it needs a 変更. */
   certificateKind: Kind | null;
+  /** the words saying an insurer's 証券 is taken as this requirement, when it is */
+  acceptedInPlace: MessageKey | null;
   certificateId: string | null;
   revisionType: string | null;
   issuedOn: string | null;
@@ -64,7 +66,7 @@ export async function withGuarantees(db: Queryable, contract: Contract, lang: La
 function missing(kind: Requirement): Guarantee {
   return {
     kind, state: 'missing', archiveId: null, number: null, revision: null, checks: [],
-    certificateKind: null, certificateId: null, revisionType: null, issuedOn: null, unfiledRevision: null, changedAfterIssue: false,
+    certificateKind: null, acceptedInPlace: null, certificateId: null, revisionType: null, issuedOn: null, unfiledRevision: null, changedAfterIssue: false,
   };
 }
 
@@ -96,7 +98,7 @@ async function linkedGuarantee(db: Queryable, contract: Contract, rules: Awaited
   });
   return {
     kind: row.requirement, state, archiveId: row.archive_id, number: row.number, revision: row.revision, checks: report.checks,
-    certificateKind: row.kind, certificateId: row.revision_id, revisionType: row.revision_type, issuedOn: row.issued_on,
+    certificateKind: row.kind, acceptedInPlace: acceptedInPlaceNote(row.requirement, row.kind), certificateId: row.revision_id, revisionType: row.revision_type, issuedOn: row.issued_on,
     unfiledRevision: unfiled.length ? Math.max(...unfiled) : null, changedAfterIssue,
   };
 }

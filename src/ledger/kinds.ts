@@ -1,25 +1,16 @@
 /**
- * The one place that says which certificate kinds fulfil which requirement of a contract (SPEC §9):
- * an insurer's 公共工事履行保証証券 or 履行保証保険 fulfils a `contract` requirement, as the owner
- * accepts any of them as 契約保証. The insurer kinds arrive with the insurer branch's event schema;
- * they are named here as strings so the ledger does not wait for it.
+ * Which certificate kinds fulfil which requirement of a contract (SPEC §9), from the domain's one
+ * rule (`fulfilsRequirement`): an insurer's 公共工事履行保証証券 or 履行保証保険 fulfils a `contract`
+ * requirement, as the owner accepts any of them as 契約保証.
  */
+import { KINDS, fulfilsRequirement, type Kind } from '../domain/index.js';
 
-/** What a contract can require. */
+/** What a contract can require: the 保証事業会社 kinds (an insurer's kinds stand in for `contract`). */
 export const REQUIREMENTS = ['advance_payment', 'interim_advance_payment', 'contract'] as const;
 export type Requirement = (typeof REQUIREMENTS)[number];
 
-/** Certificate kinds, by the requirement each fulfils. */
-const FULFILS: Readonly<Record<string, Requirement>> = {
-  advance_payment: 'advance_payment',
-  interim_advance_payment: 'interim_advance_payment',
-  contract: 'contract',
-  performance_bond: 'contract',
-  performance_insurance: 'contract',
-};
-
 /** The words a contract clerk writes in a CSV's 必要な保証 column, for each kind. */
-const JAPANESE_NAMES: Readonly<Record<string, string>> = {
+const JAPANESE_NAMES: Readonly<Record<string, Kind>> = {
   前払金保証: 'advance_payment',
   中間前払金保証: 'interim_advance_payment',
   契約保証: 'contract',
@@ -28,9 +19,11 @@ const JAPANESE_NAMES: Readonly<Record<string, string>> = {
   履行保証保険: 'performance_insurance',
 };
 
+const isKind = (text: string): text is Kind => (KINDS as readonly string[]).includes(text);
+
 /** The requirement a certificate of this kind fulfils; null for a kind the ledger does not know. */
 export function requirementOf(kind: string): Requirement | null {
-  return Object.hasOwn(FULFILS, kind) ? FULFILS[kind]! : null;
+  return isKind(kind) ? (REQUIREMENTS.find((required) => fulfilsRequirement(required, kind)) ?? null) : null;
 }
 
 /**

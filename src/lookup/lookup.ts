@@ -1,7 +1,10 @@
 import { appendAudit, recordAudit, type NewAuditEntry } from '../auditlog/index.js';
-import { answersFor, lockState, makeDummyDigest, verifyScrypt, type ScryptPool } from '../auth/index.js';
+import {
+  answersFor, BUSY_RETRY_AFTER_SECONDS, recordFailure, releaseAttempt, reserveAttempt, ScryptBusyError, type ScryptPool,
+} from '../auth/index.js';
 import type { Sql } from '../db/index.js';
 import { parseAuthKey, parseNumber } from '../domain/index.js';
+import { checkKey, PAD, type Candidate } from './key-check.js';
 
 /** SPEC §3: 5 failed lookups of one number by one organisation within 15 minutes lock it. */
 export const NUMBER_LOCKOUT = { limit: 5, windowMs: 15 * 60_000 };
@@ -9,8 +12,6 @@ export const NUMBER_LOCKOUT = { limit: 5, windowMs: 15 * 60_000 };
 export const CLIENT_LIMIT = { limit: 30, windowMs: 15 * 60_000 };
 const NUMBER_SCOPE = 'lookup-number';
 const CLIENT_SCOPE = 'lookup-client';
-/** the most common digest cost in the feed; a dummy check for an unknown number uses it */
-const DUMMY_LN = 15;
 
 export interface LookupRequest {
   orgId: string;
@@ -25,25 +26,22 @@ export type LookupResult =
   | { status: 'ok'; revisionId: string }
   | { status: 'malformed'; fields: Array<'number' | 'authKey'> }
   | { status: 'not_found' }
-  | { status: 'locked'; retryAfterSeconds: number }
-  | { status: 'other_obligee' };
-
-interface Candidate {
-  id: string;
-  auth_key_digest: string;
-  obligee_code: string | null;
-  obligee_name: string;
-}
+  | { status: 'locked'; retryAfterSeconds: number; by: 'number' | 'client' }
+  | { status: 'other_obligee' }
+  /** too busy to check the key now: nothing was counted */
+  | { status: 'busy'; retryAfterSeconds: number };
 
 /**
  * Number + auth key → an unlocked revision. Malformed input is refused before anything counts;
- * a locked number answers 429 even to the right key; an unknown number costs one dummy scrypt so
- * it answers like a wrong key. Each attempt is reserved as a failure under a per-number lock
- * before the key is checked, so concurrent guesses cannot slip past the limit.
+ * a locked number answers 429 even to the right key. Each attempt is reserved, for the number and
+ * for the client, under a lock before the key is checked, so concurrent guesses cannot slip past
+ * either limit; a wrong key turns the reservation into a failure, a right key or a busy answer
+ * gives it back, and one never decided expires by itself. A wrong key always costs the same work
+ * (key-check.ts), so neither the answer nor its time tells an unknown number from a wrong key.
  */
 export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
   const { sql, pool } = deps;
-  let dummy: Promise<string> | null = null;
+  const busy = { status: 'busy' as const, retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
 
   return async function lookup(req: LookupRequest): Promise<LookupResult> {
     const number = parseNumber(req.number);
@@ -54,30 +52,34 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
     const entry = (outcome: string, extra: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
       action: 'lookup', outcome, actor: req.actor, orgId: req.orgId, client: req.client, requestId: req.requestId, number: number.value, ...extra,
     });
+    if (!pool.hasRoom('lookup')) return busy;
 
-    const subject = `${req.orgId}:${number.value}`;
-    const reservation = await reserveAttempt(sql, subject, req.client);
-    if (!reservation.ok) {
-      await recordAudit(sql, [entry('locked', { detail: { retryAfterSeconds: reservation.retryAfterSeconds, by: reservation.by } })]);
-      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds };
+    const reservation = await reserveAttempt(sql, [
+      { scope: NUMBER_SCOPE, subject: `${req.orgId}:${number.value}`, ...NUMBER_LOCKOUT },
+      { scope: CLIENT_SCOPE, subject: req.client, ...CLIENT_LIMIT },
+    ]);
+    if (reservation.status === 'locked') {
+      const by = reservation.scope === NUMBER_SCOPE ? 'number' : 'client';
+      await recordAudit(sql, [entry('locked', { detail: { retryAfterSeconds: reservation.retryAfterSeconds, by } })]);
+      return { status: 'locked', retryAfterSeconds: reservation.retryAfterSeconds, by };
     }
-    const candidates = await sql<Candidate[]>`
-      select id, auth_key_digest, obligee_code, obligee_name from certificate_revisions
-      where number = ${number.value} order by revision desc, id`;
+    if (reservation.status === 'busy') return reservation;
+    const { ids } = reservation;
+
     let match: Candidate | undefined;
-    if (candidates.length === 0) {
-      dummy ??= makeDummyDigest(pool, DUMMY_LN);
-      await verifyScrypt(pool, key.value, await dummy);
-    }
-    for (const c of candidates) {
-      if (await verifyScrypt(pool, key.value, c.auth_key_digest)) {
-        match = c;
-        break;
-      }
+    try {
+      const candidates = await sql<Candidate[]>`
+        select id, auth_key_digest, obligee_code, obligee_name from certificate_revisions
+        where number = ${number.value} order by revision desc, id`;
+      match = await pool.run('lookup', (derive) => checkKey(derive, (params) => pool.relativeCost(params, PAD), key.value, candidates));
+    } catch (e) {
+      await releaseAttempt(sql, ids).catch(() => {}); // else it expires by itself
+      if (e instanceof ScryptBusyError) return busy;
+      throw e;
     }
     if (!match) {
       await sql.begin(async (tx) => {
-        await tx`insert into attempt_failures (scope, subject) values (${CLIENT_SCOPE}, ${req.client})`;
+        await recordFailure(tx, ids);
         await appendAudit(tx, [entry('failure', { detail: { reason: 'unknown number or wrong key' } })]);
       });
       return { status: 'not_found' };
@@ -85,7 +87,7 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
     const found = match;
     const ours = await answersFor(sql, req.orgId, { code: found.obligee_code, name: found.obligee_name });
     await sql.begin(async (tx) => {
-      await tx`delete from attempt_failures where id = ${reservation.id}`;
+      await releaseAttempt(tx, ids);
       if (ours) {
         await tx`insert into unlocks (org_id, revision_id, unlocked_by) values (${req.orgId}, ${found.id}, ${req.actor}) on conflict do nothing`;
       }
@@ -95,19 +97,3 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
   };
 }
 export type Lookup = ReturnType<typeof createLookup>;
-
-/**
- * Under a transaction lock on the (organisation, number), refuses when the number or the client is
- * locked, else records this attempt as a failure up front; a right key takes it back.
- */
-async function reserveAttempt(sql: Sql, subject: string, client: string) {
-  return sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtextextended(${`${NUMBER_SCOPE}:${subject}`}, 0))`;
-    const byNumber = await lockState(tx, { scope: NUMBER_SCOPE, subject, ...NUMBER_LOCKOUT });
-    if (byNumber.locked) return { ok: false as const, retryAfterSeconds: byNumber.retryAfterSeconds, by: 'number' };
-    const byClient = await lockState(tx, { scope: CLIENT_SCOPE, subject: client, ...CLIENT_LIMIT });
-    if (byClient.locked) return { ok: false as const, retryAfterSeconds: byClient.retryAfterSeconds, by: 'client' };
-    const [row] = await tx<{ id: string }[]>`insert into attempt_failures (scope, subject) values (${NUMBER_SCOPE}, ${subject}) returning id`;
-    return { ok: true as const, id: row!.id };
-  });
-}

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer';
@@ -53,7 +53,12 @@ export class ChromiumProcess {
     private readonly executablePath: string | null,
     private readonly log: PdfLog,
     private readonly onLost: () => void,
-  ) {}
+  ) {
+    const cleanup = removeStaleProfiles().then((removed) => {
+      if (removed.length) this.log({ level: 'info', event: 'pdf.profiles.removed', removed });
+    }).finally(() => this.#profileRemovals.delete(cleanup));
+    this.#profileRemovals.add(cleanup);
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -97,7 +102,7 @@ export class ChromiumProcess {
   async #launch(): Promise<Browser> {
     const executablePath = this.executablePath;
     if (!executablePath || !isExecutable(executablePath)) throw new PdfUnavailableError(executablePath);
-    const userDataDir = await mkdtemp(join(tmpdir(), 'shosho-chromium-'));
+    const userDataDir = await mkdtemp(join(tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
     const started = performance.now();
     let browser: Browser;
     try {
@@ -131,6 +136,32 @@ export class ChromiumProcess {
     });
     this.log({ level: 'info', event: 'pdf.browser.launched', pid, ms: Math.round(performance.now() - started) });
     return browser;
+  }
+}
+
+/** A browser profile in the temp folder is named after the process that made it: shosho-chromium-<pid>-XXXXXX. */
+const PROFILE_PREFIX = 'shosho-chromium-';
+const PROFILE = /^shosho-chromium-(\d+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * Profiles left by a shosho that died without closing its browser (SIGKILL, a crash, the OOM
+ * killer): the ones named after a process that no longer runs. Any other folder stays.
+ */
+export async function removeStaleProfiles(dir = tmpdir()): Promise<string[]> {
+  const stale = (await readdir(dir).catch(() => [])).filter((name) => {
+    const owner = PROFILE.exec(name)?.[1];
+    return owner !== undefined && Number(owner) !== process.pid && !isRunning(Number(owner));
+  });
+  await Promise.all(stale.map((name) => removeProfile(join(dir, name))));
+  return stale;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,6 +1,7 @@
 import { ChromiumProcess } from './chromium.js';
 import { PdfError, isBrowserGone, messageOf } from './errors.js';
 import { finishPdf, prepareAttachments } from './document.js';
+import { FontSubsetter, IPAEX_FACES } from './fonts.js';
 import { openLockedPage, printOnPage } from './print.js';
 import { PagePool } from './page-pool.js';
 import type { PdfRenderInput, PdfRenderer, PdfRendererOptions } from './types.js';
@@ -14,13 +15,14 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   const timeoutMs = options.timeoutMs ?? 20_000;
   const chromium = new ChromiumProcess(options.executablePath, log, () => pool.dropIdle());
   const pool = new PagePool(options.pages ?? 2, async () => openLockedPage(await chromium.browser(), log));
+  const fonts = new FontSubsetter(IPAEX_FACES, log);
   let renders = 0;
   let failures = 0;
 
-  async function printOnce(input: PdfRenderInput, signal: AbortSignal): Promise<Uint8Array> {
+  async function printOnce(input: PdfRenderInput, fontFaces: Promise<string>, signal: AbortSignal): Promise<Uint8Array> {
     const lossesBefore = chromium.losses;
     try {
-      return await pool.withPage(signal, (page) => printOnPage(page, input.html, input.footer));
+      return await pool.withPage(signal, async (page) => printOnPage(page, input.html + (await fontFaces), input.footer));
     } catch (error) {
       const browserDied = isBrowserGone(error) || chromium.losses !== lossesBefore;
       if (browserDied && !signal.aborted && !chromium.closed) throw new BrowserDied(error);
@@ -29,14 +31,20 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   }
 
   async function print(input: PdfRenderInput, signal: AbortSignal): Promise<Uint8Array> {
+    // Cut while the caller waits for a page; the page is still claimed at once, in the callers' order.
+    // Without the subsets Chromium uses the installed fonts, as it did before them.
+    const fontFaces = fonts.fontFaceCss(input.html).catch((error: unknown) => {
+      log({ level: 'warn', event: 'pdf.font.subset_failed', error: messageOf(error) });
+      return '';
+    });
     try {
-      return await printOnce(input, signal);
+      return await printOnce(input, fontFaces, signal);
     } catch (error) {
       if (!(error instanceof BrowserDied)) throw error;
       log({ level: 'warn', event: 'pdf.render.retry', error: messageOf(error.cause) });
     }
     try {
-      return await printOnce(input, signal);
+      return await printOnce(input, fontFaces, signal);
     } catch (error) {
       if (!(error instanceof BrowserDied)) throw error;
       throw new PdfError('PDF_FAILED', 'Chromium died during the render, twice', { cause: error.cause });

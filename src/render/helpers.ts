@@ -3,7 +3,7 @@
  * language, which the renderer puts in the data frame as `@lang`.
  */
 import Handlebars from 'handlebars';
-import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/format.js';
+import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/index.js';
 import { isMessageKey, translate, type Lang, type MessageParams } from './i18n.js';
 import { DEFAULT_ARCHIVE_SORT, type ArchiveSearch, type ArchiveSortKey, type FormError } from './view-data.js';
 
@@ -20,6 +20,14 @@ function t(key: string, options: Options): string {
 
 function errorText(error: FormError, options: Options): string {
   return translate(langOf(options), `error.${error.code}`, error.params);
+}
+
+/** Refusals (a lock, another organisation's certificate) are not a mistake in what was typed. */
+const REFUSALS: ReadonlySet<string> = new Set(['lookup_locked_number', 'lookup_locked_client', 'login_locked', 'other_obligee', 'rate_limited']);
+
+function errorSummaryTitle(errors: FormError[], options: Options): string {
+  const key = errors.every((error) => REFUSALS.has(error.code)) ? 'form.refusedSummary' : 'form.errorSummary';
+  return translate(langOf(options), key);
 }
 
 function fieldError(errors: FormError[] | undefined, field: string): FormError | undefined {
@@ -77,11 +85,19 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
   const helpers: Record<string, (...args: never[]) => unknown> = {
     t,
     errorText,
+    errorSummaryTitle,
     fieldError,
     fieldAria,
     queryHref,
     sortHref,
     ariaSort,
+    /** An audit action's name in the reader's words; an action with no name yet (a new feature's) shows its code. */
+    auditActionName: (action: string, options: Options) => {
+      const key = `auditAction.${action}`;
+      return isMessageKey(key) ? translate(langOf(options), key) : action;
+    },
+    /** The first 8 characters of a request id, short enough to read out to a help desk; logs keep the whole id. */
+    shortReference: (requestId: string) => requestId.slice(0, 8),
     wareki: (isoDate: string) => formatWareki(isoDate),
     gregorian: (isoDate: string, options: Options) =>
       langOf(options) === 'ja' ? formatGregorianJa(isoDate) : isoDate,

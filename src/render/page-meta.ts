@@ -46,6 +46,12 @@ export function pageTitle<V extends ViewName>(view: V, data: ViewData[V], lang: 
   }
 }
 
+/** The page shows a form's errors: its title says so first, so a screen reader user hears it on load. */
+export function hasFormErrors<V extends ViewName>(data: ViewData[V]): boolean {
+  const shown = data as { errors?: unknown[]; archiveForm?: { errors?: unknown[] } };
+  return (shown.errors?.length ?? 0) > 0 || (shown.archiveForm?.errors?.length ?? 0) > 0;
+}
+
 export function navSection(view: ViewName): NavSection {
   if (view === 'lookup' || view === 'certificate' || view === 'notices' || view === 'notices-results') return 'lookup';
   if (view === 'archive-list' || view === 'archive-record') return 'archive';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { registerHelpers } from './helpers.js';
-import type { Lang } from './i18n.js';
-import { navSection, pageTitle } from './page-meta.js';
+import { translate, type Lang } from './i18n.js';
+import { hasFormErrors, navSection, pageTitle } from './page-meta.js';
 import { VIEW_NAMES, type ViewData, type ViewName } from './view-data.js';
 
 export interface SessionUser {
@@ -26,6 +26,8 @@ export interface RenderContext {
   csrfToken?: string;
   user?: SessionUser | null;
   requestId?: string;
+  /** Path and query of the page the language switch leads to, in the other language. */
+  pagePath?: string;
   /** For the PDF: styles inlined, no navigation, no buttons, nothing fetched. */
   standalone?: boolean;
 }
@@ -47,6 +49,12 @@ function readTemplates(dir: string): Array<[name: string, source: string]> {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.hbs'))
     .map((file) => [file.replaceAll('\\', '/').slice(0, -'.hbs'.length), readFileSync(join(dir, file), 'utf8')]);
+}
+
+function withLang(pagePath: string, lang: Lang): string {
+  const url = new URL(pagePath, 'http://page.invalid');
+  url.searchParams.set('lang', lang);
+  return url.pathname + url.search;
 }
 
 export function createRenderer(options: RendererOptions = {}): Renderer {
@@ -84,15 +92,18 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
       const frame = { lang: ctx.lang, csrfToken: ctx.csrfToken ?? '', requestId: ctx.requestId ?? null, standalone };
       const body = template(data, { data: frame });
       const user = ctx.user ?? null;
+      const otherLang = ctx.lang === 'ja' ? 'en' : 'ja';
       return layout(
         {
           body,
-          title: pageTitle(view, data, ctx.lang),
+          title: hasFormErrors(data) ? translate(ctx.lang, 'page.errorTitle', { title: pageTitle(view, data, ctx.lang) }) : pageTitle(view, data, ctx.lang),
           section: navSection(view),
           user,
           canAudit: user?.role === 'auditor' || user?.role === 'admin',
-          otherLang: ctx.lang === 'ja' ? 'en' : 'ja',
+          otherLang,
+          otherLangHref: withLang(ctx.pagePath ?? '/', otherLang),
           inlineCss: standalone ? inlineCss : null,
+          printedAt: new Date(),
         },
         { data: frame },
       );

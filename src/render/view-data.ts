@@ -1,10 +1,5 @@
 /** What each view in `views/` expects; `render()` checks the pair at compile time. */
-import type {
-  CertificateKind,
-  CertificateStatus,
-  CertificateView,
-} from '../domain/certificate-view.js';
-import type { ArchiveRecord, VerificationReport } from '../domain/index.js';
+import type { ArchiveRecord, Kind as CertificateKind, CertificateStatus, CertificateView, VerificationReport } from '../domain/index.js';
 import type { ErrorCode, MessageParams } from './i18n.js';
 import type { LedgerViewData } from './ledger-view-data.js';
 
@@ -110,7 +105,8 @@ export interface WebhookDeliveryItem {
 }
 
 export interface ViewData {
-  login: { username?: string; errors?: FormError[] };
+  /** `next`: the local path to go to after signing in. */
+  login: { username?: string; next?: string; errors?: FormError[] };
   /** The auth key is never echoed back; `ledgerAttention` counts contracts needing attention. */
   lookup: { number?: string; errors?: FormError[]; ledgerAttention?: number };
   certificate: {
@@ -127,10 +123,10 @@ export interface ViewData {
   };
   audit: { filter: AuditFilter; entries: AuditEntry[]; paging: Paging; errors?: FormError[] };
   'audit-verify': { checkedAt: Date | string; checked: number; firstBroken: { seq: number; at: Date | string; reason: string } | null };
-  alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
-  webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
   notices: { rows: NoticeRow[]; problems: Array<{ source: string; code: string }>; found: number; errors?: FormError[] };
   'notices-results': { rows: BatchRow[]; found: string[] };
+  alerts: { filter: AlertFilter; items: AlertItem[]; paging: Paging; errors?: FormError[]; resolved?: boolean };
+  webhooks: { endpoints: WebhookEndpointItem[]; deliveries: WebhookDeliveryItem[] };
 }
 
 /** A pair read from a key notice (or an empty row to type one), as the clerk confirms it. */

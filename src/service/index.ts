@@ -1,4 +1,6 @@
 import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
+import { AuditTailKeeper } from '../auditlog/index.js';
+import { flushAuditRollups } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
 import { MIGRATIONS_DIR, migrate, migrationsCurrent, openDatabase, readMigrations, type Database } from '../db/index.js';
@@ -8,24 +10,13 @@ import { countContractStates } from '../ledger/index.js';
 import { createLookup } from '../lookup/index.js';
 import { Registry } from '../metrics/index.js';
 import { createNoticeReader } from '../notices/index.js';
-import { createPdfRenderer, findChromium, type PdfRenderer } from '../pdf/index.js';
+import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
-import { createApp } from '../web/app.js';
-import type { ReadinessCheck } from '../web/health.js';
-import { openApiRoutes } from '../web/api-operations.js';
-import { createCertificatePdfService } from '../web/pdf-service.js';
-import { alertPages, alertsApi } from '../web/routes/alerts.js';
-import { apiRoutes, apiSurface } from '../web/routes/api.js';
-import { archiveApi, archivePages } from '../web/routes/archive.js';
-import { auditPages } from '../web/routes/audit.js';
-import { browserRoutes } from '../web/routes/browser.js';
-import { certificateRoutes } from '../web/routes/certificates.js';
-import { contractApi, contractPages } from '../web/routes/contracts.js';
-import { lookupRoutes } from '../web/routes/lookup.js';
-import { noticesApi, noticesPages } from '../web/routes/notices.js';
-import { pushRoutes } from '../web/routes/push.js';
-import { sessionRoutes } from '../web/routes/session.js';
-import { listen } from '../web/server.js';
+import {
+  alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
+  contractApi, contractPages, createApp, createCertificatePdfService, listen, lookupRoutes, noticesApi, noticesPages,
+  openApiRoutes, pushRoutes, sessionRoutes, type ReadinessCheck,
+} from '../web/index.js';
 import { proofFor } from './proof.js';
 
 export interface RunningService {
@@ -66,7 +57,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const reader = createNoticeReader({ sql });
     const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)', ['issuer', 'outcome']);
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
+    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
+    // the first PDF should pay neither the launch nor the font loading: /readyz waits for this
+    const pdfWarmUp = chromium && config.pdfWarmup ? warmUpPdf(pdf, log) : null;
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
     const readiness: ReadinessCheck[] = [
@@ -74,20 +68,21 @@ export async function startService(config: Config, log: Logger): Promise<Running
       { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql, MIGRATIONS_DIR, migrations) }) },
       // issuers being down does not make shosho unready: it is reported, not fatal
       { name: 'feeds', check: async () => ({ ok: true, detail: await feedStatus(sql) }) },
+      pdfReadiness(pdfWarmUp),
     ];
     const app = createApp({
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
         openApiRoutes(),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), alertsApi({ sql, renderer }), noticesApi({ reader, lookup })),
+        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
           lookupRoutes({ renderer, lookup, ledgerAttention: async (orgId) => (await countContractStates(sql, orgId)).attention }),
           certificateRoutes({ sql, renderer, pdfs }),
           archivePages(archiveDeps),
-          auditPages({ sql, renderer }),
+          auditPages({ sql, renderer, auditTail }),
           alertPages({ sql, renderer }),
           contractPages({ sql, renderer }),
           noticesPages({ sql, renderer, reader, lookup, archive: archiveDeps }),
@@ -96,6 +91,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     });
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
+    auditTail.start(1000);
     const mailer = config.smtpUrl && config.mailFrom
       ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
       : null;
@@ -103,10 +99,10 @@ export async function startService(config: Config, log: Logger): Promise<Running
     outbox.start();
     const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
     alertJobs.start();
-    // the first PDF should not pay for launching the browser
-    if (chromium && config.pdfWarmup) void warmUpPdf(pdf).catch((e) => log.warn('browser warm-up failed; PDFs will retry', { err: e }));
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
+    const auditRollups = setInterval(() => void flushAuditRollups(sql).catch((e) => log.warn('audit summaries not written yet', { err: e })), 60_000);
+    auditRollups.unref();
     log.info('listening', { url: server.url, database: db.kind });
     const renderer$ = pdf;
     return {
@@ -115,12 +111,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
       async stop() {
         clearInterval(janitor);
         clearInterval(feeds);
+        clearInterval(auditRollups);
         await server.close();
+        await flushAuditRollups(sql, { all: true }).catch((e) => log.warn('audit summaries left for the next start', { err: e }));
         await poller.stop();
+        await reader.close();
+        await auditTail.stop();
         await outbox.stop();
         await alertJobs.stop();
         mailer?.close();
-        await reader.close();
         await renderer$.close();
         await db.close();
         log.info('stopped');
@@ -144,6 +143,9 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
   });
   metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', ['kind'], () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
+  ]);
+  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', ['kind'], () => [
+    { labels: { kind: db.kind }, value: db.reachable() ? 1 : 0 },
   ]);
   metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', ['state'], () => {
     const s = pool.stats();
@@ -175,16 +177,40 @@ function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>,
   return timer;
 }
 
+type PdfWarmUp = Promise<'done' | 'failed'>;
+
 /**
  * Launches the browser, opens its pages and prints one throwaway page in the certificate's fonts,
- * so the first real PDF pays neither the launch nor the font loading.
+ * so the first real PDF pays neither the launch nor the font loading. Never rejects.
  */
-async function warmUpPdf(pdf: PdfRenderer): Promise<void> {
-  await pdf.warm();
-  await pdf.render({
-    html: '<!doctype html><html lang="ja"><body style="font-family: IPAexMincho, serif">前払金保証証書 金49,280,000円 令和6年6月3日</body></html>',
-    footer: { issuer: '保証事業会社', number: '0000000000', kind: '前払金保証証書', revision: '0', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 JST' },
-    metadata: { title: 'warm-up', subject: 'warm-up', author: 'shosho' },
-    attachments: [],
-  });
+async function warmUpPdf(pdf: PdfRenderer, log: Logger): PdfWarmUp {
+  try {
+    await pdf.warm();
+    await pdf.render(WARM_UP_PAGE);
+    return 'done';
+  } catch (e) {
+    log.warn('browser warm-up failed; PDFs will retry', { err: e });
+    return 'failed';
+  }
 }
+
+/**
+ * Not ready while the warm-up runs, so that a balancer sends no first PDF to a cold browser. A
+ * failed warm-up, no Chromium, or no warm-up leave the service ready: only PDFs are affected, and
+ * they answer (or retry the launch) on their own.
+ */
+function pdfReadiness(warmUp: PdfWarmUp | null): ReadinessCheck {
+  let outcome: 'warming' | 'done' | 'failed' | 'off' = warmUp ? 'warming' : 'off';
+  void warmUp?.then((o) => { outcome = o; });
+  return { name: 'pdf', check: async () => ({ ok: outcome !== 'warming', detail: outcome }) };
+}
+
+// Both subset families and the monospace font of a certificate, so every font path is loaded once.
+const WARM_UP_PAGE: PdfRenderInput = {
+  html:
+    '<!doctype html><html lang="ja"><body style="font-family: IPAexMincho, serif">前払金保証証書 金49,280,000円 令和6年6月3日' +
+    '<p style="font-family: IPAexGothic, sans-serif">状況 有効</p><code>SHA-256 0123abcdef</code></body></html>',
+  footer: { issuer: '保証事業会社', number: '0000000000', kind: '前払金保証証書', revision: '0', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 JST' },
+  metadata: { title: 'warm-up', subject: 'warm-up', author: 'shosho' },
+  attachments: [],
+};

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -8,6 +9,7 @@ import { MAX_SET_BYTES } from '../feed/index.js';
 import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
+import { asDatabaseUnavailable } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import type { Registry } from '../metrics/index.js';
 import { readBody } from './body.js';
@@ -18,7 +20,7 @@ import { observe } from './observe.js';
 import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'secureCookies'>;
+  config: Pick<Config, 'trustProxy' | 'proxyHops' | 'secureCookies'>;
   log: Logger;
   metrics: Registry;
   renderer: Renderer;
@@ -77,7 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       setCookie(c, 'lang', asked, { path: '/', sameSite: 'Lax', httpOnly: true, secure: deps.config.secureCookies, maxAge: 31_536_000 });
     }
     c.set('lang', pickLanguage(c.req.header('accept-language'), asked ?? getCookie(c, 'lang')));
-    c.set('clientIp', clientAddress(c, deps.config.trustProxy));
+    c.set('clientIp', clientAddress(c, deps.config));
     c.set('principal', null);
     await next();
   });
@@ -96,6 +98,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => answerError(c, new AppError('page_not_found')));
   app.onError((err, c) => {
+    const unavailable = asDatabaseUnavailable(err);
+    if (unavailable) {
+      c.get('log').warn('database unavailable', { err: unavailable });
+      return answerError(c, new AppError('database_unavailable', { headers: { 'retry-after': String(unavailable.retryAfterSeconds) } }));
+    }
     const known = clientError(err);
     if (!known) c.get('log').error('unhandled error', { err });
     return answerError(c, known ?? new AppError('internal_error'));
@@ -107,10 +114,17 @@ function validRequestId(id: string | undefined): string | undefined {
   return id && REQUEST_ID.test(id) ? id : undefined;
 }
 
-function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (forwarded) return forwarded;
+/**
+ * The peer's address; behind trusted proxies, the address the nearest of them recorded: each proxy
+ * appends the address it received from, so counting `hops` entries from the right of
+ * X-Forwarded-For skips only what trusted proxies wrote. Entries further left are the client's own
+ * writing and are never read.
+ */
+function clientAddress(c: Context<AppEnv>, proxy: { trustProxy: boolean; proxyHops: number }): string {
+  if (proxy.trustProxy) {
+    const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    const forwarded = chain[Math.max(0, chain.length - proxy.proxyHops)];
+    if (forwarded && isIP(forwarded)) return forwarded;
   }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';

@@ -39,6 +39,7 @@ export const ERROR_STATUS: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   internal_error: 500,
   pdf_unavailable: 503,
   service_unavailable: 503,
+  database_unavailable: 503,
 };
 
 /** What an error carries besides its code; its status comes from ERROR_STATUS. */

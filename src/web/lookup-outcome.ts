@@ -1,9 +1,15 @@
+import { formatJst } from '../domain/index.js';
 import type { LookupResult } from '../lookup/index.js';
-import type { FormError } from '../render/index.js';
+import type { FormError, Lang } from '../render/index.js';
 import { AppError } from './errors.js';
 
-/** SPEC §3/§4: how each lookup outcome answers, for the form and the API alike. */
-export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>): { error: AppError; formErrors: FormError[] } {
+/** When a lock ends, as a JST time a clerk can act on (not "in 15 minutes", which is stale once read). */
+export function lockedUntil(retryAfterSeconds: number, lang: Lang): string {
+  return formatJst(new Date(Date.now() + retryAfterSeconds * 1000), lang);
+}
+
+/** SPEC §3/§4: how each lookup outcome answers, for the form (in `lang`) and the API alike. */
+export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>, lang: Lang = 'ja'): { error: AppError; formErrors: FormError[] } {
   switch (result.status) {
     case 'malformed':
       return {
@@ -16,10 +22,20 @@ export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>): 
       const params = { minutes: Math.ceil(result.retryAfterSeconds / 60) };
       return {
         error: new AppError('locked_out', 429, params, { 'retry-after': String(result.retryAfterSeconds) }),
-        formErrors: [{ code: 'locked_out', params }],
+        formErrors: [{
+          code: result.by === 'number' ? 'lookup_locked_number' : 'lookup_locked_client',
+          params: { until: lockedUntil(result.retryAfterSeconds, lang) },
+        }],
       };
     }
     case 'other_obligee':
       return { error: new AppError('other_obligee', 403), formErrors: [{ code: 'other_obligee' }] };
+    case 'busy': {
+      const params = { seconds: result.retryAfterSeconds };
+      return {
+        error: new AppError('busy', 503, params, { 'retry-after': String(result.retryAfterSeconds) }),
+        formErrors: [{ code: 'busy', params }],
+      };
+    }
   }
 }

@@ -5,6 +5,16 @@ import { CONTROL_CHARACTER_MESSAGE } from '../domain/index.js';
 import type { FormError, Renderer, ViewData, ViewName } from '../render/index.js';
 import type { AppEnv } from './env.js';
 
+/**
+ * Where the language switch leads: a GET page itself; after a POST, the page whose form was sent
+ * (`/certificates/:id/archive` → `/certificates/:id`), since a POST's own path may answer no GET.
+ */
+function languageSwitchPath(c: Context<AppEnv>): string {
+  const url = new URL(c.req.url);
+  if (c.req.method === 'GET') return url.pathname + url.search;
+  return url.pathname.replace(/^(\/(?:certificates|archive)\/[^/]+)\/[a-z]+$/, '$1');
+}
+
 /** Renders a view with what every page needs from the request: language, user, CSRF token, request id. */
 export function renderPage<V extends ViewName>(
   c: Context<AppEnv>, renderer: Renderer, view: V, data: ViewData[V], status: ContentfulStatusCode = 200, csrfToken?: string,
@@ -18,6 +28,7 @@ export function renderPage<V extends ViewName>(
     requestId: c.get('requestId'),
     user,
     csrfToken: csrfToken ?? p?.csrfToken ?? undefined,
+    pagePath: languageSwitchPath(c),
   });
   c.header('cache-control', 'no-store');
   return c.html(html, status);
@@ -33,7 +44,12 @@ export function formErrors(e: ZodError): FormError[] {
     if (issue.message === CONTROL_CHARACTER_MESSAGE) return { code: 'control_character', field };
     if (issue.code === 'too_big') return { code: 'too_long', field, params: { max: Number(issue.maximum) } };
     if (field === 'from' || field === 'to') return { code: 'invalid_date', field };
-    if (field === 'cursor') return { code: 'invalid_cursor', field };
+    // No control on the form sets these: the message names them, with no link to a missing field.
+    if (field === 'cursor') return { code: 'invalid_cursor' };
+    if (field === 'sort' || field === 'order') return { code: 'invalid_sort' };
+    if (field === 'limit') return { code: 'invalid_limit' };
+    if (field === 'kind') return { code: 'invalid_kind', field };
+    if (field === 'status') return { code: 'invalid_status', field };
     return { code: 'invalid_request', field };
   });
 }

@@ -21,9 +21,9 @@ export const ledgerViewSamples: LedgerViewData = {
     contract: { ...contract, state: 'attention', guarantees: [
       { kind: 'interim_advance_payment', state: 'needs_change', archiveId: 'arc-1', number: '2070004426', revision: 0,
         checks: [{ name: 'guarantee-period', result: 'failed', detail: '保証期間の終期が工期の終期より前です。' }, { name: 'contract-price', result: 'passed', detail: '一致します。' }],
-        certificateKind: 'interim_advance_payment', certificateId: 'cert-1', revisionType: 'new', issuedOn: '2024-10-01', unfiledRevision: 1, changedAfterIssue: true },
-      { kind: 'contract', state: 'missing', archiveId: null, number: null, revision: null, checks: [],
-        certificateKind: null, certificateId: null, revisionType: null, issuedOn: null, unfiledRevision: null, changedAfterIssue: false },
+        certificateKind: 'interim_advance_payment', acceptedInPlace: null, certificateId: 'cert-1', revisionType: 'new', issuedOn: '2024-10-01', unfiledRevision: 1, changedAfterIssue: true },
+      { kind: 'contract', state: 'ok', archiveId: 'arc-2', number: 'TK00123456', revision: 0, checks: [],
+        certificateKind: 'performance_bond', acceptedInPlace: 'insurer.acceptedAsContract', certificateId: 'cert-2', revisionType: 'new', issuedOn: '2024-10-01', unfiledRevision: null, changedAfterIssue: false },
     ] },
   },
   'contract-form': {

@@ -9,6 +9,12 @@ import ledgerEn from './ledger.en.json' with { type: 'json' };
 import ledgerJa from './ledger.ja.json' with { type: 'json' };
 import alertsEn from './alerts.en.json' with { type: 'json' };
 import alertsJa from './alerts.ja.json' with { type: 'json' };
+import faultsEn from './faults.en.json' with { type: 'json' };
+import faultsJa from './faults.ja.json' with { type: 'json' };
+import guessingEn from './guessing.en.json' with { type: 'json' };
+import guessingJa from './guessing.ja.json' with { type: 'json' };
+import pagesEn from './pages.en.json' with { type: 'json' };
+import pagesJa from './pages.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -16,4 +22,7 @@ export const FEATURE_CATALOGS = [
   { ja: noticesJa, en: noticesEn },
   { ja: ledgerJa, en: ledgerEn },
   { ja: alertsJa, en: alertsEn },
+  { ja: faultsJa, en: faultsEn },
+  { ja: guessingJa, en: guessingEn },
+  { ja: pagesJa, en: pagesEn },
 ] as const;

@@ -65,7 +65,7 @@ export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdf
     const p = c.get('principal')!;
     const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
     const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client: c.get('clientIp'), requestId: c.get('requestId') });
-    return pdfResponse(c, pdf, `${cert.payload.number}-${cert.payload.revision}.pdf`);
+    return pdfResponse(c, pdf, cert.payload);
   });
   return app;
 }

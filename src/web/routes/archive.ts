@@ -37,9 +37,7 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-export async function fileRevision(
-  deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!,
-) {
+export async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!) {
   const { p, client, requestId } = who(c);
   const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
   const cert = await ownCertificate(deps.sql, p.orgId, id);
@@ -144,7 +142,7 @@ async function archivedPdf(deps: ArchiveDeps, c: Context<AppEnv>) {
   const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
   const pdf = (await getArchivePdf(deps.sql, p.orgId, record.id))!;
   await logAccess(deps, c, 'archive.pdf', record);
-  return pdfResponse(c, pdf, `${record.number}-${record.revision}-archived.pdf`);
+  return pdfResponse(c, pdf, record, '-archived');
 }
 
 async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {

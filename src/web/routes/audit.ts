@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { auditCsv, auditFilterSchema, recordAudit, searchAudit, verifyAuditChain, type AuditScope } from '../../auditlog/index.js';
+import { auditCsv, auditFilterSchema, recordAudit, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
+import { formatJst } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
-import type { Renderer } from '../../render/index.js';
+import { translate, type Lang, type Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { formErrors, renderPage } from '../page.js';
 import { csvResponse } from './archive.js';
@@ -13,7 +14,7 @@ const scopeOf = (c: Context<AppEnv>): AuditScope => {
 };
 
 /** `/audit`, `/audit.csv`, `/audit/verify` (SPEC §3), for auditors and admins. */
-export function auditPages(deps: { sql: Sql; renderer: Renderer }) {
+export function auditPages(deps: { sql: Sql; renderer: Renderer; auditTail: AuditTailKeeper }) {
   const app = new Hono<AppEnv>();
   app.get('/audit', async (c) => {
     const query = c.req.query();
@@ -28,7 +29,7 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer }) {
   });
   app.get('/audit.csv', (c) => csvResponse(c, 'audit.csv', auditCsv(deps.sql, scopeOf(c), auditFilterSchema.parse(c.req.query()))));
   app.get('/audit/verify', async (c) => {
-    const report = await verifyAuditChain(deps.sql);
+    const report = withLostTail(await verifyAuditChain(deps.sql), await deps.auditTail.check(), c.get('lang'));
     const p = c.get('principal')!;
     await recordAudit(deps.sql, [{
       action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'),
@@ -41,4 +42,13 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer }) {
     return renderPage(c, deps.renderer, 'audit-verify', { checkedAt: new Date(), checked: report.entries, firstBroken });
   });
   return app;
+}
+
+/** A chain intact up to an end that lost entries the service saw committed is broken there. */
+function withLostTail(report: ChainReport, lost: LostTail | null, lang: Lang): ChainReport {
+  if (!lost || (report.firstBroken && report.firstBroken.seq <= lost.seq)) return report;
+  const reason = translate(lang, `auditVerify.lostTail.${lost.kind}`, {
+    seq: lost.seq, lastSeq: lost.lastSeq, seenAt: formatJst(lost.recorded.seenAt, lang), file: lost.file,
+  });
+  return { ...report, intact: false, firstBroken: { seq: lost.seq, reason } };
 }

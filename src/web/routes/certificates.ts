@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { Sql } from '../../db/index.js';
+import type { Kind } from '../../domain/index.js';
 import { loadCertificate, type CertificateRecord } from '../../lookup/index.js';
-import type { Renderer } from '../../render/index.js';
+import { translate, type Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import { renderPage } from '../page.js';
@@ -27,15 +28,26 @@ export function certificateRoutes(deps: { sql: Sql; renderer: Renderer; pdfs: Ce
     const p = c.get('principal')!;
     const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
     const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client: c.get('clientIp'), requestId: c.get('requestId') });
-    return pdfResponse(c, pdf, `${cert.payload.number}-${cert.payload.revision}.pdf`);
+    return pdfResponse(c, pdf, cert.payload);
   });
   return app;
 }
 
-export function pdfResponse(c: Context<AppEnv>, pdf: Uint8Array, filename: string) {
+/** RFC 8187 value-chars: what encodeURIComponent leaves but `'`, `(`, `)` and `*`, which it must not. */
+function extValue(text: string): string {
+  return encodeURIComponent(text).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * A PDF as a download named `number-revision-kind.pdf`: `filename` in ASCII for old clients,
+ * `filename*` (RFC 6266, RFC 8187) with the kind in the reader's language.
+ */
+export function pdfResponse(c: Context<AppEnv>, pdf: Uint8Array, doc: { number: string; revision: number; kind: Kind }, suffix = '') {
+  const ascii = `${doc.number}-${doc.revision}-${doc.kind}${suffix}.pdf`;
+  const named = `${doc.number}-${doc.revision}-${translate(c.get('lang'), `kind.${doc.kind}`)}${suffix}.pdf`;
   return c.body(pdf as Uint8Array<ArrayBuffer>, 200, {
     'content-type': 'application/pdf',
-    'content-disposition': `inline; filename="${filename}"`,
+    'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${extValue(named)}`,
     'cache-control': 'no-store',
   });
 }

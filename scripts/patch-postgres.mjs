@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// Run by `npm install` / `npm ci` (postinstall). postgres.js 3.4.9, the newest release, crashes the
+// whole process when a connection drops under load: a small write is flushed from a setImmediate
+// after closed() has set the socket to null, and `socket.write` throws where no caller can catch
+// it (porsager/postgres#1154, #1208; fixes proposed in #1168, #1176, #1209, none released); and a
+// backend terminated while a new connection fetches its array types is an unhandled rejection; and
+// a transaction outlives its lost connection, running its later statements on the reconnected
+// session outside any transaction. This applies the fixes to both builds, idempotently, and refuses any other version so
+// an upgrade is checked instead of silently left unpatched. test/faults-connection.test.ts
+// reproduces the crash without it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const VERSION = '3.4.9';
+const MARKER = 'shosho patch: closed socket';
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'postgres');
+
+const connectionEdits = [
+  {
+    // a write flushed after the socket closed settles the queries it carried instead of throwing
+    from: `  function nextWrite(fn) {
+    const x = socket.write(chunk, fn)`,
+    to: `  function nextWrite(fn) {
+    if (socket === null) { // ${MARKER}
+      nextWriteTimer !== null && clearImmediate(nextWriteTimer)
+      chunk = nextWriteTimer = null
+      error(Errors.connection('CONNECTION_CLOSED', options))
+      return false
+    }
+    const x = socket.write(chunk, fn)`,
+  },
+  {
+    // bytes meant for the dead socket must not go out ahead of the next StartupMessage, and a
+    // cleared timer left non-null would stop every later small write from being flushed
+    from: `  async function closed(hadError) {
+    incoming = Buffer.alloc(0)
+    remaining = 0
+    incomings = null
+    clearImmediate(nextWriteTimer)`,
+    to: `  async function closed(hadError) {
+    incoming = Buffer.alloc(0)
+    remaining = 0
+    incomings = null
+    clearImmediate(nextWriteTimer)
+    chunk = nextWriteTimer = null // ${MARKER}`,
+  },
+  {
+    // 'error' and 'close' come in different turns of the event loop: a query queued in between (a
+    // transaction's ROLLBACK after its statement failed) was never settled when the close had an error
+    from: `    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))`,
+    to: `    if (query || sent.length) error(Errors.connection('CONNECTION_CLOSED', options, socket)) // ${MARKER}`,
+  },
+  {
+    // the array types are fetched from the 'data' handler with nobody awaiting: a backend terminated
+    // during that query was an unhandled rejection, which ends the process; it now fails the query
+    // that opened the connection, as any other connection failure does
+    from: `        return fetchArrayTypes()`,
+    to: `        return fetchArrayTypes().catch(errored) // ${MARKER}`,
+  },
+];
+
+const indexEdits = [
+  {
+    // a transaction whose connection closed must not go on: the pool reconnects that same
+    // connection for the next queued query, and the transaction's later statements (and its
+    // ROLLBACK) would run there outside any transaction, committing one by one — half a write
+    from: `    let savepoints = 0
+`,
+    to: `    let closedError = null // ${MARKER}
+    let savepoints = 0
+`,
+  },
+  {
+    from: `        new Promise((_, reject) => connection.onclose = reject)`,
+    to: `        new Promise((_, reject) => connection.onclose = (e) => { // ${MARKER}
+          closedError = e || Errors.connection('CONNECTION_CLOSED', options)
+          while (queries.length) queries.shift().reject(closedError)
+          reject(closedError)
+        })`,
+  },
+  {
+    from: `      function handler(q) {
+        q.catch(e => uncaughtError || (uncaughtError = e))
+        c.queue === full`,
+    to: `      function handler(q) {
+        q.catch(e => uncaughtError || (uncaughtError = e))
+        if (closedError) return q.reject(closedError) // ${MARKER}
+        c.queue === full`,
+  },
+];
+
+const files = [
+  ['src/connection.js', connectionEdits], ['cjs/src/connection.js', connectionEdits],
+  ['src/index.js', indexEdits], ['cjs/src/index.js', indexEdits],
+];
+
+if (!fs.existsSync(root)) process.exit(0); // not installed (yet): nothing to patch
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+if (version !== VERSION) {
+  console.error(`scripts/patch-postgres.mjs: postgres ${version} is installed, the patch is for ${VERSION}; check whether ${version} fixes porsager/postgres#1208 and update or drop the patch`);
+  process.exit(1);
+}
+for (const [file, edits] of files) {
+  const target = path.join(root, file);
+  let text = fs.readFileSync(target, 'utf8');
+  if (text.includes(MARKER)) continue;
+  for (const { from, to } of edits) {
+    if (!text.includes(from)) {
+      console.error(`scripts/patch-postgres.mjs: ${file} does not contain the expected code; not patched`);
+      process.exit(1);
+    }
+    text = text.replace(from, to);
+  }
+  fs.writeFileSync(target, text);
+}
