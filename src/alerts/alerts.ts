@@ -145,7 +145,8 @@ export async function countOpenAlerts(db: Queryable, orgId: string): Promise<num
 /** No control or bidirectional characters but tab and line feed in a note, as SPEC §2 asks of `notes`. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
-const resolveSchema = z.object({
+/** What resolving an alert takes: an optional note. */
+export const resolveSchema = z.object({
   note: z.string().trim().max(2000, 'must be at most 2000 characters').refine((s) => !CONTROL.test(s), 'must not contain control characters')
     .nullish().transform((v) => v || null),
 });

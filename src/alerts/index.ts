@@ -1,5 +1,5 @@
 export {
-  alertListSchema, alertMessage, countOpenAlerts, listAlerts, resolveAlert, toAlertJson,
+  ALERT_TYPES, alertListSchema, alertMessage, countOpenAlerts, listAlerts, resolveAlert, resolveSchema, toAlertJson,
   type Alert, type AlertJson, type AlertListQuery, type AlertType,
 } from './alerts.js';
 export { raiseIngestAlerts, raiseFilingAlerts, type ArrivedEvent, type FiledRevision } from './raise.js';

@@ -1,7 +1,9 @@
 export {
   archiveRevision, findArchived, getArchiveRecord, getArchivePdf, getArchiveJws, archiveNotesSchema, type ArchiveRequest,
 } from './archive.js';
-export { toArchiveJson, type ArchiveRecord, type ArchiveRecordJson, type ArchiveStatus } from './record.js';
+export {
+  toArchiveJson, archiveRecordJsonSchema, archivePageJsonSchema, type ArchivePageJson, type ArchiveRecord, type ArchiveRecordJson, type ArchiveStatus,
+} from './record.js';
 export { searchArchive, type ArchivePage } from './search.js';
 export {
   archiveSearchSchema, ARCHIVE_SORT_KEYS, MAX_PAGE_SIZE,

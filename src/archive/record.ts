@@ -1,10 +1,42 @@
+import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
-import type { ArchiveRecord, ArchiveStatus, Kind, RevisionType } from '../domain/index.js';
+import { KINDS, REVISION_TYPES, type ArchiveRecord, type ArchiveStatus, type Kind, type RevisionType } from '../domain/index.js';
 
 export type { ArchiveRecord, ArchiveStatus };
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
 /** SPEC §4 archive record as the JSON API returns it. */
-export type ArchiveRecordJson = Omit<ArchiveRecord, 'archivedAt' | 'statusWhenArchived'> & { archivedAt: string };
+export const archiveRecordJsonSchema = z.strictObject({
+  id: z.uuid(),
+  certificateId: z.uuid().describe('the certificate revision that was filed'),
+  number: z.string(),
+  kind: z.enum(KINDS),
+  revision: z.number().int(),
+  revisionType: z.enum(REVISION_TYPES),
+  projectName: z.string(),
+  contractor: z.string(),
+  obligee: z.string(),
+  issuer: z.string().describe("the issuer's display name"),
+  status: z.enum(['current', 'superseded', 'withdrawn']).describe("the certificate's status today, not when it was filed"),
+  archivedAt: z.iso.datetime(),
+  archivedBy: z.string(),
+  reference: z.string().nullable(),
+  memo: z.string().nullable(),
+  pdfSha256: sha256,
+  jwsSha256: sha256,
+  contract: z.string().nullable().describe('the reference of the ledger contract it is linked to (SPEC §9)'),
+});
+
+export type ArchiveRecordJson = z.output<typeof archiveRecordJsonSchema>;
+
+/** A page of `GET /api/v1/archive`, newest first unless sorted otherwise. */
+export const archivePageJsonSchema = z.strictObject({
+  items: z.array(archiveRecordJsonSchema),
+  next: z.string().nullable().describe('the cursor of the next page, null on the last'),
+});
+
+export type ArchivePageJson = z.output<typeof archivePageJsonSchema>;
 
 export interface ArchiveRecordRow {
   id: string;

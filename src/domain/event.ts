@@ -49,7 +49,7 @@ export function isCalendarDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-const date = z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD');
+const date = z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD').meta({ format: 'date' });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const yen = z.number().int('must be whole yen').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER);
 const period = z
@@ -64,47 +64,48 @@ function checkNumberOfKind(c: { kind: Kind; number: string }, ctx: z.RefinementC
   if (problem) ctx.addIssue({ code: 'custom', path: ['number'], message: problem });
 }
 
-export const certificatePayloadSchema = z
-  .strictObject({
-    number: certificateNumber,
-    kind: z.enum(KINDS),
-    revision: z.number().int().nonnegative().max(9999),
-    revisionType: z.enum(REVISION_TYPES),
-    issuedOn: date,
-    authKeyDigest: z.string().superRefine((s, ctx) => {
-      const parsed = parseScryptDigest(s);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
-    }),
-    guarantor: z.strictObject({ name: text(200), office: text(200).optional() }),
-    obligee: z.strictObject({ name: text(200), code: z.string().regex(/^[0-9]{6}$/, 'must be a 6-digit local government code').optional() }),
-    contractor: z.strictObject({ name: text(200), address: text(400).optional(), representative: text(200).optional() }),
-    project: z.strictObject({
-      name: text(400),
-      location: text(400).optional(),
-      contractDate: date.optional(),
-      period,
-      contractPrice: yen,
-    }),
-    guarantee: z.strictObject({ amount: yen, period, advancePayment: yen.optional() }),
-    changes: z.array(z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'must be a dotted field path')).max(64).optional(),
-    notes: z.string().max(4000).optional(),
-  })
-  .superRefine((c, ctx) => {
-    if ((c.revision === 0) !== (c.revisionType === 'new')) {
-      ctx.addIssue({ code: 'custom', path: ['revision'], message: 'revision 0 is "new", and only revision 0 is' });
-    }
-    checkNumberOfKind(c, ctx);
-    const advance = c.kind === 'advance_payment' || c.kind === 'interim_advance_payment';
-    if (advance && c.guarantee.advancePayment === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `is required for ${c.kind}` });
-    }
-    if (!advance && c.guarantee.advancePayment !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `must be absent for ${c.kind}` });
-    }
-  });
+const certificateFields = z.strictObject({
+  number: certificateNumber,
+  kind: z.enum(KINDS),
+  revision: z.number().int().nonnegative().max(9999),
+  revisionType: z.enum(REVISION_TYPES),
+  issuedOn: date,
+  authKeyDigest: z.string().superRefine((s, ctx) => {
+    const parsed = parseScryptDigest(s);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+  }),
+  guarantor: z.strictObject({ name: text(200), office: text(200).optional() }),
+  obligee: z.strictObject({ name: text(200), code: z.string().regex(/^[0-9]{6}$/, 'must be a 6-digit local government code').optional() }),
+  contractor: z.strictObject({ name: text(200), address: text(400).optional(), representative: text(200).optional() }),
+  project: z.strictObject({
+    name: text(400),
+    location: text(400).optional(),
+    contractDate: date.optional(),
+    period,
+    contractPrice: yen,
+  }),
+  guarantee: z.strictObject({ amount: yen, period, advancePayment: yen.optional() }),
+  changes: z.array(z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'must be a dotted field path')).max(64).optional(),
+  notes: z.string().max(4000).optional(),
+});
+
+export const certificatePayloadSchema = certificateFields.superRefine((c, ctx) => {
+  if ((c.revision === 0) !== (c.revisionType === 'new')) {
+    ctx.addIssue({ code: 'custom', path: ['revision'], message: 'revision 0 is "new", and only revision 0 is' });
+  }
+  checkNumberOfKind(c, ctx);
+  const advance = c.kind === 'advance_payment' || c.kind === 'interim_advance_payment';
+  if (advance && c.guarantee.advancePayment === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `is required for ${c.kind}` });
+  }
+  if (!advance && c.guarantee.advancePayment !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['guarantee', 'advancePayment'], message: `must be absent for ${c.kind}` });
+  }
+});
 
 export type CertificatePayload = z.infer<typeof certificatePayloadSchema>;
 /** The payload as shown and returned anywhere outside the database: never the auth-key digest. */
+export const publicPayloadSchema = certificateFields.omit({ authKeyDigest: true });
 export type PublicPayload = Omit<CertificatePayload, 'authKeyDigest'>;
 
 export const withdrawalPayloadSchema = z

@@ -10,6 +10,7 @@ export {
   acceptedInPlaceNote,
   REVISION_TYPES,
   certificatePayloadSchema,
+  publicPayloadSchema,
   withdrawalPayloadSchema,
   describeIssues,
   isCalendarDate,
@@ -27,5 +28,5 @@ export { BOM, csvField, csvLine } from './csv.js';
 export { typedText, hasControlCharacters, isSearchableDay, searchDay, CONTROL_CHARACTER_MESSAGE } from './input.js';
 export { likeContaining } from './search.js';
 export { certificateView, certificateForm, type FormWords, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';
-export type { CheckName, CheckOutcome, CheckResult, ReportSubject, VerificationReport } from './report.js';
+export { verificationReportSchema, type CheckName, type CheckOutcome, type CheckResult, type ReportSubject, type VerificationReport } from './report.js';
 export type { ArchiveRecord, ArchiveStatus } from './archive-record.js';

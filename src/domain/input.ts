@@ -25,4 +25,4 @@ export function isSearchableDay(s: string): boolean {
   return isCalendarDate(s) && s >= '1900-01-01' && s <= '9999-12-31';
 }
 
-export const searchDay = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-DD, from 1900 on');
+export const searchDay = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-DD, from 1900 on').meta({ format: 'date' });

@@ -1,11 +1,17 @@
-import type { Kind } from './event.js';
+import { z } from 'zod';
+import { KINDS } from './event.js';
+
+const CHECK_RESULTS = ['passed', 'failed', 'indeterminate'] as const;
+const CHECK_NAMES = [
+  'jws-digest', 'signature', 'claims', 'payload', 'pdf-digest', 'pdf-embedded-jws', 'status',
+  // SPEC §9: a filed certificate against its ledger contract
+  'contract-obligee', 'contract-contractor', 'contract-project', 'contract-price', 'guarantee-amount', 'guarantee-period',
+] as const;
 
 /** SPEC §6: `failed` is proven wrong; `indeterminate` could not be decided (never shown as valid or invalid). */
-export type CheckResult = 'passed' | 'failed' | 'indeterminate';
+export type CheckResult = (typeof CHECK_RESULTS)[number];
 
-export type CheckName = 'jws-digest' | 'signature' | 'claims' | 'payload' | 'pdf-digest' | 'pdf-embedded-jws' | 'status'
-  // SPEC §9: a filed certificate against its ledger contract
-  | 'contract-obligee' | 'contract-contractor' | 'contract-project' | 'contract-price' | 'guarantee-amount' | 'guarantee-period';
+export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface CheckOutcome {
   result: CheckResult;
@@ -13,23 +19,22 @@ export interface CheckOutcome {
   detail: string;
 }
 
-export interface ReportSubject {
-  number: string;
-  kind: Kind;
-  revision: number;
-  /** The issuer's `iss`. */
-  issuer: string;
-  /** The SHA-256 recorded for the SET (what the record says it is, not what was found). */
-  jwsSha256: string;
-  /** null when the certificate is not archived. */
-  archiveId: string | null;
-}
+const reportSubjectSchema = z.strictObject({
+  number: z.string(),
+  kind: z.enum(KINDS),
+  revision: z.number().int(),
+  issuer: z.string().describe("the issuer's `iss`"),
+  jwsSha256: z.string().describe('the SHA-256 recorded for the SET (what the record says it is, not what was found)'),
+  archiveId: z.string().nullable().describe('null when the certificate is not archived'),
+});
 
 /** SPEC §6, exactly: what recheck, the API, `shosho recheck` and `shosho verify` report. */
-export interface VerificationReport {
-  subject: ReportSubject;
-  /** ISO 8601, UTC. */
-  checkedAt: string;
-  result: CheckResult;
-  checks: Array<{ name: CheckName; result: CheckResult; detail: string }>;
-}
+export const verificationReportSchema = z.strictObject({
+  subject: reportSubjectSchema,
+  checkedAt: z.string().describe('ISO 8601, UTC'),
+  result: z.enum(CHECK_RESULTS),
+  checks: z.array(z.strictObject({ name: z.enum(CHECK_NAMES), result: z.enum(CHECK_RESULTS), detail: z.string() })),
+});
+
+export type ReportSubject = z.output<typeof reportSubjectSchema>;
+export type VerificationReport = z.output<typeof verificationReportSchema>;

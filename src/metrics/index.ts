@@ -1,13 +1,6 @@
-/** A small Prometheus text-format registry: counters, gauges read at scrape time, histograms. */
-type Labels = Record<string, string>;
+import client from 'prom-client';
 
-const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-const fmt = (labels: Labels, extra: Labels = {}) => {
-  const all = { ...labels, ...extra };
-  const parts = Object.entries(all).map(([k, v]) => `${k}="${escape(v)}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
-};
+type Labels = Record<string, string>;
 
 export interface Counter {
   inc(labels?: Labels, by?: number): void;
@@ -16,70 +9,51 @@ export interface Histogram {
   observe(labels: Labels, value: number): void;
 }
 
-interface Metric {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  lines(): string[];
+/**
+ * Node's process metrics (prom-client's defaults: CPU, memory, handles, GC, and the event-loop lag,
+ * the sign of scrypt or Chromium work crowding the loop). Made once per process, however many
+ * services a process runs (tests run many): each collection keeps an event-loop monitor running.
+ */
+let processMetrics: client.Registry | undefined;
+function processRegistry(): client.Registry {
+  if (!processMetrics) {
+    processMetrics = new client.Registry();
+    client.collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
 }
 
+/** The service's metrics on prom-client; a scrape shows the process's own alongside. */
 export class Registry {
-  private readonly metrics: Metric[] = [];
+  private readonly own = new client.Registry();
+  private readonly process = processRegistry();
 
-  counter(name: string, help: string): Counter {
-    const values = new Map<string, { labels: Labels; value: number }>();
-    this.metrics.push({
-      name, help, type: 'counter',
-      lines: () => [...values.values()].map((v) => `${name}${fmt(v.labels)} ${v.value}`),
-    });
-    return {
-      inc(labels = {}, by = 1) {
-        const k = key(labels);
-        const entry = values.get(k) ?? { labels, value: 0 };
-        entry.value += by;
-        values.set(k, entry);
-      },
-    };
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    const counter = new client.Counter({ name, help, labelNames, registers: [this.own] });
+    return { inc: (labels = {}, by = 1) => counter.inc(labels, by) };
   }
 
   /** A gauge whose samples are read when scraped, so it never goes stale. */
-  gauge(name: string, help: string, read: () => Array<{ labels?: Labels; value: number }>): void {
-    this.metrics.push({
-      name, help, type: 'gauge',
-      lines: () => read().map((s) => `${name}${fmt(s.labels ?? {})} ${s.value}`),
-    });
-  }
-
-  histogram(name: string, help: string, buckets: number[]): Histogram {
-    const values = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-    this.metrics.push({
-      name, help, type: 'histogram',
-      lines: () =>
-        [...values.values()].flatMap((v) => [
-          ...buckets.map((b, i) => `${name}_bucket${fmt(v.labels, { le: String(b) })} ${v.counts[i]}`),
-          `${name}_bucket${fmt(v.labels, { le: '+Inf' })} ${v.count}`,
-          `${name}_sum${fmt(v.labels)} ${v.sum}`,
-          `${name}_count${fmt(v.labels)} ${v.count}`,
-        ]),
-    });
-    return {
-      observe(labels, value) {
-        const k = key(labels);
-        const entry = values.get(k) ?? { labels, counts: buckets.map(() => 0), sum: 0, count: 0 };
-        buckets.forEach((b, i) => {
-          if (value <= b) entry.counts[i]!++;
-        });
-        entry.sum += value;
-        entry.count++;
-        values.set(k, entry);
+  gauge(name: string, help: string, labelNames: readonly string[], read: () => Array<{ labels?: Labels; value: number }>): void {
+    new client.Gauge({
+      name, help, labelNames, registers: [this.own],
+      collect() {
+        this.reset();
+        for (const sample of read()) this.set(sample.labels ?? {}, sample.value);
       },
-    };
+    });
   }
 
-  render(): string {
-    return this.metrics
-      .map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join('\n'))
-      .join('\n') + '\n';
+  histogram(name: string, help: string, labelNames: readonly string[], buckets: number[]): Histogram {
+    const histogram = new client.Histogram({ name, help, labelNames, buckets, registers: [this.own] });
+    return { observe: (labels, value) => histogram.observe(labels, value) };
+  }
+
+  readonly contentType = client.Registry.PROMETHEUS_CONTENT_TYPE;
+
+  /** Prometheus text: the service's metrics, then the process's. */
+  async render(): Promise<string> {
+    return (await this.own.metrics()) + '\n' + (await this.process.metrics());
   }
 }
 

@@ -15,7 +15,7 @@ import { createRenderer } from '../render/index.js';
 import {
   alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
   contractApi, contractPages, createApp, createCertificatePdfService, listen, lookupRoutes, noticesApi, noticesPages,
-  pushRoutes, sessionRoutes, type ReadinessCheck,
+  openApiRoutes, pushRoutes, sessionRoutes, type ReadinessCheck,
 } from '../web/index.js';
 import { proofFor } from './proof.js';
 
@@ -55,7 +55,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const reader = createNoticeReader({ sql });
-    const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)');
+    const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)', ['issuer', 'outcome']);
     const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
     const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
     registerMetrics(metrics, db, pool, pdf);
@@ -74,6 +74,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       config, log, metrics, renderer, readiness,
       routes: [
         pushRoutes(receiver),
+        openApiRoutes(),
         apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup }), alertsApi({ sql, renderer })),
         browserRoutes(
           sql,
@@ -132,7 +133,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 }
 
 function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf: PdfRenderer) {
-  metrics.gauge('shosho_process_memory_bytes', 'Process memory by type', () => {
+  metrics.gauge('shosho_process_memory_bytes', 'Process memory by type', ['type'], () => {
     const m = process.memoryUsage();
     return [
       { labels: { type: 'rss' }, value: m.rss },
@@ -140,13 +141,13 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
       { labels: { type: 'external' }, value: m.external },
     ];
   });
-  metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', () => [
+  metrics.gauge('shosho_db_pool_max_connections', 'Database pool capacity (PGlite serves one session)', ['kind'], () => [
     { labels: { kind: db.kind }, value: db.maxConnections },
   ]);
-  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', () => [
+  metrics.gauge('shosho_db_reachable', 'Whether the database answers its probe (0: requests get 503)', ['kind'], () => [
     { labels: { kind: db.kind }, value: db.reachable() ? 1 : 0 },
   ]);
-  metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', () => {
+  metrics.gauge('shosho_scrypt', 'Auth-key and password checks: running, queued, done', ['state'], () => {
     const s = pool.stats();
     return [
       { labels: { state: 'active' }, value: s.active },
@@ -154,7 +155,7 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
       { labels: { state: 'done' }, value: s.derivations },
     ];
   });
-  metrics.gauge('shosho_pdf', 'PDF renderer: renders, failures, relaunches, pages in use, queued', () =>
+  metrics.gauge('shosho_pdf', 'PDF renderer: renders, failures, relaunches, pages in use, queued', ['state'], () =>
     Object.entries(pdf.stats()).map(([state, value]) => ({ labels: { state }, value })),
   );
 }
@@ -166,11 +167,11 @@ function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>,
   void refresh();
   const per = (pick: (s: IssuerFeedStatus) => number | null) => () =>
     latest.flatMap((s) => { const v = pick(s); return v === null ? [] : [{ labels: { issuer: s.issuer }, value: v }]; });
-  metrics.gauge('shosho_feed_events_ingested', 'SETs stored from polling, per issuer', per((s) => s.eventsIngested));
-  metrics.gauge('shosho_feed_events_refused', 'SETs refused while polling, per issuer', per((s) => s.eventsRefused));
-  metrics.gauge('shosho_feed_lag_seconds', 'Seconds since the last successful poll, per issuer', per((s) => s.lagSeconds));
-  metrics.gauge('shosho_feed_consecutive_failures', 'Failed polls in a row, per issuer', per((s) => s.consecutiveFailures));
-  metrics.gauge('shosho_feed_failing', '1 while the last poll of an issuer failed', per((s) => (s.polled ? Number(s.failing) : null)));
+  metrics.gauge('shosho_feed_events_ingested', 'SETs stored from polling, per issuer', ['issuer'], per((s) => s.eventsIngested));
+  metrics.gauge('shosho_feed_events_refused', 'SETs refused while polling, per issuer', ['issuer'], per((s) => s.eventsRefused));
+  metrics.gauge('shosho_feed_lag_seconds', 'Seconds since the last successful poll, per issuer', ['issuer'], per((s) => s.lagSeconds));
+  metrics.gauge('shosho_feed_consecutive_failures', 'Failed polls in a row, per issuer', ['issuer'], per((s) => s.consecutiveFailures));
+  metrics.gauge('shosho_feed_failing', '1 while the last poll of an issuer failed', ['issuer'], per((s) => (s.polled ? Number(s.failing) : null)));
   const timer = setInterval(refresh, 15_000);
   timer.unref();
   return timer;

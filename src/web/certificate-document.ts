@@ -1,4 +1,5 @@
-import { certificateForm, certificateView, formatJst, type CertificateView, type Kind } from '../domain/index.js';
+import { z } from 'zod';
+import { certificateForm, certificateView, formatJst, publicPayloadSchema, type CertificateView, type Kind } from '../domain/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
 import type { PdfRenderer } from '../pdf/index.js';
 import { translate, type Lang, type MessageKey, type Renderer, type VerificationReport } from '../render/index.js';
@@ -35,8 +36,21 @@ function formWording(kind: Kind) {
   return { ja: words('ja'), en: words('en') };
 }
 
+const formWordsSchema = z.strictObject({
+  title: z.string(), number: z.string(), guarantor: z.string(), obligee: z.string(), contractor: z.string(), amount: z.string(), period: z.string(),
+});
+
 /** The SPEC §4 body of a successful lookup and of `GET /api/v1/certificates/:id`, with the form's words. */
-export function certificateJson(c: CertificateRecord) {
+export const certificateJsonSchema = z.strictObject({
+  id: z.uuid(),
+  certificate: publicPayloadSchema,
+  form: z.strictObject({ ja: formWordsSchema, en: formWordsSchema }).describe("what the kind's paper form calls itself and its fields"),
+  issuer: z.strictObject({ id: z.string(), name: z.string() }),
+  status: z.enum(['current', 'superseded', 'withdrawn']),
+  verification: z.strictObject({ alg: z.string().describe('ES256 or EdDSA'), kid: z.string(), verifiedAt: z.iso.datetime() }),
+});
+
+export function certificateJson(c: CertificateRecord): z.output<typeof certificateJsonSchema> {
   return {
     id: c.id,
     certificate: c.payload,

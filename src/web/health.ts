@@ -24,7 +24,7 @@ export function healthRoutes(checks: ReadinessCheck[], registry: Registry) {
     const ready = results.every((r) => r.ok);
     return c.json({ status: ready ? 'ready' : 'unavailable', checks: results }, ready ? 200 : 503, { 'cache-control': 'no-store' });
   });
-  app.get('/metrics', (c) => c.body(registry.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', async (c) => c.body(await registry.render(), 200, { 'content-type': registry.contentType }));
   return app;
 }
 

@@ -1,5 +1,6 @@
 // The HTTP surface: the app factory, the server, and the feature routers the service mounts.
 export { createApp } from './app.js';
+export { openApiRoutes } from './api-operations.js';
 export { listen } from './server.js';
 export type { ReadinessCheck } from './health.js';
 export { createCertificatePdfService } from './pdf-service.js';

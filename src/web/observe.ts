@@ -6,8 +6,9 @@ import type { AppEnv } from './env.js';
 
 /** Gives every request a child logger carrying its id, then counts and times it by route and status. */
 export function observe(log: Logger, registry: Registry): MiddlewareHandler<AppEnv> {
-  const requests = registry.counter('shosho_http_requests_total', 'HTTP requests by method, route and status');
-  const latency = registry.histogram('shosho_http_request_duration_seconds', 'HTTP request latency by method, route and status', LATENCY_BUCKETS);
+  const labelNames = ['method', 'route', 'status'];
+  const requests = registry.counter('shosho_http_requests_total', 'HTTP requests by method, route and status', labelNames);
+  const latency = registry.histogram('shosho_http_request_duration_seconds', 'HTTP request latency by method, route and status', labelNames, LATENCY_BUCKETS);
   return async function observeRequest(c, next) {
     const started = performance.now();
     const requestLog = log.child({ requestId: c.get('requestId') });

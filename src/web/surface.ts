@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
 import { errorMessage, errorPageStatus, type ErrorCode, type Renderer } from '../render/index.js';
 import type { AppEnv } from './env.js';
 import type { AppError } from './errors.js';
@@ -28,13 +29,22 @@ export function pagesSurface(renderer: Renderer): Surface {
   };
 }
 
+/** Every error of the JSON API (SPEC §4). */
+export const apiErrorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string().describe('stable, for programs: `not_found`, `invalid_field`, `locked_out`, …'),
+    message: z.string().describe("for people, in the request's language (Japanese unless English is asked for), naming the field when one is wrong"),
+  }),
+});
+
 /** Obligee systems: `{ error: { code, message } }` with the table's status (SPEC §4). */
 export const jsonApiSurface: Surface = {
   maxBodyBytes: MAX_FORM_OR_JSON_BYTES,
   alwaysNoStore: true,
   writeError: (c, err) => {
     const message = errorMessage(c.get('lang') ?? 'ja', err.code, err.params) + (err.detail ? ` (${err.detail})` : '');
-    return c.json({ error: { code: err.code, message } }, err.status);
+    const body: z.output<typeof apiErrorSchema> = { error: { code: err.code, message } };
+    return c.json(body, err.status);
   },
 };
 

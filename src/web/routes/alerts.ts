@@ -1,11 +1,15 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import {
-  alertListSchema, alertMessage, countOpenAlerts, listAlerts, listWebhooks, recentDeliveries, resolveAlert, toAlertJson, type Alert,
+  ALERT_TYPES, alertListSchema, alertMessage, countOpenAlerts, listAlerts, listWebhooks, recentDeliveries, resolveAlert, resolveSchema,
+  toAlertJson, type Alert, type AlertJson,
 } from '../../alerts/index.js';
 import type { Sql } from '../../db/index.js';
 import { isMessageKey, translate, type Lang, type Renderer } from '../../render/index.js';
+import { readJson } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
+import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 
 export interface AlertRouteDeps {
@@ -68,6 +72,44 @@ export function alertPages(deps: AlertRouteDeps) {
   return app;
 }
 
+/** SPEC §10: an alert, `message` the Japanese sentence saying what to do. */
+const alertJsonSchema = z.strictObject({
+  id: z.uuid(),
+  type: z.enum(ALERT_TYPES),
+  createdAt: z.iso.datetime(),
+  resolvedAt: z.iso.datetime().nullable(),
+  resolvedBy: z.string().nullable(),
+  note: z.string().nullable(),
+  contract: z.string().nullable().describe('the reference of the ledger contract concerned'),
+  number: z.string().nullable(),
+  kind: z.string().nullable(),
+  revision: z.number().int().nullable(),
+  message: z.string(),
+}) satisfies z.ZodType<AlertJson>;
+
+const alertPageJsonSchema = z.strictObject({
+  items: z.array(alertJsonSchema),
+  next: z.string().nullable().describe('the cursor of the next page, null on the last'),
+});
+
+const alert = { name: 'Alert', schema: alertJsonSchema };
+
+/** The routes of `alertsApi`, for the OpenAPI document. */
+export const alertOperations: ApiOperation[] = [
+  {
+    method: 'get', path: '/api/v1/alerts', summary: 'What needs a person, newest first',
+    query: alertListSchema,
+    answers: [{ status: 200, description: 'One page of alerts and the cursor of the next', json: { name: 'AlertPage', schema: alertPageJsonSchema } }],
+    errors: [401, 422],
+  },
+  {
+    method: 'post', path: '/api/v1/alerts/:id/resolve', summary: 'Resolve an alert, with an optional note; again, the same alert unchanged',
+    body: { json: { name: 'ResolveRequest', schema: resolveSchema }, required: false },
+    answers: [{ status: 200, description: 'The alert, resolved', json: alert }],
+    errors: [400, 401, 404, 413, 422],
+  },
+];
+
 /** `GET /api/v1/alerts` and `POST /api/v1/alerts/:id/resolve` (SPEC §10). */
 export function alertsApi(deps: AlertRouteDeps) {
   const app = new Hono<AppEnv>();
@@ -77,17 +119,8 @@ export function alertsApi(deps: AlertRouteDeps) {
     return c.json({ items: page.items.map(toAlertJson), next: page.next });
   });
   app.post('/api/v1/alerts/:id/resolve', async (c) => {
-    const text = await c.req.text();
-    let body: unknown = {};
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new AppError('invalid_request', 400);
-      }
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 422);
-    return c.json(toAlertJson(await resolve(deps, c, (body as { note?: unknown }).note)));
+    const { note } = resolveSchema.parse((await readJson(c)) ?? {});
+    return c.json(toAlertJson(await resolve(deps, c, note)));
   });
   return app;
 }

@@ -3,9 +3,10 @@ import type { Sql } from '../../db/index.js';
 import type { Lookup } from '../../lookup/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
-import { certificateJson } from '../certificate-document.js';
+import { certificateJson, certificateJsonSchema } from '../certificate-document.js';
 import { lookupFailure } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
+import type { ApiOperation } from '../openapi.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
 import { lookupInput, runLookup } from './lookup.js';
@@ -17,6 +18,29 @@ export function apiSurface(sql: Sql, ...routers: Hono<AppEnv>[]): Hono<AppEnv> {
   for (const r of routers) app.route('/', r);
   return app;
 }
+
+const certificate = { name: 'Certificate', schema: certificateJsonSchema };
+
+/** The routes of `apiRoutes`, for the OpenAPI document. */
+export const certificateOperations: ApiOperation[] = [
+  {
+    method: 'post', path: '/api/v1/lookup', summary: 'Unlock a certificate revision with its number and auth key',
+    description: 'A wrong key and an unknown number answer the same 404. Five failures for one number lock it for this organisation (429).',
+    body: { json: { name: 'LookupRequest', schema: lookupInput }, required: true },
+    answers: [{ status: 200, description: 'The unlocked revision', json: certificate }],
+    errors: [400, 401, 403, 404, 413, 422, 429, 503],
+  },
+  {
+    method: 'get', path: '/api/v1/certificates/:id', summary: 'A revision this organisation has unlocked',
+    answers: [{ status: 200, description: 'The revision, as a successful lookup gives it', json: certificate }],
+    errors: [401, 404],
+  },
+  {
+    method: 'get', path: '/api/v1/certificates/:id/pdf', summary: 'The revision as an A4 PDF carrying the signed SET, the issuer key and a verification report',
+    answers: [{ status: 200, description: 'The PDF', contentType: 'application/pdf' }],
+    errors: [401, 404, 503],
+  },
+];
 
 /** Lookup and certificates in the JSON API. */
 export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdfService }) {

@@ -1,13 +1,14 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { z, ZodError } from 'zod';
+import { ZodError } from 'zod';
 import {
-  archiveCsv, archiveNotesSchema, archiveRevision, archiveSearchSchema, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord,
-  searchArchive, toArchiveJson, type ArchiveRecord,
+  archiveCsv, archiveNotesSchema, archivePageJsonSchema, archiveRecordJsonSchema, archiveRevision, archiveSearchSchema, findArchived,
+  getArchiveJws, getArchivePdf, getArchiveRecord, searchArchive, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
 import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
+import { verificationReportSchema } from '../../domain/index.js';
 import type { KeyStore } from '../../feed/index.js';
 import { referenceSchema } from '../../ledger/index.js';
 import { loadCertificate } from '../../lookup/index.js';
@@ -15,6 +16,7 @@ import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
 import { AppError } from '../errors.js';
+import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../pdf-service.js';
 import { viewOf } from '../certificate-document.js';
@@ -151,17 +153,65 @@ async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
   return c.body(jws, 200, { 'content-type': 'application/secevent+jwt', 'content-disposition': 'attachment; filename="certificate.jws"' });
 }
 
+const archiveRecord = { name: 'ArchiveRecord', schema: archiveRecordJsonSchema };
+
+/** What filing through the API takes: the clerk's notes and, optionally, the ledger contract to link it to (SPEC §9). */
+const fileRequestSchema = archiveNotesSchema.extend({ contract: referenceSchema.nullish() });
+
+/** The routes of `archiveApi`, for the OpenAPI document. */
+export const archiveOperations: ApiOperation[] = [
+  {
+    method: 'post', path: '/api/v1/certificates/:id/archive', summary: "File an unlocked revision in the organisation's archive, with a PDF made now",
+    body: { json: { name: 'FileRequest', schema: fileRequestSchema }, required: false },
+    answers: [
+      { status: 201, description: 'Filed', json: archiveRecord },
+      { status: 200, description: 'Filed before: the record as it was, unchanged', json: archiveRecord },
+    ],
+    errors: [400, 401, 404, 413, 422, 503],
+  },
+  {
+    method: 'get', path: '/api/v1/archive', summary: "Search the organisation's archive, newest first",
+    query: archiveSearchSchema,
+    answers: [{ status: 200, description: 'One page of records and the cursor of the next', json: { name: 'ArchivePage', schema: archivePageJsonSchema } }],
+    errors: [401, 422],
+  },
+  {
+    method: 'get', path: '/api/v1/archive/:id', summary: 'One filed record',
+    answers: [{ status: 200, description: 'The record, with the certificate\'s status today', json: archiveRecord }],
+    errors: [401, 404],
+  },
+  {
+    method: 'get', path: '/api/v1/archive/:id/pdf', summary: 'The PDF made when the revision was filed',
+    answers: [{ status: 200, description: 'The PDF', contentType: 'application/pdf' }],
+    errors: [401, 404],
+  },
+  {
+    method: 'get', path: '/api/v1/archive/:id/jws', summary: 'The SET exactly as the issuer signed it',
+    answers: [{
+      status: 200, description: 'The compact JWS', contentType: 'application/secevent+jwt',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' },
+    }],
+    errors: [401, 404],
+  },
+  {
+    method: 'post', path: '/api/v1/archive/:id/recheck', summary: "Verify the filed record again, against the stored bytes and the issuer's kept keys",
+    answers: [{ status: 200, description: 'The verification report (SPEC §6)', json: { name: 'VerificationReport', schema: verificationReportSchema } }],
+    errors: [401, 404],
+  },
+];
+
 /** The JSON API of the archive (SPEC §4). */
 export function archiveApi(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/certificates/:id/archive', async (c) => {
-    const body = archiveNotesSchema.extend({ contract: z.unknown().optional() }).parse((await readJson(c)) ?? {});
+    const body = fileRequestSchema.parse((await readJson(c)) ?? {});
     const { record, created } = await fileRevision(deps, c, body);
     return c.json(toArchiveJson(record), created ? 201 : 200);
   });
   app.get('/api/v1/archive', async (c) => {
     const page = await searchArchive(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()));
-    return c.json({ items: page.items.map(toArchiveJson), next: page.next });
+    const body: ArchivePageJson = { items: page.items.map(toArchiveJson), next: page.next };
+    return c.json(body);
   });
   app.get('/api/v1/archive/:id', async (c) => c.json(toArchiveJson(await ownRecord(deps, c.get('principal')!.orgId, c.req.param('id')))));
   app.get('/api/v1/archive/:id/pdf', async (c) => archivedPdf(deps, c));

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { getArchiveRecord, toArchiveJson } from '../../archive/index.js';
+import { archiveRecordJsonSchema, getArchiveRecord, toArchiveJson } from '../../archive/index.js';
 import type { Sql } from '../../db/index.js';
-import { describeIssues } from '../../domain/index.js';
+import { describeIssues, verificationReportSchema } from '../../domain/index.js';
 import {
-  contractInputSchema, contractSearchSchema, dropImportDraft, findContract, importContracts, LinkRefused, listContracts, loadImportDraft,
+  CONTRACT_STATES, contractInputSchema, contractSearchSchema, dropImportDraft, GUARANTEE_STATES, findContract, importContracts, LinkRefused, listContracts, loadImportDraft,
   parseAmount, parseDate, previewImport, putContract, referenceSchema, REQUIREMENTS, saveImportDraft, setArchiveContract, toContractJson,
   withGuarantees, type Contract, type ContractInput, type ContractSummary,
 } from '../../ledger/index.js';
@@ -14,6 +14,7 @@ import type { FormError, Renderer, ViewData, ViewName } from '../../render/index
 import { viewOf } from '../certificate-document.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
+import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 
 export interface ContractDeps {
@@ -47,7 +48,50 @@ export function linkError(e: unknown): never {
   throw e;
 }
 
-function summaryJson(s: ContractSummary) {
+const guaranteeSummarySchema = z.strictObject({
+  kind: z.enum(REQUIREMENTS),
+  state: z.enum(GUARANTEE_STATES),
+  archiveId: z.uuid().nullable(),
+  number: z.string().nullable(),
+  revision: z.number().int().nullable(),
+});
+
+const contractFields = {
+  reference: z.string(),
+  projectName: z.string(),
+  contractor: z.strictObject({ name: z.string(), email: z.string().optional() }),
+  contractPrice: z.number().int(),
+  contractDate: z.iso.date(),
+  period: z.strictObject({ from: z.iso.date(), to: z.iso.date() }),
+  required: z.array(z.enum(REQUIREMENTS)),
+  section: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  state: z.enum(CONTRACT_STATES),
+};
+
+/** SPEC §9: a contract, its state and each required guarantee with its checks. */
+const contractJsonSchema = z.strictObject({
+  ...contractFields,
+  guarantees: z.array(guaranteeSummarySchema.extend({ checks: verificationReportSchema.shape.checks })),
+});
+type ContractJson = z.output<typeof contractJsonSchema>;
+
+/** A list item: the contract and its guarantees' states (the checks are on the contract's own page). */
+const contractSummaryJsonSchema = z.strictObject({ ...contractFields, guarantees: z.array(guaranteeSummarySchema) });
+
+const contractPageJsonSchema = z.strictObject({
+  items: z.array(contractSummaryJsonSchema),
+  next: z.string().nullable().describe('the cursor of the next page, null on the last'),
+});
+
+const importResultJsonSchema = z.strictObject({
+  created: z.number().int(),
+  updated: z.number().int(),
+  errors: z.array(z.strictObject({ line: z.number().int(), field: z.string(), message: z.string() })).describe('with any error, nothing was imported'),
+});
+
+function summaryJson(s: ContractSummary): z.output<typeof contractSummaryJsonSchema> {
   return {
     reference: s.reference, projectName: s.projectName, contractor: s.contractor, contractPrice: s.contractPrice, contractDate: s.contractDate,
     period: s.period, required: s.required, ...(s.section ? { section: s.section } : {}),
@@ -56,6 +100,44 @@ function summaryJson(s: ContractSummary) {
 }
 
 const linkBody = z.strictObject({ contract: referenceSchema.nullable() });
+
+const contract = { name: 'Contract', schema: contractJsonSchema };
+
+/** The routes of `contractApi`, for the OpenAPI document. */
+export const contractOperations: ApiOperation[] = [
+  {
+    method: 'put', path: '/api/v1/contracts/:reference', summary: 'Create or replace a contract of the ledger',
+    description: 'A replacement that moves `period.to` later or changes `contractPrice` is recorded as a change contract (変更契約).',
+    params: z.object({ reference: referenceSchema }),
+    body: { json: { name: 'ContractInput', schema: contractInputSchema }, required: true },
+    answers: [{ status: 201, description: 'Created', json: contract }, { status: 200, description: 'Replaced', json: contract }],
+    errors: [400, 401, 413, 422],
+  },
+  {
+    method: 'get', path: '/api/v1/contracts/:reference', summary: 'A contract, its state and each required guarantee with its checks',
+    params: z.object({ reference: referenceSchema }),
+    answers: [{ status: 200, description: 'The contract', json: contract }],
+    errors: [401, 404, 422],
+  },
+  {
+    method: 'get', path: '/api/v1/contracts', summary: "The organisation's contracts, by state and words",
+    query: contractSearchSchema,
+    answers: [{ status: 200, description: 'One page of contracts and the cursor of the next', json: { name: 'ContractPage', schema: contractPageJsonSchema } }],
+    errors: [401, 422],
+  },
+  {
+    method: 'post', path: '/api/v1/contracts/import', summary: 'Import contracts from a CSV (UTF-8 or Shift_JIS), all rows or none',
+    body: { required: true, other: { 'text/csv': { description: 'A header row (Japanese or English names, any order), then one contract per line' } } },
+    answers: [{ status: 200, description: 'What was created and updated, or every error with its line and field', json: { name: 'ImportResult', schema: importResultJsonSchema } }],
+    errors: [401, 413, 415],
+  },
+  {
+    method: 'put', path: '/api/v1/archive/:id/contract', summary: 'Link a filed record to a contract by hand, or unlink it (null)',
+    body: { json: { name: 'LinkRequest', schema: linkBody }, required: true },
+    answers: [{ status: 200, description: 'The record, linked as asked', json: { name: 'ArchiveRecord', schema: archiveRecordJsonSchema } }],
+    errors: [400, 401, 404, 413, 422],
+  },
+];
 
 /** SPEC §9 in the JSON API: contracts, their import, and linking a filed certificate by hand. */
 export function contractApi(deps: ContractDeps) {
@@ -69,13 +151,15 @@ export function contractApi(deps: ContractDeps) {
     const { reference: _r, createdAt: _c, updatedAt: _u, guarantees: _g, state: _s, ...input } = body;
     const w = who(c);
     const { contract, created } = await putContract(deps.sql, w.orgId, reference, input, w);
-    return c.json(toContractJson(await withGuarantees(deps.sql, contract, c.get('lang'))), created ? 201 : 200);
+    const answer: ContractJson = toContractJson(await withGuarantees(deps.sql, contract, c.get('lang')));
+    return c.json(answer, created ? 201 : 200);
   });
 
   app.get('/api/v1/contracts/:reference', async (c) => {
     const contract = await findContract(deps.sql, who(c).orgId, pathReference(c));
     if (!contract) throw new AppError('contract_not_found', 404);
-    return c.json(toContractJson(await withGuarantees(deps.sql, contract, c.get('lang'))));
+    const body: ContractJson = toContractJson(await withGuarantees(deps.sql, contract, c.get('lang')));
+    return c.json(body);
   });
 
   app.get('/api/v1/contracts', async (c) => {
@@ -87,7 +171,7 @@ export function contractApi(deps: ContractDeps) {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'text/csv') throw new AppError('invalid_request', 415, {}, {}, 'the body must be text/csv');
     const w = who(c);
-    const result = await importContracts(deps.sql, w.orgId, new Uint8Array(await c.req.arrayBuffer()), w, c.get('lang'));
+    const result: z.output<typeof importResultJsonSchema> = await importContracts(deps.sql, w.orgId, new Uint8Array(await c.req.arrayBuffer()), w, c.get('lang'));
     return c.json(result);
   });
 

@@ -2,12 +2,14 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { Sql } from '../../db/index.js';
 import { loadCertificate, type Lookup } from '../../lookup/index.js';
-import { doubtsAbout, MAX_FILES, MAX_TEXT_BYTES, type NoticeInput, type NoticeReader } from '../../notices/index.js';
+import { KINDS, REVISION_TYPES } from '../../domain/index.js';
+import { doubtsAbout, MAX_FILE_BYTES, MAX_FILES, MAX_TEXT_BYTES, type NoticeInput, type NoticeReader } from '../../notices/index.js';
 import { errorMessage, translate, type BatchRow, type FormError, type NoticeRow, type Renderer } from '../../render/index.js';
 import { readJson } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import { lookupFailure } from '../lookup-outcome.js';
+import type { ApiOperation } from '../openapi.js';
 import { renderPage } from '../page.js';
 import { fileRevision, type ArchiveDeps } from './archive.js';
 import { runLookup } from './lookup.js';
@@ -16,8 +18,60 @@ import { runLookup } from './lookup.js';
 const MAX_BATCH = 50;
 
 const pairSchema = z.object({ number: z.string().max(200), authKey: z.string().max(200) });
-const batchSchema = z.object({ items: z.array(pairSchema) });
-const textSchema = z.object({ text: z.string() });
+// the count is checked by the route, to answer `batch_size`; the document says the same bounds
+const batchSchema = z.object({ items: z.array(pairSchema).meta({ minItems: 1, maxItems: MAX_BATCH }) });
+const textSchema = z.object({ text: z.string().describe(`the text of one or more notices, at most ${MAX_TEXT_BYTES / 1024} KiB`) });
+
+const readingJsonSchema = z.strictObject({
+  items: z.array(z.strictObject({
+    source: z.string().describe('`<file name> p.<page>`, or `text`'),
+    number: z.string().describe('canonical form'),
+    authKey: z.string().describe('canonical form'),
+    kind: z.enum(KINDS).nullable(),
+    revisionType: z.enum(REVISION_TYPES).nullable(),
+    projectName: z.string().nullable(),
+  })).describe('in document order, each (number, key) pair once'),
+  problems: z.array(z.strictObject({
+    source: z.string(),
+    code: z.enum(['not_pdf', 'encrypted', 'too_large', 'no_text', 'no_pair', 'unreadable']),
+    message: z.string(),
+  })),
+});
+
+const batchJsonSchema = z.strictObject({
+  results: z.array(z.strictObject({
+    number: z.string(),
+    status: z.union([z.literal(200), z.literal(403), z.literal(404), z.literal(422), z.literal(429)]).describe('what a single lookup of the pair answers'),
+    id: z.uuid().optional().describe('the certificate revision, when found'),
+    error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  })).describe('one per item, in the order given'),
+});
+
+/** The routes of `noticesApi`, for the OpenAPI document. */
+export const noticeOperations: ApiOperation[] = [
+  {
+    method: 'post', path: '/api/v1/notices/read', summary: 'Read numbers and auth keys from key-notice PDFs or pasted text',
+    description: 'Looks nothing up, counts no attempt and stores nothing but an audit entry (never a key).',
+    body: {
+      required: true,
+      json: { name: 'NoticeText', schema: textSchema },
+      other: {
+        'multipart/form-data': {
+          description: `\`file\` parts (PDF; at most ${MAX_FILES} files of at most ${MAX_FILE_BYTES / 1024 / 1024} MiB each) and/or a \`text\` field`,
+          schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/pdf' } }, text: { type: 'string' } } },
+        },
+      },
+    },
+    answers: [{ status: 200, description: 'The pairs read, and what could not be read', json: { name: 'NoticeReading', schema: readingJsonSchema } }],
+    errors: [400, 401, 413, 422],
+  },
+  {
+    method: 'post', path: '/api/v1/lookup/batch', summary: 'Look up several pairs at once, each as a single lookup (and counting towards the lockout)',
+    body: { required: true, json: { name: 'BatchRequest', schema: batchSchema } },
+    answers: [{ status: 200, description: 'One result per pair', json: { name: 'BatchResults', schema: batchJsonSchema } }],
+    errors: [400, 401, 413, 422, 503],
+  },
+];
 
 const who = (c: Context<AppEnv>) => {
   const p = c.get('principal')!;
@@ -68,10 +122,11 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
   app.post('/api/v1/notices/read', async (c) => {
     const reading = await deps.reader.read(await noticeInput(c, 'file'), who(c));
     const lang = c.get('lang');
-    return c.json({
+    const body: z.output<typeof readingJsonSchema> = {
       items: reading.items.map(({ numberLabel: _, ...item }) => item),
       problems: reading.problems.map((p) => ({ ...p, message: translate(lang, `notices.problem.${p.code}`) })),
-    });
+    };
+    return c.json(body);
   });
   app.post('/api/v1/lookup/batch', async (c) => {
     const { items } = batchSchema.parse((await readJson(c)) ?? {});
@@ -79,7 +134,8 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
     const lang = c.get('lang');
     const results = (await lookUpEach(deps.lookup, items, c)).map(({ error, ...r }) =>
       error ? { ...r, error: { code: error.code, message: errorMessage(lang, error.code, error.params) } } : r);
-    return c.json({ results });
+    const body: z.output<typeof batchJsonSchema> = { results };
+    return c.json(body);
   });
   return app;
 }
