@@ -11,9 +11,15 @@ import type { AppEnv } from './env.js';
  */
 function languageSwitchPath(c: Context<AppEnv>): string {
   const url = new URL(c.req.url);
-  if (c.req.method === 'GET') return url.pathname + url.search;
-  return url.pathname.replace(/^(\/(?:certificates|archive)\/[^/]+)\/[a-z]+$/, '$1');
+  if (c.req.method !== 'GET') return url.pathname.replace(/^(\/(?:certificates|archive)\/[^/]+)\/[a-z]+$/, '$1');
+  // only what pages read as filters goes on: a link never echoes anything else a URL carried (a key)
+  const kept = new URLSearchParams([...url.searchParams].filter(([name]) => PAGE_QUERY_NAMES.has(name)));
+  return kept.size ? `${url.pathname}?${kept}` : url.pathname;
 }
+
+const PAGE_QUERY_NAMES = new Set([
+  'number', 'next', 'q', 'from', 'to', 'kind', 'status', 'sort', 'order', 'cursor', 'limit', 'actor', 'action', 'open', 'type', 'contract', 'state',
+]);
 
 /** Renders a view with what every page needs from the request: language, user, CSRF token, request id. */
 export function renderPage<V extends ViewName>(
