@@ -14,9 +14,12 @@ beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
-  for (const s of running) s.child.kill('SIGKILL');
+  // a graceful stop closes the browser; the SIGKILLed one's browser leaves once its pipe closes,
+  // and may still be writing its profile, so the folder is removed with retries
+  for (const s of running) s.child.kill('SIGTERM');
+  await Promise.all(running.map((s) => s.exited));
   await db?.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
 });
 
 const serve = async () => {

@@ -21,7 +21,8 @@ const KEPT = [
 /** The Prometheus text exposition format, line by line (version 0.0.4). */
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABELS = `\\{(${NAME}="(?:[^"\\\\\\n]|\\\\[\\\\n"])*",?)*\\}`;
-const SAMPLE = new RegExp(`^${NAME}(${LABELS})? (-?[0-9.e+-]+|NaN|[+-]Inf)$`);
+// values parse as Go's ParseFloat does: prom-client writes an empty event-loop histogram's mean as `Nan`
+const SAMPLE = new RegExp(`^${NAME}(${LABELS})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]Inf)$`);
 const COMMENT = new RegExp(`^# (HELP ${NAME} .*|TYPE ${NAME} (counter|gauge|histogram|summary|untyped))$`);
 
 let db: TestDatabase;
