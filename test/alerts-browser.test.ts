@@ -2,7 +2,7 @@ import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWebhook } from '../src/alerts/index.js';
 import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
@@ -39,16 +39,7 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function newPage(): Promise<Page> {
-  const page = await (await browser.createBrowserContext()).newPage();
-  await page.setViewport({ width: 375, height: 740 });
-  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-  await page.setBypassCSP(true); // only so axe-core can be injected
-  page.on('request', (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
-  });
-  return page;
-}
+const newPage = () => openPage(browser, base, outside, { width: 375, height: 740 });
 
 const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
@@ -35,15 +35,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const page = await (await browser.createBrowserContext()).newPage(); // its own cookies
-  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-  await page.setBypassCSP(true); // only so axe-core can be injected; the pages themselves never need it
-  page.on('request', (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
-  });
-  return page;
-}
+const newPage = () => openPage(browser, base, outside);
 
 /** Types the credentials into the login form on screen and submits it, as a person would. */
 async function submitLogin(page: Page, username: string) {

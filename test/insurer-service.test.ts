@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, jwks, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage, signInThroughForm } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, registeredIssuer } from './helpers/issuer.js';
@@ -173,17 +173,9 @@ describe('an insurer\'s 証券 in a real browser (Debian Chromium)', () => {
   });
 
   it('a clerk types the 証券番号 as printed, sees the 履行保証保険証券, and axe-core finds nothing, in Japanese, English and at 375 px', async () => {
-    const page = await (await browser.createBrowserContext()).newPage();
-    await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-    await page.setBypassCSP(true); // only so axe-core can be injected
     const outside: string[] = [];
-    page.on('request', (req) => {
-      if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
-    });
-    await page.goto(`${base}/login`);
-    await page.type('input[name=username]', 'tanaka');
-    await page.type('input[name=password]', hiroshima.password);
-    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    const page = await openPage(browser, base, outside);
+    await signInThroughForm(page, base, 'tanaka', hiroshima.password);
     await page.type('input[name=number]', 'ｔｋ－００１２－ａｂ３４');
     await page.type('input[name=authKey]', 'pw5n-8htc-3lze');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);

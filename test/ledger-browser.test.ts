@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage, signInThroughForm } from './helpers/browser.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { ASHIDA, issueAndUnlock, ledgerCertificate } from './helpers/ledger.js';
 import { seedOrganisation } from './helpers/seed.js';
@@ -29,17 +29,8 @@ afterAll(async () => {
 });
 
 async function signedInPage(width = 1280): Promise<Page> {
-  const page = await (await browser.createBrowserContext()).newPage();
-  await page.setViewport({ width, height: 800 });
-  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-  await page.setBypassCSP(true); // only so axe-core can be injected
-  page.on('request', (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
-  });
-  await page.goto(`${base}/login`);
-  await page.type('input[name=username]', 'tanaka');
-  await page.type('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  const page = await openPage(browser, base, outside, { width, height: 800 });
+  await signInThroughForm(page, base, 'tanaka', password);
   return page;
 }
 

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, NoticePrinter, type NoticeContent, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage, signInThroughForm } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate } from './helpers/issuer.js';
@@ -42,16 +42,8 @@ afterAll(async () => {
 });
 
 async function signedInPage(): Promise<Page> {
-  const page = await (await browser.createBrowserContext()).newPage();
-  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-  await page.setBypassCSP(true); // only so axe-core can be injected
-  page.on('request', (req) => {
-    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
-  });
-  await page.goto(`${base}/login`);
-  await page.type('input[name=username]', 'tanaka');
-  await page.type('input[name=password]', password);
-  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  const page = await openPage(browser, base, outside);
+  await signInThroughForm(page, base, 'tanaka', password);
   return page;
 }
 

@@ -3,7 +3,7 @@
 import { type Browser, type HTTPResponse, type Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, changeRevision, correctionRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
-import { axeViolations, launchTestBrowser } from './helpers/browser.js';
+import { axeViolations, launchTestBrowser, openPage } from './helpers/browser.js';
 import type { TestDatabase } from './helpers/db.js';
 import { serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { certificate, digestFor } from './helpers/issuer.js';
@@ -39,12 +39,7 @@ afterAll(async () => {
   await fx?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const page = await (await browser.createBrowserContext()).newPage(); // its own cookies
-  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
-  await page.setBypassCSP(true); // only so axe-core can be injected
-  return page;
-}
+const newPage = () => openPage(browser, base, []);
 
 async function submit(page: Page, selector = 'main form button[type=submit]'): Promise<HTTPResponse> {
   const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);

@@ -4,21 +4,15 @@ import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
 import type { DeliveryOutcome, OutboxItem } from './outbox.js';
 import { checkWebhookUrl, postJson } from './safe-http.js';
+import type { WebhookEndpointItem } from '../render/index.js';
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-export interface WebhookEndpoint {
+/** An endpoint with its delivery counts: what the admin page shows, plus its id and organisation. */
+export interface WebhookEndpoint extends WebhookEndpointItem {
   id: string;
   orgId: string;
-  url: string;
-  createdAt: Date;
-  removedAt: Date | null;
-  delivered: number;
-  pending: number;
-  failed: number;
-  lastError: string | null;
-  lastErrorAt: Date | null;
 }
 
 /** Registers an endpoint; the secret (`whsec_` + base64 of 32 random bytes) is returned once and kept for signing. */

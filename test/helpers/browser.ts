@@ -23,3 +23,26 @@ export async function axeViolations(page: Page): Promise<string[]> {
     return r.violations.map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).join(', ')})`);
   });
 }
+
+/**
+ * A page in a browser context of its own (its own cookies), asking for Japanese, with every request
+ * that leaves `base` recorded in `outside` (pages must load nothing from outside shosho).
+ */
+export async function openPage(browser: Browser, base: string, outside: string[], viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await (await browser.createBrowserContext()).newPage();
+  if (viewport) await page.setViewport(viewport);
+  await page.setExtraHTTPHeaders({ 'accept-language': 'ja-JP,ja;q=0.9' });
+  await page.setBypassCSP(true); // only so axe-core can be injected; the pages themselves never need it
+  page.on('request', (req) => {
+    if (!req.url().startsWith(base) && !req.url().startsWith('data:')) outside.push(req.url());
+  });
+  return page;
+}
+
+/** Signs in through the login form on screen, as a person would. */
+export async function signInThroughForm(page: Page, base: string, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.type('input[name=username]', username);
+  await page.type('input[name=password]', password);
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+}
