@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import postgres from 'postgres';
 import { loadCertificate } from '../../src/lookup/index.js';
 import { createRenderer } from '../../src/render/index.js';
-import { viewOf } from '../../src/web/certificate-document.js';
+import { viewOf } from '../../src/lookup/index.js';
 
 const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
 const record = await loadCertificate(sql, process.env.ORG_ID!, process.env.REVISION_ID!);

@@ -1,5 +1,6 @@
 import { AlertJobs, OutboxWorker, createMailer, digestJob, raiseMissingGuarantees } from '../alerts/index.js';
 import { AuditTailKeeper } from '../auditlog/index.js';
+import { createCertificatePdfService, proofFor } from '../certificate-pdf/index.js';
 import { flushAuditRollups } from '../auditlog/index.js';
 import { ScryptPool, createLogin, pruneFailures } from '../auth/index.js';
 import type { Config } from '../config/index.js';
@@ -14,10 +15,9 @@ import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput 
 import { createRenderer } from '../render/index.js';
 import {
   alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
-  contractApi, contractPages, createApp, createCertificatePdfService, listen, lookupRoutes, noticesApi, noticesPages,
+  contractApi, contractPages, createApp, listen, lookupRoutes, noticesApi, noticesPages,
   openApiRoutes, pushRoutes, sessionRoutes, type ReadinessCheck,
 } from '../web/index.js';
-import { proofFor } from './proof.js';
 
 export interface RunningService {
   url: string;

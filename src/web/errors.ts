@@ -2,6 +2,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { describeIssues } from '../domain/index.js';
+import { PdfError } from '../pdf/index.js';
 import type { ErrorCode, MessageParams } from '../render/index.js';
 
 /**
@@ -81,11 +82,15 @@ export class AppError extends Error {
 
 /**
  * What any thrown value means to the client: an AppError as it is, a failed schema check as a 422
- * naming its fields, hono's own refusals by their status; anything else is shosho's failure (500,
- * to be logged) and returns null.
+ * naming its fields, hono's own refusals by their status, a PDF that cannot be made now as a 503;
+ * anything else is shosho's failure (500, to be logged) and returns null.
  */
 export function clientError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
+  // No browser, or one that failed or timed out: the operator's fix is in the renderer's log line.
+  if (err instanceof PdfError) {
+    return new AppError(err.code === 'PDF_UNAVAILABLE' ? 'pdf_unavailable' : 'service_unavailable', { headers: { 'retry-after': '10' } });
+  }
   if (err instanceof ZodError) {
     const field = err.issues[0]?.path.map(String).join('.');
     const detail = describeIssues(err);

@@ -3,8 +3,6 @@ export { createApp } from './app.js';
 export { openApiRoutes } from './api-operations.js';
 export { listen } from './server.js';
 export type { ReadinessCheck } from './health.js';
-export { createCertificatePdfService } from './pdf-service.js';
-export type { PdfProof } from './certificate-document.js';
 export { alertPages, alertsApi } from './routes/alerts.js';
 export { apiRoutes, apiSurface } from './routes/api.js';
 export { archiveApi, archivePages } from './routes/archive.js';

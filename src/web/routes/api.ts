@@ -3,11 +3,11 @@ import type { Sql } from '../../db/index.js';
 import type { Lookup } from '../../lookup/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
-import { certificateJson, certificateJsonSchema } from '../certificate-document.js';
+import { certificateJson, certificateJsonSchema } from '../certificate-json.js';
 import { lookupFailure } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
 import type { ApiOperation } from '../openapi.js';
-import type { CertificatePdfService } from '../pdf-service.js';
+import type { CertificatePdfService } from '../../certificate-pdf/index.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
 import { lookupInput, runLookup } from './lookup.js';
 

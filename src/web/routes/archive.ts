@@ -11,15 +11,14 @@ import type { Sql } from '../../db/index.js';
 import { verificationReportSchema } from '../../domain/index.js';
 import type { KeyStore } from '../../feed/index.js';
 import { referenceSchema } from '../../ledger/index.js';
-import { loadCertificate } from '../../lookup/index.js';
+import { loadCertificate, viewOf } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
-import type { CertificatePdfService } from '../pdf-service.js';
-import { viewOf } from '../certificate-document.js';
+import type { CertificatePdfService } from '../../certificate-pdf/index.js';
 import { ownCertificate, pdfResponse } from './certificates.js';
 import { linkError } from './contracts.js';
 

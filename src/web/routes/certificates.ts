@@ -1,13 +1,12 @@
 import { Hono, type Context } from 'hono';
 import type { Sql } from '../../db/index.js';
 import type { Kind } from '../../domain/index.js';
-import { loadCertificate, type CertificateRecord } from '../../lookup/index.js';
+import { loadCertificate, viewOf, type CertificateRecord } from '../../lookup/index.js';
 import { translate, type Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import { renderPage } from '../page.js';
-import { viewOf } from '../certificate-document.js';
-import type { CertificatePdfService } from '../pdf-service.js';
+import type { CertificatePdfService } from '../../certificate-pdf/index.js';
 
 /** The unlocked revision of the asking organisation, or 404 whatever the reason (SPEC §3). */
 export async function ownCertificate(sql: Sql, orgId: string, id: string): Promise<CertificateRecord> {

@@ -9,9 +9,8 @@ import {
   parseAmount, parseDate, previewImport, putContract, referenceSchema, REQUIREMENTS, saveImportDraft, setArchiveContract, toContractJson,
   withGuarantees, type Contract, type ContractInput, type ContractSummary,
 } from '../../ledger/index.js';
-import { loadCertificate } from '../../lookup/index.js';
+import { loadCertificate, viewOf } from '../../lookup/index.js';
 import type { FormError, Renderer, ViewData, ViewName } from '../../render/index.js';
-import { viewOf } from '../certificate-document.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';

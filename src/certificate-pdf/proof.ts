@@ -2,7 +2,7 @@ import { verifyEvidence } from '../audit/index.js';
 import type { Sql } from '../db/index.js';
 import { findIssuer, type KeyStore } from '../feed/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
-import type { PdfProof } from '../web/index.js';
+import type { PdfProof } from './document.js';
 
 /** What a PDF carries as its own proof (SPEC §7): the key that verified the SET and the §6 report now. */
 export async function proofFor(sql: Sql, keys: KeyStore, audience: string, c: CertificateRecord): Promise<PdfProof> {

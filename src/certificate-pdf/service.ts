@@ -4,15 +4,17 @@ import type { Sql } from '../db/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
 import { PdfError, type PdfRenderer } from '../pdf/index.js';
 import type { Lang, Renderer } from '../render/index.js';
-import { certificatePdf, type PdfProof } from './certificate-document.js';
-import { AppError } from './errors.js';
+import { certificatePdf, type PdfProof } from './document.js';
 
 export interface CertificatePdfService {
   produce(c: CertificateRecord, lang: Lang, who: { principal: Principal; client: string; requestId: string }): Promise<Uint8Array>;
   recordView(principal: Principal, c: CertificateRecord, client: string, requestId: string): Promise<void>;
 }
 
-/** Views and PDFs of a certificate, each one audit entry; a missing or broken browser answers 503. */
+/**
+ * Views and PDFs of a certificate, each one audit entry. A missing or broken browser is recorded
+ * as a failed PDF and rethrown as the PdfError it is; the web surface answers it with a 503.
+ */
 export function createCertificatePdfService(deps: {
   sql: Sql;
   renderer: Renderer;
@@ -32,7 +34,6 @@ export function createCertificatePdfService(deps: {
       } catch (e) {
         if (e instanceof PdfError) {
           await recordAudit(deps.sql, [{ ...entry('certificate.pdf', who.principal, c, who.client, who.requestId, 'failure'), detail: { code: e.code } }]);
-          throw new AppError(e.code === 'PDF_UNAVAILABLE' ? 'pdf_unavailable' : 'service_unavailable', 503, {}, { 'retry-after': '10' });
         }
         throw e;
       }
