@@ -8,7 +8,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { PDFArray, PDFDict, PDFDocument, type PDFHexString, PDFName, type PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineVerificationError, verifyPdfOffline, type VerificationReport } from '../src/audit/index.js';
-import { sha256Hex } from '../src/feed/index.js';
+import { sha256Hex } from '../src/domain/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, generateSigningKey, jwks, ReferenceIssuer } from '../reference-issuer/index.js';
 import { certificate } from './helpers/issuer.js';

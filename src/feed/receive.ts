@@ -1,9 +1,10 @@
 import { recordAudit, recordUnauthenticatedAudit } from '../auditlog/index.js';
 import { GroupCommit, type Sql } from '../db/index.js';
+import { sha256Hex } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import { ingest, type IngestOutcome, type Via } from './ingest.js';
 import { KeysUnavailable, type KeyStore } from './keystore.js';
-import { sha256Hex, type SetRefusal } from './set-rules.js';
+import type { SetRefusal } from './set-rules.js';
 import { verifySet, type VerifiedSet } from './verify.js';
 
 /**
