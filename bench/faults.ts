@@ -98,7 +98,8 @@ main(async () => {
 
   const cuts: Record<string, { firstFailure: number[]; recovery: number[] }> = {};
   const measure = async (name: string, cut: () => Promise<void> | void, restore: () => Promise<void> | void, failureStatus: number | null) => {
-    const m = (cuts[name] ??= { firstFailure: [], recovery: [] });
+    cuts[name] ??= { firstFailure: [], recovery: [] };
+    const m = cuts[name];
     for (let round = 0; round < ROUNDS; round++) {
       await pushers.first(202, performance.now()); // under load, healthy
       const cutAt = performance.now();

@@ -135,7 +135,10 @@ main(async () => {
   const keys = new KeyStore(sql, { log: silentLogger });
   let input: PdfRenderInput | null = null;
   const capture: PdfRenderer = {
-    render: async (i) => ((input = i), new Uint8Array()), warm: async () => {}, close: async () => {},
+    render: async (i) => {
+      input = i;
+      return new Uint8Array();
+    }, warm: async () => {}, close: async () => {},
     stats: () => ({ renders: 0, failures: 0, relaunches: 0, inUse: 0, queued: 0 }), browserPid: () => null,
   };
   await certificatePdf({ renderer: createRenderer(), pdf: capture }, record, await proofFor(sql, keys, AUDIENCE, record));

@@ -24,5 +24,5 @@ for (const name of asked.length ? asked : ALL) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { cwd: root, stdio: 'inherit' });
   results.push([name, r.status, Math.round((Date.now() - t) / 1000)]);
 }
-console.log('\n' + results.map(([n, s, sec]) => `${s === 0 ? 'ok  ' : 'FAIL'} bench/${n}.ts (${sec} s)`).join('\n'));
+console.log(`\n${results.map(([n, s, sec]) => `${s === 0 ? 'ok  ' : 'FAIL'} bench/${n}.ts (${sec} s)`).join('\n')}`);
 process.exit(results.every(([, s]) => s === 0) ? 0 : 1);

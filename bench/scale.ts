@@ -151,7 +151,7 @@ async function plans(db: BenchDatabase, title: string, work: (sql: postgres.Sql)
     if (!/^\s*select/i.test(query) || /pg_catalog\.pg_type/.test(query) || !keep(query)) continue;
     const rows = await plain.unsafe(`explain (analyze, buffers) ${query}`, params as never[]);
     const q = query.replace(/\s+/g, ' ').trim();
-    out.push(`${title}: \`${q.length > 400 ? q.slice(0, 400) + ' …' : q}\`\n\n\`\`\`\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\``);
+    out.push(`${title}: \`${q.length > 400 ? `${q.slice(0, 400)} …` : q}\`\n\n\`\`\`\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n\`\`\``);
   }
   await plain.end();
   return out;

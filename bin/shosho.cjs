@@ -9,4 +9,5 @@ if (!process.env.UV_THREADPOOL_SIZE) {
   const scrypt = asked > 0 ? asked : os.availableParallelism() - 1;
   process.env.UV_THREADPOOL_SIZE = String(Math.min(1024, Math.max(4, scrypt + 3)));
 }
-import('./shosho.js');
+// an import that fails still ends the process, as an unhandled rejection
+void import('./shosho.js');

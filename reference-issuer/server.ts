@@ -31,7 +31,7 @@ export class ReferenceIssuer {
   /** how many feed requests arrived (a test can act on progress) */
   feedRequests = 0;
   /** called with each feed request's number on arrival; 'drop' closes the connection unread (its acks are lost) */
-  onFeedRequest: ((n: number) => 'drop' | void) | null = null;
+  onFeedRequest: ((n: number) => 'drop' | undefined) | null = null;
   /** called once the answer to feed request n, holding these jtis, is written */
   onFeedAnswered: ((n: number, jtis: string[]) => void) | null = null;
   url = '';

@@ -123,7 +123,7 @@ describe('archiveCsv', () => {
     const [roadWorks, paving, contract] = rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]])));
     expect(rows).toHaveLength(3);
     expect(roadWorks).toMatchObject({
-      ID: filed[0]!.id, 保証契約番号・証券番号: '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区" (夜間)',
+      ID: filed[0]!.id, '保証契約番号・証券番号': '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区" (夜間)',
       受注者: '備後建設株式会社', 発注者: '広島県知事', 保証会社: 'wjcs 建設業保証', 状態: '有効', '保管日時(JST)': formatJst(filed[0]!.archivedAt),
       保管者: 'yamada@pref.hiroshima', 案件番号: "'@SUM(A1)", メモ: `'=HYPERLINK("http://evil.example","押して")`,
       'PDF SHA-256': filed[0]!.pdfSha256, 'SET SHA-256': filed[0]!.jwsSha256,

@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckAll, recheckArchiveRecord, runChecks, verifyEvidence, VERIFICATION_CHECKS, type VerificationReport } from '../src/audit/index.js';
-import { createReceiver, findIssuer, KeyStore, sha256Hex, type Receiver } from '../src/feed/index.js';
+import { sha256Hex } from '../src/domain/index.js';
+import { createReceiver, findIssuer, KeyStore, type Receiver } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer } from '../src/pdf/index.js';
 import { CERTIFICATE_EVENT, changeRevision, jwks, WITHDRAWN_EVENT, type ReferenceIssuer } from '../reference-issuer/index.js';

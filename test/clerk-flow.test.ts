@@ -223,7 +223,7 @@ describe('organisations are isolated', () => {
   });
 
   it('an unknown, revoked or missing API token is 401', async () => {
-    expect((await api('shosho_' + 'x'.repeat(43), 'GET', '/api/v1/certificates/00000000-0000-0000-0000-000000000000')).status).toBe(401);
+    expect((await api(`shosho_${'x'.repeat(43)}`, 'GET', '/api/v1/certificates/00000000-0000-0000-0000-000000000000')).status).toBe(401);
     const res = await fetch(`${base}/api/v1/lookup`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
@@ -244,7 +244,7 @@ describe('the JSON API (SPEC §4)', () => {
     expect(rows.some((r) => r.action === 'lookup' && r.outcome === 'locked' && r.org_id === 'hiroshima')).toBe(true);
     expect(rows.some((r) => r.action === 'login' && r.outcome === 'failure')).toBe(true);
     expect(rows.every((r) => r.request_id)).toBe(true);
-    const keys = await db.sql`select count(*)::int as n from audit_log where detail::text ilike ${'%' + KEY + '%'} or detail::text ilike '%QW12%'`;
+    const keys = await db.sql`select count(*)::int as n from audit_log where detail::text ilike ${`%${KEY}%`} or detail::text ilike '%QW12%'`;
     expect(keys[0]!.n).toBe(0);
   });
 });

@@ -71,7 +71,7 @@ function terms(m: Model, kind: Requirement, c: CertModel) {
 }
 
 function expectedState(m: Model, kind: Requirement, c: CertModel | null, changedOn: string | null): GuaranteeState {
-  const linked = c && c.linkHighestFiled ? [...Array(c.revisions).keys()].filter((r) => c.filed[r]).pop() : undefined;
+  const linked = c?.linkHighestFiled ? [...Array(c.revisions).keys()].filter((r) => c.filed[r]).pop() : undefined;
   if (!c || linked === undefined) return 'missing';
   const top = c.revisions - 1;
   const withdrawn = c.withdrawal === 'cancelled' || (c.withdrawal === 'error-top' && linked === top);

@@ -125,7 +125,7 @@ describe('long unbroken text wraps: the whole signed content is printed and show
     await web.login('tanaka', org.password);
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setCookie(...[...web.cookies].map(([name, value]) => ({ name, value, url: base })));
-    for (const [path, width, lang] of ['/certificates/' + ids.get(number), '/archive/' + archiveIds.get(number)].flatMap((p) => [[p, 375, 'ja'], [p, 375, 'en'], [p, 1280, 'ja']] as const)) {
+    for (const [path, width, lang] of [`/certificates/${ids.get(number)}`, `/archive/${archiveIds.get(number)}`].flatMap((p) => [[p, 375, 'ja'], [p, 375, 'en'], [p, 1280, 'ja']] as const)) {
       await page.setViewport({ width, height: 800 });
       await page.goto(`${base}${path}?lang=${lang}`);
       const overflow = await page.evaluate(() => ({

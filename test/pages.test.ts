@@ -1,6 +1,6 @@
 // Issue 13, the clerk's pages: what a person sees after a form error, a refusal or a sign-in, in a real
 // browser against the real service, each page state checked with axe-core.
-import { type Browser, type HTTPResponse, type Page } from 'puppeteer';
+import type { Browser, HTTPResponse, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, changeRevision, correctionRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
 import { axeViolations, launchTestBrowser, openPage } from './helpers/browser.js';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PdfError,
+  type PdfError,
   createPdfRenderer,
   findChromium,
   type PdfRenderInput,

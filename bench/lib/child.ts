@@ -42,7 +42,11 @@ export async function spawnChild(
   });
   child.stderr!.pipe(log);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) => child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const stop = async (graceMs = 15_000) => {
     if (!exited) {
       child.kill('SIGTERM');

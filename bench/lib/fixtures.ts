@@ -61,7 +61,10 @@ const digests = new Map<string, Promise<string>>();
 export function digestFor(authKey: string, ln = 15): Promise<string> {
   const k = `${ln}:${authKey}`;
   let d = digests.get(k);
-  if (!d) digests.set(k, (d = authKeyDigest(authKey, ln)));
+  if (!d) {
+    d = authKeyDigest(authKey, ln);
+    digests.set(k, d);
+  }
   return d;
 }
 

@@ -115,7 +115,10 @@ export async function closedLoop(opts: ClosedLoopOptions): Promise<LoadResult> {
   const started = performance.now();
   const kindOf = (k: string) => {
     let r = kinds.get(k);
-    if (!r) kinds.set(k, (r = { latencies: [], statuses: new Map(), errors: [] }));
+    if (!r) {
+      r = { latencies: [], statuses: new Map(), errors: [] };
+      kinds.set(k, r);
+    }
     return r;
   };
   const loop = async (client: number) => {

@@ -65,7 +65,8 @@ export class Mix {
     let r = Math.random();
     let action: Action = MIX[0]![0];
     for (const [a, w] of MIX) {
-      if ((r -= w) < 0) {
+      r -= w;
+      if (r < 0) {
         action = a;
         break;
       }

@@ -99,7 +99,11 @@ ${servers}
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));
   let exited = false;
-  const exit = new Promise<void>((r) => child.once('exit', () => ((exited = true), r())));
+  const exit = new Promise<void>((r) => child.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
   const stop = async () => {
     if (!exited) {
       child.kill('SIGQUIT');
@@ -114,7 +118,10 @@ ${servers}
   for (let i = 0; i < 50; i++) {
     if (exited) throw new Error(`nginx exited: ${stderr} ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.end(), resolve(true)));
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.end();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
     if (ok) return { url, stop };

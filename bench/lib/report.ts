@@ -45,7 +45,7 @@ export class Report {
   }
 
   save(): void {
-    const command = `node --import tsx bench/${this.name}.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+    const command = `node --import tsx bench/${this.name}.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
     const body = [
       `<!-- bench:${this.name} -->`,
       `### ${this.title}`,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
+import { isUuid } from '../domain/index.js';
 import { isMessageKey, translate, type Lang, type MessageKey } from '../render/index.js';
 
 export const ALERT_TYPES = ['new_revision', 'withdrawn', 'needs_change', 'mismatch', 'missing'] as const;
@@ -48,8 +49,6 @@ export interface AlertRow {
   params: AlertParams;
   cursor_at: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function alertColumns(db: Queryable) {
   return db`id, type, created_at, resolved_at, resolved_by, note, contract, number, kind, revision, params,
@@ -111,7 +110,7 @@ function encodeCursor(c: Cursor): string {
 /** Null for a cursor this code did not make: the schema refuses it (422 naming `cursor`), never a database error. */
 function decodeCursor(text: string): Cursor | null {
   const [rank, at, id] = Buffer.from(text, 'base64url').toString().split('|');
-  if ((rank !== '0' && rank !== '1') || !at || !id || !UUID.test(id) || Number.isNaN(Date.parse(at))) return null;
+  if ((rank !== '0' && rank !== '1') || !at || !id || !isUuid(id) || Number.isNaN(Date.parse(at))) return null;
   return { rank: rank === '1' ? 1 : 0, at, id };
 }
 
@@ -159,7 +158,7 @@ export async function resolveAlert(
   sql: Sql, req: { orgId: string; id: string; actor: string; note?: unknown; client?: string | null; requestId?: string | null },
 ): Promise<Alert | null> {
   const { note } = resolveSchema.parse({ note: req.note });
-  if (!UUID.test(req.id)) return null;
+  if (!isUuid(req.id)) return null;
   return sql.begin(async (tx) => {
     const [updated] = await tx<AlertRow[]>`
       update alerts set resolved_at = now(), resolved_by = ${req.actor}, note = ${note}

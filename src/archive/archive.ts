@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { raiseFilingAlerts } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
-import { typedText } from '../domain/index.js';
+import { isUuid, sha256Hex, typedText } from '../domain/index.js';
 import { linkAtFiling } from '../ledger/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
-import { isUuid, recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
+import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow } from './record.js';
 
 export interface ArchiveRequest {
   orgId: string;
@@ -29,7 +28,6 @@ export const archiveNotesSchema = z.object({
   memo: typedText({ multiline: true }).trim().max(2000, 'must be at most 2000 characters').nullish().transform((v) => v || null),
 });
 
-const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 /** What `q` searches: the number, project, contractor and obligee, NFKC-folded so 全角 input finds 半角 text. */
 function searchText(parts: readonly string[]): string {

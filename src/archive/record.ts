@@ -60,13 +60,6 @@ export interface ArchiveRecordRow {
   contract: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids arrive from URLs: anything but a UUID is simply not found, never a database error. */
-export function isUuid(id: string): boolean {
-  return UUID.test(id);
-}
-
 /**
  * The columns of an ArchiveRecordRow, over `archive_records a join issuers i`. Never the PDF:
  * it is read only by the one query that serves it.

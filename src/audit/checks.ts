@@ -1,7 +1,7 @@
 import { compactVerify, errors } from 'jose';
-import { CERTIFICATE_EVENT, type Kind, type RevisionStatus } from '../domain/index.js';
+import { CERTIFICATE_EVENT, sha256Hex, type Kind, type RevisionStatus } from '../domain/index.js';
 import {
-  ACCEPTED_ALGS, checkEnvelope, checkEvent, checkHeader, checkIssuerAndAudience, sha256Hex, type CertificateEvent, type Checked, type ResolvedKey,
+  ACCEPTED_ALGS, checkEnvelope, checkEvent, checkHeader, checkIssuerAndAudience, type CertificateEvent, type Checked, type ResolvedKey,
 } from '../feed/index.js';
 import { PdfError, readPdfAttachments } from '../pdf/index.js';
 import { failed, indeterminate, passed, runChecks, type Check, type CheckOutcome, type VerificationReport } from './report.js';

@@ -1,6 +1,6 @@
 import { recordAudit } from '../auditlog/index.js';
 import type { Sql } from '../db/index.js';
-import type { Kind } from '../domain/index.js';
+import { isUuid, type Kind } from '../domain/index.js';
 import { findIssuer, revisionFacts, statusAmong, type KeyStore } from '../feed/index.js';
 import { verifyEvidence, type Evidence } from './checks.js';
 import type { VerificationReport } from './report.js';
@@ -14,8 +14,6 @@ export interface RecheckOptions {
   requestId?: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type ArchivedRow = {
   id: string; org_id: string; issuer_id: string; number: string; kind: Kind; revision: number;
   pdf: Buffer; pdf_sha256: string; jws_sha256: string; jws: string;
@@ -27,7 +25,7 @@ type ArchivedRow = {
  * later must not depend on the issuer), the PDF, and the status today. Every recheck is audit-logged.
  */
 export async function recheckArchiveRecord(sql: Sql, keys: KeyStore, audience: string, opts: RecheckOptions): Promise<VerificationReport | null> {
-  if (!UUID.test(opts.archiveId)) return null;
+  if (!isUuid(opts.archiveId)) return null;
   const [row] = await sql<ArchivedRow[]>`
     select a.id, a.org_id, a.issuer_id, a.number, a.kind, a.revision, a.pdf, a.pdf_sha256, a.jws_sha256, s.jws
     from archive_records a

@@ -48,7 +48,10 @@ export function recordAudit(sql: Sql, entries: readonly NewAuditEntry[]): Promis
   let writer = writers.get(sql);
   if (!writer) {
     writer = new GroupCommit<NewAuditEntry, void>(
-      async (batch) => (await sql.begin((tx) => appendAudit(tx, batch)), batch.map(() => undefined)),
+      async (batch) => {
+        await sql.begin((tx) => appendAudit(tx, batch));
+        return batch.map(() => undefined);
+      },
       { maxBatch: 500, maxInFlight: 1 },
     );
     writers.set(sql, writer);

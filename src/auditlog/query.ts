@@ -34,7 +34,7 @@ export async function searchAudit(db: Queryable, scope: AuditScope, filter: Audi
       and ${filter.from ? db`at >= ${jstDayBounds(filter.from).start}` : db`true`}
       and ${filter.to ? db`at < ${jstDayBounds(filter.to).end}` : db`true`}
       and ${filter.actor ? db`actor = ${filter.actor}` : db`true`}
-      and ${filter.action ? db`(action = ${filter.action} or action like ${filter.action.replace(/[%_\\]/g, '\\$&') + '.%'})` : db`true`}
+      and ${filter.action ? db`(action = ${filter.action} or action like ${`${filter.action.replace(/[%_\\]/g, '\\$&')}.%`})` : db`true`}
       and ${filter.number ? db`number = ${filter.number}` : db`true`}
       and ${filter.cursor ? db`seq < ${filter.cursor}` : db`true`}
     order by seq desc limit ${filter.limit + 1}`;

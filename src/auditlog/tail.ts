@@ -68,7 +68,7 @@ export class AuditTailKeeper {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, JSON.stringify(next) + '\n');
+      fs.writeSync(fd, `${JSON.stringify(next)}\n`);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
+import { sha256Hex } from '../domain/index.js';
 import type { Role } from './principal.js';
 
 export const orgIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _ (at most 63)');
@@ -43,12 +44,10 @@ export async function addUser(db: Queryable, user: { username: string; orgId: st
   return row!.id;
 }
 
-export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
 /** A new API token: shown once, kept only as its SHA-256 (it has 256 bits of entropy, so no scrypt). */
 export async function addApiToken(db: Queryable, orgId: string, label: string | null): Promise<{ id: string; token: string }> {
   const token = `shosho_${randomBytes(32).toString('base64url')}`;
   const [row] = await db<{ id: string }[]>`
-    insert into api_tokens (org_id, token_hash, label) values (${orgId}, ${sha256(token)}, ${label}) returning id`;
+    insert into api_tokens (org_id, token_hash, label) values (${orgId}, ${sha256Hex(token)}, ${label}) returning id`;
   return { id: row!.id, token };
 }

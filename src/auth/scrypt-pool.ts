@@ -76,7 +76,10 @@ export class ScryptPool {
       if (queue.length >= this.maxQueue[lane]) throw new ScryptBusyError(`too many ${lane} key checks queued`);
       await new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
-          start: () => (clearTimeout(waiter.timer), resolve()),
+          start: () => {
+            clearTimeout(waiter.timer);
+            resolve();
+          },
           timer: setTimeout(() => {
             queue.splice(queue.indexOf(waiter), 1);
             reject(new ScryptBusyError(`a ${lane} key check waited ${this.maxWaitMs} ms`));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/index.js';
-import { sha256 } from './orgs.js';
+import { sha256Hex } from '../domain/index.js';
 import type { Principal, Role } from './principal.js';
 
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -13,7 +13,7 @@ export async function createSession(db: Queryable, userId: string): Promise<stri
   const id = randomBytes(32).toString('base64url');
   const csrf = randomBytes(32).toString('base64url');
   await db`insert into sessions (id_hash, user_id, csrf_token, expires_at)
-           values (${sha256(id)}, ${userId}, ${csrf}, now() + make_interval(secs => ${SESSION_ABSOLUTE_MS / 1000}))`;
+           values (${sha256Hex(id)}, ${userId}, ${csrf}, now() + make_interval(secs => ${SESSION_ABSOLUTE_MS / 1000}))`;
   return id;
 }
 
@@ -27,7 +27,7 @@ export async function loadSession(db: Queryable, id: string, now = new Date()): 
     select s.id_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.ended_at, u.id as user_id, u.username, u.role,
            u.org_id, o.name as org_name, u.disabled_at
     from sessions s join users u on u.id = s.user_id join organisations o on o.id = u.org_id
-    where s.id_hash = ${sha256(id)}`;
+    where s.id_hash = ${sha256Hex(id)}`;
   if (!row || row.ended_at || row.disabled_at) return null;
   if (row.expires_at <= now || now.getTime() - row.last_seen_at.getTime() > SESSION_IDLE_MS) return null;
   if (now.getTime() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
@@ -45,7 +45,7 @@ export async function endSession(db: Queryable, sessionIdHash: string): Promise<
 
 /** Ends the session a cookie names, if any: used at login so no earlier session outlives it. */
 export function endSessionByCookie(db: Queryable, cookieValue: string): Promise<void> {
-  return endSession(db, sha256(cookieValue));
+  return endSession(db, sha256Hex(cookieValue));
 }
 
 /** The organisation behind an API token, or null. */
@@ -53,7 +53,7 @@ export async function loadApiToken(db: Queryable, token: string): Promise<Princi
   if (!/^shosho_[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const [row] = await db<{ id: string; org_id: string; org_name: string }[]>`
     select t.id, t.org_id, o.name as org_name from api_tokens t join organisations o on o.id = t.org_id
-    where t.token_hash = ${sha256(token)} and t.revoked_at is null`;
+    where t.token_hash = ${sha256Hex(token)} and t.revoked_at is null`;
   if (!row) return null;
   return {
     kind: 'token', orgId: row.org_id, orgName: row.org_name, actor: `token:${row.id}`, role: 'api', username: null,

@@ -20,7 +20,7 @@ export async function setUpDemoLedger(serviceUrl: string, demo: DemoSetup): Prom
     const res = await fetch(serviceUrl + path, {
       method, headers: { authorization: `Bearer ${demo.apiToken}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, json: (await res.json().catch(() => null)) as any };
+    return { status: res.status, json: (await res.json().catch(() => null)) as { id?: string; state?: string } | null };
   };
   const base = Number(demo.certificates[0]!.number);
   const issue = async (offset: number, seed: number, kind: Kind): Promise<DemoCertificate> => {
@@ -50,7 +50,7 @@ export async function setUpDemoLedger(serviceUrl: string, demo: DemoSetup): Prom
       contractDate: p.project.contractDate, period: p.project.period, required: s.required,
     });
     const found = await call('POST', '/api/v1/lookup', { number: s.cert.number, authKey: s.cert.authKey });
-    if (found.status === 200) await call('POST', `/api/v1/certificates/${found.json.id}/archive`, { contract: s.reference });
+    if (found.status === 200) await call('POST', `/api/v1/certificates/${found.json?.id}/archive`, { contract: s.reference });
     const contract = await call('GET', `/api/v1/contracts/${encodeURIComponent(s.reference)}`);
     out.push({ reference: s.reference, state: contract.json?.state ?? 'unknown', note: s.note });
   }

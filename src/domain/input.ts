@@ -20,6 +20,13 @@ export function typedText(opts: { multiline?: boolean } = {}) {
   return z.string().refine((s) => !hasControlCharacters(s, opts), CONTROL_CHARACTER_MESSAGE);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids arrive from URLs: anything but a UUID is simply not found, never a database error. */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
 /** A day to search by: a calendar day PostgreSQL can compare with a timestamp (it has no year 0, which JS dates have). */
 export function isSearchableDay(s: string): boolean {
   return isCalendarDate(s) && s >= '1900-01-01' && s <= '9999-12-31';

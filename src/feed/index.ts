@@ -2,7 +2,7 @@ export { insertIssuer, listIssuers, findIssuer, removeIssuer, issuerInputSchema,
 export { parseJwks, toKeyObject, ACCEPTED_ALGS, type IssuerKey, type SigningAlg } from './jwks.js';
 export { KeyStore, storeKeys, type ResolvedKey } from './keystore.js';
 export {
-  checkEnvelope, checkHeader, checkClaims, checkIssuerAndAudience, checkEvent, sha256Hex, MAX_SET_BYTES,
+  checkEnvelope, checkHeader, checkClaims, checkIssuerAndAudience, checkEvent, MAX_SET_BYTES,
   type SetErrorCode, type SetRefusal, type Checked, type CertificateEvent,
 } from './set-rules.js';
 export { verifySet, type VerifiedSet, type VerifyContext } from './verify.js';

@@ -1,9 +1,10 @@
 import { recordAudit, recordUnauthenticatedAudit } from '../auditlog/index.js';
 import { GroupCommit, type Sql } from '../db/index.js';
+import { sha256Hex } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import { ingest, type IngestOutcome, type Via } from './ingest.js';
 import { KeysUnavailable, type KeyStore } from './keystore.js';
-import { sha256Hex, type SetRefusal } from './set-rules.js';
+import type { SetRefusal } from './set-rules.js';
 import { verifySet, type VerifiedSet } from './verify.js';
 
 /**
@@ -43,7 +44,10 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
   const stores = new Map<Via, GroupCommit<VerifiedSet, IngestOutcome>>();
   const storeFor = (via: Via) => {
     let s = stores.get(via);
-    if (!s) stores.set(via, (s = new GroupCommit((sets) => ingestInLockOrder(deps.sql, sets, via), { maxBatch: deps.maxBatch ?? 500, maxInFlight })));
+    if (!s) {
+      s = new GroupCommit((sets) => ingestInLockOrder(deps.sql, sets, via), { maxBatch: deps.maxBatch ?? 500, maxInFlight });
+      stores.set(via, s);
+    }
     return s;
   };
 
@@ -112,7 +116,9 @@ async function ingestInLockOrder(sql: Sql, sets: readonly VerifiedSet[], via: Vi
   const order = sets.map((_, i) => i).sort((a, b) => compareKey(sets[a]!, sets[b]!));
   const sorted = await ingest(sql, order.map((i) => sets[i]!), via);
   const outcomes = new Array<IngestOutcome>(sets.length);
-  order.forEach((original, position) => (outcomes[original] = sorted[position]!));
+  order.forEach((original, position) => {
+    outcomes[original] = sorted[position]!;
+  });
   return outcomes;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, decodeJwt, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import {
   CERTIFICATE_EVENT, WITHDRAWN_EVENT, certificatePayloadSchema, withdrawalPayloadSchema, describeIssues,
@@ -22,10 +21,6 @@ export type CertificateEvent =
   | { type: typeof WITHDRAWN_EVENT; payload: WithdrawalPayload };
 
 const refuse = (err: SetErrorCode, description: string): { ok: false } & SetRefusal => ({ ok: false, err, description });
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** Size and shape, before anything is parsed. */
 export function checkEnvelope(token: string): Checked<{ header: ProtectedHeaderParameters; unverifiedClaims: JWTPayload }> {

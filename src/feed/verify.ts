@@ -1,10 +1,11 @@
 import { compactVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { Sql } from '../db/index.js';
+import { sha256Hex } from '../domain/index.js';
 import type { Issuer } from './issuers.js';
 import { findIssuer } from './issuers.js';
 import type { IssuerKey } from './jwks.js';
 import type { KeyStore } from './keystore.js';
-import { checkClaims, checkEnvelope, checkHeader, sha256Hex, type CertificateEvent, type Checked } from './set-rules.js';
+import { checkClaims, checkEnvelope, checkHeader, type CertificateEvent, type Checked } from './set-rules.js';
 
 export interface VerifiedSet {
   jws: string;

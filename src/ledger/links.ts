@@ -2,7 +2,7 @@ import { trackContractGuarantees } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import { normaliseName } from '../auth/index.js';
 import type { Queryable, Sql, Tx } from '../db/index.js';
-import type { PublicPayload } from '../domain/index.js';
+import { isUuid, type PublicPayload } from '../domain/index.js';
 import { requirementOf } from './kinds.js';
 import { nameKey } from './names.js';
 import type { Actor } from './store.js';
@@ -15,12 +15,10 @@ export class LinkRefused extends Error {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type ArchivedRow = { id: string; number: string; kind: string; payload: PublicPayload };
 
 async function archived(db: Queryable, orgId: string, archiveId: string): Promise<ArchivedRow | null> {
-  if (!UUID.test(archiveId)) return null;
+  if (!isUuid(archiveId)) return null;
   const [row] = await db<ArchivedRow[]>`
     select a.id, a.number, a.kind, r.payload from archive_records a join certificate_revisions r on r.id = a.revision_id
     where a.org_id = ${orgId} and a.id = ${archiveId}`;

@@ -30,7 +30,7 @@ export function createLogger(level: LogLevel = 'info', base: Fields = {}, write:
     if (order[lvl] < order[level]) return;
     const entry: Fields = { time: new Date().toISOString(), level: lvl, msg, ...base };
     for (const [k, v] of Object.entries(fields ?? {})) entry[k] = serialise(v);
-    write(JSON.stringify(entry) + '\n');
+    write(`${JSON.stringify(entry)}\n`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

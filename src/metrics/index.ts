@@ -53,7 +53,7 @@ export class Registry {
 
   /** Prometheus text: the service's metrics, then the process's. */
   async render(): Promise<string> {
-    return (await this.own.metrics()) + '\n' + (await this.process.metrics());
+    return `${await this.own.metrics()}\n${await this.process.metrics()}`;
   }
 }
 

@@ -74,7 +74,7 @@ export class PagePool {
   }
 
   failWaiters(reason: unknown): void {
-    this.#waiters.splice(0).forEach((waiter) => waiter.fail(reason));
+    for (const waiter of this.#waiters.splice(0)) waiter.fail(reason);
   }
 
   #takeIdlePage(): Page | undefined {

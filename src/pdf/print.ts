@@ -1,17 +1,6 @@
 import type { Browser, HTTPRequest, Page, PDFOptions } from 'puppeteer';
+import { escapeHtml } from '../render/index.js';
 import type { PdfFooter, PdfLog } from './types.js';
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
 
 // Chromium prints the footer in its own document: without an explicit font-size it is ≈ 0.75 pt,
 // and the side padding lines it up with the page's 15 mm margins.

@@ -4,6 +4,7 @@
  */
 import Handlebars from 'handlebars';
 import { formatGregorianJa, formatJst, formatWareki, formatYen } from '../domain/index.js';
+import { escapeHtml } from './escape.js';
 import { isMessageKey, translate, type Lang, type MessageParams } from './i18n.js';
 import { DEFAULT_ARCHIVE_SORT, type ArchiveSearch, type ArchiveSortKey, type FormError } from './view-data.js';
 
@@ -41,9 +42,6 @@ function fieldAria(errors: FormError[] | undefined, field: string, hasHint: unkn
   return ids.length === 0 ? null : { describedBy: ids.join(' '), invalid };
 }
 
-const HTML_SPECIAL = /[&<>"']/g;
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
 /**
  * `path?query`, leaving out empty values, escaped for an attribute here because
  * Handlebars' own escaping would also turn every `=` into `&#x3D;`.
@@ -55,7 +53,7 @@ function buildHref(path: string, params: Record<string, unknown>): Handlebars.Sa
   }
   const text = query.toString();
   const href = text ? `${path}?${text}` : path;
-  return new Handlebars.SafeString(href.replace(HTML_SPECIAL, (char) => HTML_ENTITIES[char] as string));
+  return new Handlebars.SafeString(escapeHtml(href));
 }
 
 /** A link with the current parameters and the hash's overrides: `(queryHref "/archive" search cursor=paging.next)`. */

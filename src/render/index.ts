@@ -1,3 +1,4 @@
+export { escapeHtml } from './escape.js';
 export { createRenderer, type Renderer, type RendererOptions, type RenderContext, type SessionUser } from './renderer.js';
 export {
   ERROR_CODES,

@@ -64,7 +64,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
     const readiness: ReadinessCheck[] = [
-      { name: 'database', check: async () => (await sql`select 1 as ok`, { ok: true, detail: db.kind }) },
+      { name: 'database', check: async () => {
+          await sql`select 1 as ok`;
+          return { ok: true, detail: db.kind };
+        },
+      },
       { name: 'migrations', check: async () => ({ ok: await migrationsCurrent(sql, MIGRATIONS_DIR, migrations) }) },
       // issuers being down does not make shosho unready: it is reported, not fatal
       { name: 'feeds', check: async () => ({ ok: true, detail: await feedStatus(sql) }) },

@@ -24,6 +24,9 @@ export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations
 export function openApiRoutes() {
   const app = new Hono<AppEnv>();
   let document: ReturnType<typeof openApiDocument> | undefined;
-  app.get('/api/v1/openapi.json', (c) => c.json((document ??= openApiDocument([...API_OPERATIONS]))));
+  app.get('/api/v1/openapi.json', (c) => {
+    document ??= openApiDocument([...API_OPERATIONS]);
+    return c.json(document);
+  });
   return app;
 }

@@ -31,6 +31,6 @@ export function healthRoutes(checks: ReadinessCheck[], registry: Registry) {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    p.then((v) => (clearTimeout(t), resolve(v)), (e) => (clearTimeout(t), reject(e)));
+    p.finally(() => clearTimeout(t)).then(resolve, reject);
   });
 }

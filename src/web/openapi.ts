@@ -116,7 +116,7 @@ export function openApiDocument(operations: ApiOperation[]) {
   const paths: Record<string, Record<string, object>> = {};
   for (const op of operations) {
     const path = op.path.replace(/:([A-Za-z]+)/g, '{$1}');
-    (paths[path] ??= {})[op.method] = operation(op);
+    paths[path] = { ...paths[path], [op.method]: operation(op) };
   }
   const inputs = components(requests, 'input');
   const outputs = components(answers, 'output');

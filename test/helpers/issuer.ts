@@ -15,7 +15,10 @@ const digests = new Map<string, Promise<string>>();
 /** Digests cost ~50 ms each: tests share one per key (ln=14, the cheapest the SPEC allows). */
 export function digestFor(authKey: string): Promise<string> {
   let d = digests.get(authKey);
-  if (!d) digests.set(authKey, (d = authKeyDigest(authKey, 14)));
+  if (!d) {
+    d = authKeyDigest(authKey, 14);
+    digests.set(authKey, d);
+  }
   return d;
 }
 

@@ -75,7 +75,7 @@ export async function imageOnlyPdf(png: Uint8Array): Promise<Uint8Array> {
 export async function scriptedPdf(notice: Uint8Array, url: string): Promise<Uint8Array> {
   const doc = await PDFDocument.load(notice);
   doc.addJavaScript('open', `app.launchURL("${url}", true); this.submitForm("${url}");`);
-  await doc.attach(Buffer.from('<script>fetch("' + url + '")</script>'), 'readme.html', { mimeType: 'text/html' });
+  await doc.attach(Buffer.from(`<script>fetch("${url}")</script>`), 'readme.html', { mimeType: 'text/html' });
   const action = doc.context.obj({ S: PDFName.of('URI'), URI: PDFString.of(url) });
   doc.catalog.set(PDFName.of('OpenAction'), action);
   return doc.save();

@@ -8,7 +8,8 @@ import type { Sql } from '../../../src/db/index.js';
 import type { Logger } from '../../../src/log/index.js';
 import { ingest, type IngestOutcome, type Via } from '../../../src/feed/ingest.js';
 import type { KeyStore } from '../../../src/feed/keystore.js';
-import { sha256Hex, type SetRefusal } from '../../../src/feed/set-rules.js';
+import { sha256Hex } from '../../../src/domain/index.js';
+import type { SetRefusal } from '../../../src/feed/set-rules.js';
 import { verifySet, type VerifiedSet } from '../../../src/feed/verify.js';
 
 export type ReceiveResult = IngestOutcome | ({ status: 'refused' } & SetRefusal);

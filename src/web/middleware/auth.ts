@@ -21,7 +21,7 @@ export function sessionPrincipal(sql: Sql): MiddlewareHandler<AppEnv> {
 export function requireSession(roles?: readonly Role[]): MiddlewareHandler<AppEnv> {
   return async function requireSignedIn(c, next) {
     const p = c.get('principal');
-    if (!p || p.kind !== 'session') {
+    if (p?.kind !== 'session') {
       if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
       throw new AppError('unauthorized', 401);
     }
