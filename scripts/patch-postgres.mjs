@@ -90,27 +90,79 @@ const indexEdits = [
   },
 ];
 
-const files = [
-  ['src/connection.js', connectionEdits], ['cjs/src/connection.js', connectionEdits],
-  ['src/index.js', indexEdits], ['cjs/src/index.js', indexEdits],
+// Second stage, over the first (an install patched by the first alone gets it too): the state of a
+// lost session never reaches the next one. A server error that ended a connection (a FATAL such as
+// 57P01 or 08P01 "invalid frontend message type") stayed in `errorResponse` and failed the first
+// query of the *next* connection, and the array-types query of a session lost while starting stayed
+// in `query`; its rejection handler of the first stage then failed whichever query ran next on the
+// reconnected session (porsager/postgres#1223). test/faults-injected.test.ts reproduces both.
+const SESSION_MARKER = 'shosho patch: session state';
+
+const connectionSessionEdits = [
+  {
+    from: `    socket.removeAllListeners()
+    socket = null
+
+    if (initial)
+      return reconnect()
+
+    if (query || sent.length) error(Errors.connection('CONNECTION_CLOSED', options, socket)) // ${MARKER}
+    closedTime = performance.now()`,
+    to: `    socket.removeAllListeners()
+    socket = null
+
+    const endedBy = errorResponse // ${SESSION_MARKER}
+    errorResponse = results = null
+    result = new Result()
+    rows = 0
+
+    if (initial) {
+      // the array-types query of the session that was starting: the query that opened the connection
+      // is tried again on the next one, as before
+      query && queryError(query, Errors.connection('CONNECTION_CLOSED', options))
+      query = null
+      return reconnect()
+    }
+
+    if (query || sent.length) error(endedBy || Errors.connection('CONNECTION_CLOSED', options, socket))
+    query = null
+    closedTime = performance.now()`,
+  },
+  {
+    // every way the array-types query fails already settles the query that opened the connection (an
+    // ErrorResponse in ReadyForQuery, a socket error in error(), a close by trying it again); errored()
+    // here ran a turn later and failed whatever query the connection had started meanwhile
+    from: `        return fetchArrayTypes().catch(errored) // ${MARKER}`,
+    to: `        return fetchArrayTypes().catch(noop) // ${SESSION_MARKER}`,
+  },
+];
+
+const stages = [
+  [MARKER, [
+    ['src/connection.js', connectionEdits], ['cjs/src/connection.js', connectionEdits],
+    ['src/index.js', indexEdits], ['cjs/src/index.js', indexEdits],
+  ]],
+  [SESSION_MARKER, [['src/connection.js', connectionSessionEdits], ['cjs/src/connection.js', connectionSessionEdits]]],
 ];
 
 if (!fs.existsSync(root)) process.exit(0); // not installed (yet): nothing to patch
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 if (version !== VERSION) {
-  console.error(`scripts/patch-postgres.mjs: postgres ${version} is installed, the patch is for ${VERSION}; check whether ${version} fixes porsager/postgres#1208 and update or drop the patch`);
+  console.error(`scripts/patch-postgres.mjs: postgres ${version} is installed, the patch is for ${VERSION}; check whether ${version} fixes porsager/postgres#1208 and #1223 and update or drop the patch`);
   process.exit(1);
 }
-for (const [file, edits] of files) {
-  const target = path.join(root, file);
-  let text = fs.readFileSync(target, 'utf8');
-  if (text.includes(MARKER)) continue;
-  for (const { from, to } of edits) {
-    if (!text.includes(from)) {
-      console.error(`scripts/patch-postgres.mjs: ${file} does not contain the expected code; not patched`);
-      process.exit(1);
+for (const [marker, files] of stages) {
+  for (const [file, edits] of files) {
+    const target = path.join(root, file);
+    let text = fs.readFileSync(target, 'utf8');
+    if (text.includes(marker)) continue;
+    for (const { from, to } of edits) {
+      if (!text.includes(from)) {
+        console.error(`scripts/patch-postgres.mjs: ${file} does not contain the expected code; not patched`);
+        process.exit(1);
+      }
+      text = text.replace(from, to);
     }
-    text = text.replace(from, to);
+    fs.writeFileSync(target, text);
   }
-  fs.writeFileSync(target, text);
 }

@@ -60,6 +60,7 @@ describe('a dropped database connection under load', () => {
     expect(svc.alive()).toBe(true);
     // a client never sees a 500 for the database going away: 202 or 503 (retry), nothing else
     expect([...load.statuses.keys()].filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    expect(proxy.violations).toEqual([]); // nothing of a dead session was sent on a live one
 
     const acked = [...load.accepted];
     const rows = await db.sql<{ jti: string; n: number }[]>`

@@ -80,6 +80,7 @@ describe('a database outage', () => {
     expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^shosho_db_reachable\{kind="postgres"\} 1$/m);
     expect([...load.statuses.keys()].filter((s) => s !== 202 && s !== 503)).toEqual([]);
+    expect(proxy.violations).toEqual([]); // nothing held for a dead session was sent on a live one
     await expectWholeWrites(load);
   }, 120_000);
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_DATABASE_LIMITS } from '../src/config/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { Registry } from '../src/metrics/index.js';
 import { createRenderer } from '../src/render/index.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   routes.get('/api/v1/broken', () => { throw new Error('a bug', { cause: new Error('its cause') }); });
   routes.get('/broken', () => { throw new Error('a bug'); });
   const app = createApp({
-    config: { trustProxy: false, proxyHops: 1, secureCookies: false }, log: silentLogger, metrics: new Registry(), renderer: createRenderer(), readiness: [], routes: [routes],
+    config: { trustProxy: false, proxyHops: 1, secureCookies: false, databaseLimits: DEFAULT_DATABASE_LIMITS }, log: silentLogger, metrics: new Registry(), renderer: createRenderer(), readiness: [], routes: [routes],
   });
   server = await listen(app, { port: 0, host: '127.0.0.1' });
 });

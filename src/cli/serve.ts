@@ -11,7 +11,7 @@ export const serveCommand: Command = async (_args, { config, log }) => {
 };
 
 export const migrateCommand: Command = async (_args, { config, log }) => {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, log });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, limits: config.databaseLimits, log });
   try {
     const { applied } = await migrate(db.sql);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');

@@ -8,6 +8,40 @@ export type LogLevel = (typeof logLevels)[number];
 const int = (min: number, max: number) => z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
+/**
+ * How long shosho waits on PostgreSQL before it answers 503 (docs/operations.md, "Database
+ * limits"). Each is DATABASE_<NAME> in the environment.
+ */
+export interface DatabaseLimits {
+  /** a new connection must be ready within this (postgres.js connect_timeout) */
+  connectTimeoutMs: number;
+  /** PostgreSQL statement_timeout of every session but migrations' */
+  statementTimeoutMs: number;
+  /** PostgreSQL idle_in_transaction_session_timeout */
+  idleInTransactionTimeoutMs: number;
+  /** how often the watch asks the database `select 1` */
+  probeIntervalMs: number;
+  /** a probe not answered within this counts as no answer (twice in a row: unreachable) */
+  probeTimeoutMs: number;
+  /** the longest wait before a lost connection is tried again */
+  reconnectMaxMs: number;
+  /** an unused pooled connection is closed after this (0: kept) */
+  idleTimeoutMs: number;
+  /** what a 503 database_unavailable tells clients to wait (Retry-After) */
+  retryAfterSeconds: number;
+}
+
+export const DEFAULT_DATABASE_LIMITS: DatabaseLimits = {
+  connectTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 60_000,
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 2000,
+  reconnectMaxMs: 500,
+  idleTimeoutMs: 30_000,
+  retryAfterSeconds: 5,
+};
+
 const schema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -16,6 +50,14 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_MAX: int(1, 100).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 300_000).default(DEFAULT_DATABASE_LIMITS.connectTimeoutMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 86_400_000).default(DEFAULT_DATABASE_LIMITS.statementTimeoutMs),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(100, 86_400_000).default(DEFAULT_DATABASE_LIMITS.idleInTransactionTimeoutMs),
+  DATABASE_PROBE_INTERVAL_MS: int(100, 60_000).default(DEFAULT_DATABASE_LIMITS.probeIntervalMs),
+  DATABASE_PROBE_TIMEOUT_MS: int(100, 60_000).default(DEFAULT_DATABASE_LIMITS.probeTimeoutMs),
+  DATABASE_RECONNECT_MAX_MS: int(0, 60_000).default(DEFAULT_DATABASE_LIMITS.reconnectMaxMs),
+  DATABASE_IDLE_TIMEOUT_MS: int(0, 86_400_000).default(DEFAULT_DATABASE_LIMITS.idleTimeoutMs),
+  DATABASE_RETRY_AFTER_SECONDS: int(1, 3600).default(DEFAULT_DATABASE_LIMITS.retryAfterSeconds),
   SHOSHO_DATA_DIR: z.string().min(1).default('./data'),
   SHOSHO_AUDIENCE: z.string().min(1, 'must not be empty').default('urn:shosho:local'),
   SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
@@ -40,6 +82,7 @@ export interface Config {
   host: string;
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  databaseLimits: DatabaseLimits;
   dataDir: string;
   audience: string;
   publicUrl: string | undefined;
@@ -84,6 +127,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: c.HOST,
     databaseUrl: c.DATABASE_URL,
     databasePoolMax: c.DATABASE_POOL_MAX,
+    databaseLimits: {
+      connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      probeIntervalMs: c.DATABASE_PROBE_INTERVAL_MS,
+      probeTimeoutMs: c.DATABASE_PROBE_TIMEOUT_MS,
+      reconnectMaxMs: c.DATABASE_RECONNECT_MAX_MS,
+      idleTimeoutMs: c.DATABASE_IDLE_TIMEOUT_MS,
+      retryAfterSeconds: c.DATABASE_RETRY_AFTER_SECONDS,
+    },
     dataDir: path.resolve(c.SHOSHO_DATA_DIR),
     audience: c.SHOSHO_AUDIENCE,
     publicUrl: c.SHOSHO_PUBLIC_URL,

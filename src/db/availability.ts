@@ -2,18 +2,14 @@ import net from 'node:net';
 import postgres from 'postgres';
 import type { Logger } from '../log/index.js';
 
-/** What a client is told to wait before trying again: the watch below looks every second. */
-const RETRY_AFTER_SECONDS = 5;
-
 /**
  * The database cannot be reached, or stopped answering: the request may be tried again later and
- * was not the client's fault (HTTP 503 with Retry-After). Nothing of a transaction that failed this
+ * was not the client's fault (HTTP 503 with Retry-After, DATABASE_RETRY_AFTER_SECONDS). Nothing of a transaction that failed this
  * way was committed, unless the commit itself was under way; every write shosho makes is safe to
  * repeat, so a retry is always right.
  */
 export class DatabaseUnavailable extends Error {
   override name = 'DatabaseUnavailable';
-  readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
   constructor(reason: string, options?: { cause?: unknown }) {
     super(`database unavailable: ${reason}`, options);
   }

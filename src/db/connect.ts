@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
+import { DEFAULT_DATABASE_LIMITS, type DatabaseLimits } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { customSocket, DatabaseWatch } from './availability.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -26,34 +27,27 @@ const clientOptions = {
 } as const;
 
 /**
- * Bounds on waiting for PostgreSQL (docs/operations.md): a connection must be ready within
- * CONNECT_TIMEOUT_SECONDS, a statement finish within STATEMENT_TIMEOUT_MS (migrations lift it), a
- * transaction not sit idle longer than IDLE_IN_TRANSACTION_MS, and the watch's probe answer within
- * PROBE_TIMEOUT_MS; after a lost connection the pool tries again within RECONNECT_MAX_SECONDS
- * (postgres.js would back off up to 20 s, holding every request that waits for a connection).
+ * PostgreSQL at `url` (bounded by `limits`, docs/operations.md "Database limits"; migrations lift
+ * the statement timeout), or else the embedded database in `dataDir`. After a lost connection the
+ * pool tries again within `limits.reconnectMaxMs`: postgres.js would back off up to 20 s, holding
+ * every request that waits for a connection.
  */
-const CONNECT_TIMEOUT_SECONDS = 5;
-const STATEMENT_TIMEOUT_MS = 30_000;
-const IDLE_IN_TRANSACTION_MS = 60_000;
-const PROBE_INTERVAL_MS = 1000;
-const PROBE_TIMEOUT_MS = 2000;
-const RECONNECT_MAX_SECONDS = 0.5;
-
-export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; log: Logger }): Promise<Database> {
+export async function openDatabase(opts: { url?: string; dataDir: string; poolMax?: number; limits?: DatabaseLimits; log: Logger }): Promise<Database> {
   if (opts.url) {
     const max = opts.poolMax ?? 10;
-    const watch = new DatabaseWatch(opts.url, { intervalMs: PROBE_INTERVAL_MS, timeoutMs: PROBE_TIMEOUT_MS, log: opts.log });
+    const limits = opts.limits ?? DEFAULT_DATABASE_LIMITS;
+    const watch = new DatabaseWatch(opts.url, { intervalMs: limits.probeIntervalMs, timeoutMs: limits.probeTimeoutMs, log: opts.log });
     const sql = postgres(opts.url, {
       ...clientOptions,
       connection: {
         ...clientOptions.connection,
-        statement_timeout: STATEMENT_TIMEOUT_MS,
-        idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+        statement_timeout: limits.statementTimeoutMs,
+        idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
       },
       max,
-      idle_timeout: 30,
-      connect_timeout: CONNECT_TIMEOUT_SECONDS,
-      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, RECONNECT_MAX_SECONDS),
+      idle_timeout: limits.idleTimeoutMs / 1000,
+      connect_timeout: limits.connectTimeoutMs / 1000,
+      backoff: (retries: number) => Math.min(50 * 2 ** retries, limits.reconnectMaxMs) / 1000,
       ...customSocket(watch.poolSocket),
     });
     watch.start();

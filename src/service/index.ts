@@ -28,7 +28,7 @@ export interface RunningService {
 
 /** `shosho serve`: database (migrated first), HTTP app, pollers, browser for PDFs. */
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, log });
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, limits: config.databaseLimits, log });
   let pdf: PdfRenderer | null = null;
   try {
     const migrations = readMigrations();

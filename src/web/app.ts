@@ -20,7 +20,7 @@ import { observe } from './observe.js';
 import { jsonApiSurface, pagesSurface, pushSurface, type Surface } from './surface.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'trustProxy' | 'proxyHops' | 'secureCookies'>;
+  config: Pick<Config, 'trustProxy' | 'proxyHops' | 'secureCookies' | 'databaseLimits'>;
   log: Logger;
   metrics: Registry;
   renderer: Renderer;
@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const unavailable = asDatabaseUnavailable(err);
     if (unavailable) {
       c.get('log').warn('database unavailable', { err: unavailable });
-      return answerError(c, new AppError('database_unavailable', { headers: { 'retry-after': String(unavailable.retryAfterSeconds) } }));
+      return answerError(c, new AppError('database_unavailable', { headers: { 'retry-after': String(deps.config.databaseLimits.retryAfterSeconds) } }));
     }
     const known = clientError(err);
     if (!known) c.get('log').error('unhandled error', { err });

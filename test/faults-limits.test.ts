@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_DATABASE_LIMITS, loadConfig } from '../src/config/index.js';
+import { asDatabaseUnavailable, openDatabase } from '../src/db/index.js';
+import { silentLogger } from '../src/log/index.js';
+import { createTestDatabase, type TestDatabase } from './helpers/db.js';
+import { PgProxy } from './helpers/pg-proxy.js';
+import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
+
+describe('database limits from the environment', () => {
+  it.each([
+    ['DATABASE_CONNECT_TIMEOUT_MS', '5s', /DATABASE_CONNECT_TIMEOUT_MS must be a whole number/],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '1.5', /DATABASE_STATEMENT_TIMEOUT_MS must be a whole number/],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '0', /DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must be at least 100/],
+    ['DATABASE_PROBE_INTERVAL_MS', '600000', /DATABASE_PROBE_INTERVAL_MS must be at most 60000/],
+    ['DATABASE_PROBE_TIMEOUT_MS', '-1', /DATABASE_PROBE_TIMEOUT_MS must be at least 100/],
+    ['DATABASE_RECONNECT_MAX_MS', 'soon', /DATABASE_RECONNECT_MAX_MS must be a whole number/],
+    ['DATABASE_IDLE_TIMEOUT_MS', '1e12', /DATABASE_IDLE_TIMEOUT_MS must be at most 86400000/],
+    ['DATABASE_RETRY_AFTER_SECONDS', '0', /DATABASE_RETRY_AFTER_SECONDS must be at least 1/],
+    ['DATABASE_POOL_MAX', '0', /DATABASE_POOL_MAX must be at least 1/],
+  ])('%s=%s is refused, naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('defaults to the documented limits and reads each variable', () => {
+    expect(loadConfig({}).databaseLimits).toEqual(DEFAULT_DATABASE_LIMITS);
+    expect(loadConfig({
+      DATABASE_CONNECT_TIMEOUT_MS: '3000', DATABASE_STATEMENT_TIMEOUT_MS: '10000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '20000',
+      DATABASE_PROBE_INTERVAL_MS: '500', DATABASE_PROBE_TIMEOUT_MS: '1500', DATABASE_RECONNECT_MAX_MS: '0', DATABASE_IDLE_TIMEOUT_MS: '0',
+      DATABASE_RETRY_AFTER_SECONDS: '9',
+    }).databaseLimits).toEqual({
+      connectTimeoutMs: 3000, statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 20_000, probeIntervalMs: 500,
+      probeTimeoutMs: 1500, reconnectMaxMs: 0, idleTimeoutMs: 0, retryAfterSeconds: 9,
+    });
+  });
+});
+
+describe('the limits reach PostgreSQL and the clients', () => {
+  let db: TestDatabase;
+  const proxy = new PgProxy();
+  let svc: ServeProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await proxy.up();
+  }, 60_000);
+  afterAll(async () => {
+    svc?.child.kill('SIGKILL');
+    await proxy.down();
+    await db?.drop();
+  });
+
+  it('every session has the statement and idle-in-transaction timeouts; a statement past its limit is a 503, not a 500', async () => {
+    const limits = { ...DEFAULT_DATABASE_LIMITS, statementTimeoutMs: 300, idleInTransactionTimeoutMs: 4321 };
+    const pool = await openDatabase({ url: db.url, dataDir: '/nonexistent', limits, log: silentLogger });
+    try {
+      const [row] = await pool.sql<{ statement: string; idle: string }[]>`
+        select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`;
+      expect(row).toEqual({ statement: '300ms', idle: '4321ms' });
+      const slow = await pool.sql`select pg_sleep(5)`.then(() => null, (e: unknown) => e);
+      expect(slow).toMatchObject({ code: '57014' });
+      expect(asDatabaseUnavailable(slow)).not.toBeNull();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('DATABASE_RETRY_AFTER_SECONDS is what a 503 database_unavailable says', async () => {
+    svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name), DATABASE_RETRY_AFTER_SECONDS: '17' });
+    await proxy.down();
+    const res = await fetch(`${svc.url}/api/v1/lookup`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` }, body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('17');
+    expect((await res.json()).error.code).toBe('database_unavailable');
+  }, 60_000);
+});
