@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linesFromText, linesOfPage, readPairs, type PositionedText } from '../src/notices/index.js';
+import { linesFromText, linesOfPage, readPairs, withoutFontPrograms, type PositionedText } from '../src/notices/index.js';
 
 const read = (text: string) => readPairs(linesFromText(text));
 
@@ -161,5 +161,22 @@ describe('property: two notices side by side on one page read back as two', () =
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a PDF without its font programs, for reading text faster', () => {
+  it('every /FontFile, /FontFile2 and /FontFile3 key is renamed in place, so every offset stays; the original is untouched', () => {
+    const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /FontFile2 4 0 R >> endobj 2 0 obj << /FontFile 5 0 R /FontFile3 6 0 R >> endobj\nxref', 'latin1');
+    const original = Uint8Array.from(pdf).buffer;
+    const lean = withoutFontPrograms(original)!;
+    const text = Buffer.from(lean).toString('latin1');
+    expect(lean.byteLength).toBe(pdf.length);
+    expect(text).not.toContain('/FontFile');
+    expect(text).toBe(pdf.toString('latin1').replaceAll('/FontFile', '/SkipFont'));
+    expect(Buffer.from(original).equals(pdf)).toBe(true);
+  });
+
+  it('a PDF with no embedded font program (a scan, standard fonts) is not copied', () => {
+    expect(withoutFontPrograms(Uint8Array.from(Buffer.from('%PDF-1.7\n1 0 obj << /BaseFont /Helvetica >> endobj', 'latin1')).buffer)).toBeNull();
   });
 });

@@ -3,3 +3,4 @@ export { readPairs, linesFromText, type NoticePair, type TextLine, type TextCell
 export { linesOfPage, type PositionedText } from './layout.js';
 export { PdfTextPool, type PdfText, type PdfPoolOptions } from './pdf-pool.js';
 export { doubtsAbout, type NoticeDoubt } from './doubts.js';
+export { withoutFontPrograms } from './font-programs.js';

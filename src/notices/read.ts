@@ -1,6 +1,7 @@
 import { recordAudit } from '../auditlog/index.js';
 import { canonicalize } from '../domain/index.js';
 import type { Sql } from '../db/index.js';
+import { withoutFontPrograms } from './font-programs.js';
 import { linesOfPage } from './layout.js';
 import type { Kind } from '../domain/index.js';
 import { linesFromText, readPairs, type NoticePair, type TextLine } from './parse.js';
@@ -60,6 +61,9 @@ const PDF_HEADER = '%PDF-';
 
 type SourceReading = { pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode };
 
+/** What reading without the font programs may have missed: read again whole. */
+const WORTH_READING_WHOLE: ReadonlySet<NoticeProblemCode | undefined> = new Set(['no_pair', 'no_text', 'unreadable']);
+
 /**
  * Reads key notices — PDF files in a worker pool, pasted text directly — and records one audit
  * entry per file or text: its name, the numbers found, any problem; never a key. The answer comes
@@ -74,6 +78,11 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions; requ
     if (file.bytes.byteLength > MAX_FILE_BYTES) return { pairs: [], problem: 'too_large' };
     const head = new TextDecoder('latin1').decode(new Uint8Array(file.bytes, 0, Math.min(1024, file.bytes.byteLength)));
     if (!head.includes(PDF_HEADER)) return { pairs: [], problem: 'not_pdf' };
+    const lean = withoutFontPrograms(file.bytes);
+    if (lean) {
+      const reading = pairsIn(name, await pool.extract(lean, timeUp));
+      if (!WORTH_READING_WHOLE.has(reading.problem)) return reading;
+    }
     return pairsIn(name, await pool.extract(file.bytes, timeUp));
   }
 
