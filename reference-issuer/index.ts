@@ -4,4 +4,4 @@ export { authKeyDigest, newAuthKey } from './digest.js';
 export { sampleCertificate, changeRevision, correctionRevision, OBLIGEES, type CertificatePayloadInput, type Kind } from './samples.js';
 export { ReferenceIssuer } from './server.js';
 export { INSURERS, newPolicyNumber, type InsurerKind } from './insurer-samples.js';
-export { NoticePrinter, noticeHtml, type NoticeContent, type NoticeLayout } from './notices.js';
+export { NoticePrinter, noticeHtml, type NoticeContent, type NoticeLayout, type NoticePrintOptions } from './notices.js';

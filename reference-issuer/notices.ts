@@ -2,7 +2,9 @@
  * Key notices (「電子証書閲覧用『認証キー』等のお知らせ」) as an issuer hands them to the contractor,
  * printed to PDF by Chromium in the IPAex fonts (embedded, so the text can be read back).
  * Layouts: `table`, like 西日本建設業保証's notice (label cells beside value cells); `lines`,
- * one 「label：value」 per line, as in an e-mail. `perPage` puts one or two notices on a page.
+ * one 「label：value」 per line, as in an e-mail. `perPage` puts one or two notices on a page, one
+ * above the other, or with `sideBySide` in two columns of an A4 landscape page (as issuers print a
+ * 前払金保証 and a 契約保証 for one contract side by side).
  */
 import puppeteer, { type Browser } from 'puppeteer';
 import { formatWareki } from '../src/domain/index.js';
@@ -64,15 +66,23 @@ ${body}
 </section>`;
 }
 
+export interface NoticePrintOptions {
+  layout: NoticeLayout;
+  perPage?: 1 | 2;
+  /** two notices a page, in two columns of an A4 landscape page */
+  sideBySide?: boolean;
+}
+
 /** The notices as one HTML document, `perPage` of them on each A4 page. */
-export function noticeHtml(notices: readonly NoticeContent[], opts: { layout: NoticeLayout; perPage?: 1 | 2 }): string {
-  const perPage = opts.perPage ?? 1;
+export function noticeHtml(notices: readonly NoticeContent[], opts: NoticePrintOptions): string {
+  const perPage = opts.sideBySide ? 2 : opts.perPage ?? 1;
   const pages: string[] = [];
   for (let i = 0; i < notices.length; i += perPage) {
-    pages.push(`<div class="page">${notices.slice(i, i + perPage).map((n) => noticeSection(n, opts.layout)).join('<hr>')}</div>`);
+    const sections = notices.slice(i, i + perPage).map((n) => noticeSection(n, opts.layout));
+    pages.push(opts.sideBySide ? `<div class="page columns">${sections.join('')}</div>` : `<div class="page">${sections.join('<hr>')}</div>`);
   }
   return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><style>
-@page { size: A4; margin: 18mm 20mm; }
+@page { size: A4${opts.sideBySide ? ' landscape' : ''}; margin: 18mm 20mm; }
 body { font-family: IPAexMincho, serif; font-size: 10.5pt; font-synthesis: none; line-height: 1.6; }
 h1 { font-family: IPAexGothic, sans-serif; font-size: 13pt; font-weight: normal; text-align: center; margin: 6mm 0 4mm; }
 .page { page-break-after: always; }
@@ -84,6 +94,10 @@ th { width: 38mm; background: #eee; }
 .lines p { margin: 0.5mm 0; }
 .note { font-size: 9pt; }
 hr { border: 0; border-top: 0.5pt dashed #000; margin: 6mm 0; }
+.columns { display: flex; gap: 14mm; }
+.columns section { flex: 1 1 0; min-width: 0; }
+.columns section + section { border-left: 0.5pt dashed #000; padding-left: 14mm; }
+.columns th { width: 30mm; }
 </style></head><body>${pages.join('')}</body></html>`;
 }
 
@@ -100,12 +114,12 @@ export class NoticePrinter {
     return new NoticePrinter(browser);
   }
 
-  async print(notices: readonly NoticeContent[], opts: { layout: NoticeLayout; perPage?: 1 | 2 }): Promise<Uint8Array> {
+  async print(notices: readonly NoticeContent[], opts: NoticePrintOptions): Promise<Uint8Array> {
     const page = await this.browser.newPage();
     try {
       await page.setJavaScriptEnabled(false);
       await page.setContent(noticeHtml(notices, opts), { waitUntil: 'load' });
-      return await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+      return await page.pdf({ format: 'A4', landscape: opts.sideBySide === true, printBackground: true, preferCSSPageSize: true });
     } finally {
       await page.close();
     }

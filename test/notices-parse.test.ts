@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linesFromText, linesOfPage, readPairs } from '../src/notices/index.js';
+import { linesFromText, linesOfPage, readPairs, withoutFontPrograms, type PositionedText } from '../src/notices/index.js';
 
 const read = (text: string) => readPairs(linesFromText(text));
 
@@ -106,5 +106,77 @@ describe('property: any written notice reads back its pair', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+const KIND_WORD = { advance_payment: '前払金保証', interim_advance_payment: '中間前払金保証', contract: '契約保証', performance_bond: '履行保証証券', performance_insurance: '履行保証保険' } as const;
+const REVISION_WORD = { new: '新規', change: '変更', correction: '訂正' } as const;
+const FONT = 10;
+/** Roughly how wide a run is: full-width characters a font height, the rest half. */
+const runWidth = (s: string) => [...s].reduce((w, c) => w + (c.charCodeAt(0) > 0xff ? FONT : FONT / 2), 0);
+
+const noticeArb = fc.record({
+  number: numberArb.chain((n) => written(n).map((w) => [n, w] as const)),
+  key: keyArb.chain((k) => written(k).map((w) => [k, w] as const)),
+  kind: fc.constantFrom(...(Object.keys(KIND_WORD) as Array<keyof typeof KIND_WORD>)),
+  revision: fc.constantFrom(...(Object.keys(REVISION_WORD) as Array<keyof typeof REVISION_WORD>)),
+  keyLabel: fc.constantFrom('認証キー', '閲覧用パスワード', 'パスワード'),
+  table: fc.boolean(),
+});
+type GeneratedNotice = typeof noticeArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** One notice as pdf.js would place its runs, its left edge at `left` and its first line at `top`. */
+function noticeRuns(n: GeneratedNotice, left: number, top: number): PositionedText[] {
+  const rows: Array<[label: string, value: string]> = [
+    ['保証の種類', KIND_WORD[n.kind]], ['区分', REVISION_WORD[n.revision]], ['保証契約番号', n.number[1]], [n.keyLabel, n.key[1]],
+  ];
+  const lineHeight = FONT * 1.8;
+  const runs: PositionedText[] = [{ str: '電子証書閲覧用『認証キー』等のお知らせ', x: left, y: top, width: runWidth('電子証書閲覧用『認証キー』等のお知らせ'), height: FONT }];
+  rows.forEach(([label, value], i) => {
+    const y = top - (i + 2) * lineHeight;
+    if (n.table) {
+      runs.push({ str: label, x: left, y, width: runWidth(label), height: FONT }, { str: value, x: left + 100, y, width: runWidth(value), height: FONT });
+    } else {
+      const line = `${label}：${value}`;
+      runs.push({ str: line, x: left, y, width: runWidth(line), height: FONT });
+    }
+  });
+  return runs;
+}
+
+describe('property: two notices side by side on one page read back as two', () => {
+  it('any two notices in two columns, their lines level or not, each with its own pair, kind and 区分', () => {
+    fc.assert(
+      fc.property(noticeArb, noticeArb, fc.integer({ min: 20, max: 80 }), fc.integer({ min: -60, max: 60 }), fc.boolean(), (a, b, gutter, drop, shuffle) => {
+        fc.pre(a.number[0] !== b.number[0]);
+        const left = noticeRuns(a, 50, 780);
+        const leftEdge = Math.max(...left.map((r) => r.x + r.width));
+        const right = noticeRuns(b, leftEdge + gutter, 780 + drop);
+        const runs = shuffle ? [...right, ...left] : [...left, ...right];
+        const pairs = readPairs(linesOfPage(1, runs));
+        expect(pairs.map((p) => [p.number, p.authKey, p.kind, p.revisionType])).toEqual([
+          [a.number[0], a.key[0], a.kind, a.revision],
+          [b.number[0], b.key[0], b.kind, b.revision],
+        ]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('a PDF without its font programs, for reading text faster', () => {
+  it('every /FontFile, /FontFile2 and /FontFile3 key is renamed in place, so every offset stays; the original is untouched', () => {
+    const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /FontFile2 4 0 R >> endobj 2 0 obj << /FontFile 5 0 R /FontFile3 6 0 R >> endobj\nxref', 'latin1');
+    const original = Uint8Array.from(pdf).buffer;
+    const lean = withoutFontPrograms(original)!;
+    const text = Buffer.from(lean).toString('latin1');
+    expect(lean.byteLength).toBe(pdf.length);
+    expect(text).not.toContain('/FontFile');
+    expect(text).toBe(pdf.toString('latin1').replaceAll('/FontFile', '/SkipFont'));
+    expect(Buffer.from(original).equals(pdf)).toBe(true);
+  });
+
+  it('a PDF with no embedded font program (a scan, standard fonts) is not copied', () => {
+    expect(withoutFontPrograms(Uint8Array.from(Buffer.from('%PDF-1.7\n1 0 obj << /BaseFont /Helvetica >> endobj', 'latin1')).buffer)).toBeNull();
   });
 });

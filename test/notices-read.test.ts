@@ -6,7 +6,7 @@ import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issu
 import { findChromium } from '../src/pdf/index.js';
 import { createNoticeReader, PdfTextPool, type NoticeReader } from '../src/notices/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, textPdf } from './helpers/notice-pdfs.js';
+import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, slowPdf, textPdf } from './helpers/notice-pdfs.js';
 
 const notice = (i: number, over: Partial<NoticeContent> = {}): NoticeContent => ({
   number: String(2070004426 + i), authKey: `7KQ4-M2XD-9PR${i}`, kind: 'advance_payment', revisionType: 'new',
@@ -62,6 +62,23 @@ describe('reference notice layouts', () => {
       ['two.pdf p.1', '2070004430', canonicalKey(4), 'advance_payment', 'new'],
       ['two.pdf p.1', '2070004431', canonicalKey(5), 'contract', 'change'],
     ]);
+  });
+
+  it('two notices side by side on one page (two columns), each with its own pair, kind and 区分, in both layouts', async () => {
+    const notices = [
+      notice(11), notice(12, { kind: 'contract', revisionType: 'change', projectName: '県道福山鞆線舗装補修工事' }),
+      notice(13, { kind: 'performance_insurance', number: 'TK2024000124', revisionType: 'correction' }),
+    ];
+    for (const layout of ['table', 'lines'] as const) {
+      const pdf = await printer.print(notices, { layout, sideBySide: true });
+      const r = await reader.read({ files: [file(`side-${layout}.pdf`, pdf)] }, who);
+      expect(r.problems).toEqual([]);
+      expect(r.items.map((i) => [i.source, i.number, i.authKey, i.kind, i.revisionType, i.projectName])).toEqual([
+        [`side-${layout}.pdf p.1`, '2070004437', canonicalKey(11), 'advance_payment', 'new', '一般国道2号道路改良工事'],
+        [`side-${layout}.pdf p.1`, '2070004438', canonicalKey(12), 'contract', 'change', '県道福山鞆線舗装補修工事'],
+        [`side-${layout}.pdf p.2`, 'TK2024000124', canonicalKey(13), 'performance_insurance', 'correction', '一般国道2号道路改良工事'],
+      ]);
+    }
   });
 
   it('the same pair in two files is listed once; reading is audited with the numbers and never a key', async () => {
@@ -166,6 +183,52 @@ describe('files that are no readable notice answer with a named problem', () => 
       expect(calls).toBe(0);
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('one request is read within its own time bound, all its files together', () => {
+  // each file runs to the per-file deadline (10 pages of 100,000 text runs each): 20 of them on two
+  // workers would take 20 × 5 s / 2 = 50 s without the request's bound
+  const hostile = slowPdf(10, 100_000);
+  const drop = (n: number) => Array.from({ length: n }, (_, i) => file(`slow-${i}.pdf`, hostile));
+
+  it('20 files that each run past the deadline: the answer comes by the bound, each file named with a problem, never a throw', async () => {
+    const bounded = createNoticeReader({ sql: db.sql, pool: { size: 2 }, requestDeadlineMs: 5000 });
+    try {
+      const started = performance.now();
+      const r = await bounded.read({ files: drop(20), text: '保証契約番号：2080005678\n認証キー：QW12-ER34-TY' }, { ...who, requestId: 'req-notice-bound' });
+      const ms = performance.now() - started;
+      expect(r.items.map((i) => i.source)).toEqual(['text']); // pasted text needs no worker
+      expect(r.problems.map((p) => p.source)).toEqual(drop(20).map((f) => f.name));
+      // the first file of each worker may reach its own deadline (5 s) as the request's runs out; the rest did not start
+      for (const p of r.problems) expect(['too_large', 'timeout']).toContain(p.code);
+      expect(r.problems.filter((p) => p.code === 'timeout').length).toBeGreaterThanOrEqual(18);
+      expect(ms).toBeLessThan(PROMPT_MS);
+      const entries = await db.sql`select outcome from audit_log where request_id = 'req-notice-bound' order by seq`;
+      expect(entries.map((e) => e.outcome).sort()).toEqual([...r.problems.map((p) => p.code), 'success'].sort());
+      // the pool is whole afterwards: the next request reads
+      const next = await bounded.read({ files: [file('after.pdf', await printer.print([notice(14)], { layout: 'table' }))] }, who);
+      expect(next.items.map((i) => i.number)).toEqual(['2070004440']);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it("another request's notice is read while a hostile drop still runs: workers take turns between requests", async () => {
+    // a notice read by a worker started a moment before takes seconds on a loaded machine (load 30 on 2 cores)
+    const bounded = createNoticeReader({ sql: db.sql, pool: { size: 2, deadlineMs: 10_000 }, requestDeadlineMs: 300_000 });
+    try {
+      let dropAnswered = false;
+      const hostileDrop = bounded.read({ files: drop(20) }, who).then((r) => ((dropAnswered = true), r));
+      const pdf = await printer.print([notice(15)], { layout: 'lines' });
+      const clerk = await bounded.read({ files: [file('clerk.pdf', pdf)] }, who);
+      expect({ problems: clerk.problems, numbers: clerk.items.map((i) => i.number) }).toEqual({ problems: [], numbers: ['2070004441'] });
+      expect(dropAnswered).toBe(false);
+      await bounded.close(); // answers the rest of the drop: the service stopping
+      expect((await hostileDrop).problems).toHaveLength(20);
+    } finally {
+      await bounded.close();
     }
   });
 });

@@ -75,6 +75,7 @@ const schema = z.object({
   SHOSHO_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
   SHOSHO_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   SHOSHO_MAIL_FROM: z.string().min(3).optional(),
+  SHOSHO_NOTICES_DEADLINE_MS: int(100, 600_000).default(15_000),
 });
 
 export interface Config {
@@ -102,6 +103,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   smtpUrl: string | undefined;
   mailFrom: string | undefined;
+  /** key notices (SPEC §8): one request's files are read within this, all together */
+  noticesDeadlineMs: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: c.SHOSHO_WEBHOOK_ALLOW_PRIVATE,
     smtpUrl: c.SHOSHO_SMTP_URL,
     mailFrom: c.SHOSHO_MAIL_FROM,
+    noticesDeadlineMs: c.SHOSHO_NOTICES_DEADLINE_MS,
   };
 }
 

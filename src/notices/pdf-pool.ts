@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PositionedText } from './layout.js';
 
-export type PdfFailure = 'encrypted' | 'unreadable' | 'too_large';
+/** `timeout`: the caller's time ran out (its signal aborted) before the file was read. */
+export type PdfFailure = 'encrypted' | 'unreadable' | 'too_large' | 'timeout';
 export type PdfText = { ok: true; pages: PositionedText[][] } | { ok: false; code: PdfFailure };
 
 export interface PdfPoolOptions {
@@ -20,8 +21,12 @@ export interface PdfPoolOptions {
 
 interface Job {
   data: ArrayBuffer;
+  /** whose file it is (a request's signal): a free worker goes first to someone it is not already reading for */
+  owner: AbortSignal | undefined;
   resolve(result: PdfText): void;
 }
+
+const TIMED_OUT: PdfText = { ok: false, code: 'timeout' };
 
 const WORKER_URL = new URL('./pdf-worker.mjs', import.meta.url);
 
@@ -52,19 +57,47 @@ export class PdfTextPool {
     return this.options.maxHeapMb ?? 192;
   }
 
-  extract(data: ArrayBuffer): Promise<PdfText> {
+  /** The text of one file; when `signal` aborts first, `timeout`, and a worker reading it is killed. */
+  extract(data: ArrayBuffer, signal?: AbortSignal): Promise<PdfText> {
     if (this.closed) return Promise.resolve({ ok: false, code: 'unreadable' });
+    if (signal?.aborted) return Promise.resolve(TIMED_OUT);
     return new Promise((resolve) => {
-      this.queue.push({ data, resolve });
+      const abandon = () => this.abandon(job);
+      const job: Job = {
+        data,
+        owner: signal,
+        resolve: (result) => {
+          signal?.removeEventListener('abort', abandon);
+          resolve(result);
+        },
+      };
+      signal?.addEventListener('abort', abandon, { once: true });
+      this.queue.push(job);
       this.dispatch();
     });
   }
 
-  /** @internal a slot asks for its next job */
+  private abandon(job: Job): void {
+    const waiting = this.queue.indexOf(job);
+    if (waiting !== -1) {
+      this.queue.splice(waiting, 1);
+      job.resolve(TIMED_OUT);
+    } else {
+      for (const slot of this.slots) slot.abandon(job);
+    }
+  }
+
+  /**
+   * @internal a slot asks for its next job. Owners take turns, so a drop of files that each run to
+   * the deadline delays another request's file by at most one deadline, not by the whole drop.
+   */
   dispatch(): void {
     for (const slot of this.slots) {
       if (!this.queue.length) return;
-      if (slot.idle) slot.run(this.queue.shift()!);
+      if (!slot.idle) continue;
+      const served = new Set(this.slots.flatMap((s) => (s.owner === null ? [] : [s.owner])));
+      const next = Math.max(0, this.queue.findIndex((j) => !served.has(j.owner)));
+      slot.run(this.queue.splice(next, 1)[0]!);
     }
   }
 
@@ -79,6 +112,8 @@ class Slot {
   private worker: Worker | null = null;
   private ready: Promise<boolean> | null = null;
   private job: Job | null = null;
+  /** gives up the job being read: the worker is killed */
+  private cancel: (() => void) | null = null;
 
   constructor(private readonly pool: PdfTextPool) {}
 
@@ -86,9 +121,20 @@ class Slot {
     return this.job === null;
   }
 
+  /** the owner of the job being read, null when idle */
+  get owner(): AbortSignal | undefined | null {
+    return this.job === null ? null : this.job.owner;
+  }
+
+  abandon(job: Job): void {
+    if (this.job === job) this.cancel?.();
+  }
+
   run(job: Job): void {
     this.job = job;
+    this.cancel = () => this.finish(job, TIMED_OUT, true);
     void this.start().then((ok) => {
+      if (this.job !== job) return; // abandoned while the worker started
       if (!ok || !this.worker) return this.finish(job, { ok: false, code: 'unreadable' }, true);
       const worker = this.worker;
       const settle = (result: PdfText, discard: boolean) => {
@@ -103,6 +149,7 @@ class Slot {
       const onError = (e: Error & { code?: string }) => settle({ ok: false, code: e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'too_large' : 'unreadable' }, true);
       // stopped from outside (the pool closing): the file was not read
       const onExit = () => settle({ ok: false, code: 'unreadable' }, true);
+      this.cancel = () => settle(TIMED_OUT, true);
       worker.once('message', onMessage);
       worker.once('error', onError);
       worker.once('exit', onExit);
@@ -114,6 +161,7 @@ class Slot {
   private finish(job: Job, result: PdfText, discard = false): void {
     if (this.job !== job) return;
     this.job = null;
+    this.cancel = null;
     if (discard) void this.stop();
     else this.worker?.unref();
     job.resolve(result);

@@ -1,17 +1,23 @@
 import { recordAudit } from '../auditlog/index.js';
 import { canonicalize } from '../domain/index.js';
 import type { Sql } from '../db/index.js';
+import { withoutFontPrograms } from './font-programs.js';
 import { linesOfPage } from './layout.js';
 import type { Kind } from '../domain/index.js';
 import { linesFromText, readPairs, type NoticePair, type TextLine } from './parse.js';
-import { PdfTextPool, type PdfPoolOptions } from './pdf-pool.js';
+import { PdfTextPool, type PdfPoolOptions, type PdfText } from './pdf-pool.js';
 
 /** SPEC §8 limits. */
 export const MAX_FILES = 20;
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const MAX_TEXT_BYTES = 64 * 1024;
 
-export type NoticeProblemCode = 'not_pdf' | 'encrypted' | 'too_large' | 'no_text' | 'no_pair' | 'unreadable';
+/** A request's files are read within this, all together; what is not read by then is `timeout`. */
+export const REQUEST_DEADLINE_MS = 15_000;
+
+/** SPEC §8's problem codes, and `timeout`: the request's time ran out before the file was read. */
+export const NOTICE_PROBLEM_CODES = ['not_pdf', 'encrypted', 'too_large', 'no_text', 'no_pair', 'unreadable', 'timeout'] as const;
+export type NoticeProblemCode = (typeof NOTICE_PROBLEM_CODES)[number];
 
 export interface NoticeItem {
   source: string;
@@ -53,19 +59,34 @@ export interface Reader {
 /** `%PDF-` must start within the first KiB (as PDF readers allow). */
 const PDF_HEADER = '%PDF-';
 
+type SourceReading = { pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode };
+
+/** What reading without the font programs may have missed: read again whole. */
+const WORTH_READING_WHOLE: ReadonlySet<NoticeProblemCode | undefined> = new Set(['no_pair', 'no_text', 'unreadable']);
+
 /**
  * Reads key notices — PDF files in a worker pool, pasted text directly — and records one audit
- * entry per file or text: its name, the numbers found, any problem; never a key.
+ * entry per file or text: its name, the numbers found, any problem; never a key. The answer comes
+ * after the entries are committed (concurrent requests' entries share a commit: `recordAudit`).
  */
-export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions }) {
+export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions; requestDeadlineMs?: number }) {
   const pool = new PdfTextPool(deps.pool);
+  const requestDeadlineMs = deps.requestDeadlineMs ?? REQUEST_DEADLINE_MS;
 
-  async function readFile(file: NoticeFile): Promise<{ pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode }> {
+  async function readFile(file: NoticeFile, timeUp: AbortSignal): Promise<SourceReading> {
     const name = safeFileName(file.name);
     if (file.bytes.byteLength > MAX_FILE_BYTES) return { pairs: [], problem: 'too_large' };
     const head = new TextDecoder('latin1').decode(new Uint8Array(file.bytes, 0, Math.min(1024, file.bytes.byteLength)));
     if (!head.includes(PDF_HEADER)) return { pairs: [], problem: 'not_pdf' };
-    const text = await pool.extract(file.bytes);
+    const lean = withoutFontPrograms(file.bytes);
+    if (lean) {
+      const reading = pairsIn(name, await pool.extract(lean, timeUp));
+      if (!WORTH_READING_WHOLE.has(reading.problem)) return reading;
+    }
+    return pairsIn(name, await pool.extract(file.bytes, timeUp));
+  }
+
+  function pairsIn(name: string, text: PdfText): SourceReading {
     if (!text.ok) return { pairs: [], problem: text.code };
     const lines: TextLine[] = text.pages.flatMap((runs, i) => linesOfPage(i + 1, runs));
     if (lines.length === 0) return { pairs: [], problem: 'no_text' };
@@ -73,14 +94,15 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions }) {
     return pairs.length ? { pairs } : { pairs: [], problem: 'no_pair' };
   }
 
-  function readText(text: string): { pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode } {
+  function readText(text: string): SourceReading {
     const pairs = readPairs(linesFromText(text)).map((p) => ({ ...p, source: 'text' }));
     return pairs.length ? { pairs } : { pairs, problem: 'no_pair' };
   }
 
   return {
     async read(input: NoticeInput, who: Reader): Promise<NoticeReading> {
-      const sources = await Promise.all(input.files.map(async (f) => ({ source: safeFileName(f.name), ...(await readFile(f)) })));
+      const timeUp = AbortSignal.timeout(requestDeadlineMs);
+      const sources = await Promise.all(input.files.map(async (f) => ({ source: safeFileName(f.name), ...(await readFile(f, timeUp)) })));
       if (input.text?.trim()) sources.push({ source: 'text', ...readText(input.text) });
       const seen = new Set<string>();
       const items: NoticeItem[] = [];

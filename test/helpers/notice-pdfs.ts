@@ -80,3 +80,11 @@ export async function scriptedPdf(notice: Uint8Array, url: string): Promise<Uint
   doc.catalog.set(PDFName.of('OpenAction'), action);
   return doc.save();
 }
+
+/** `pages` pages sharing one content stream of `runs` text runs: small on disk, seconds of pdf.js work per page. */
+export function slowPdf(pages: number, runs: number): Buffer {
+  const content = deflateSync(Buffer.from('BT /F1 12 Tf 72 720 Td (x) Tj ET\n'.repeat(runs)), { level: 9 });
+  const kids = Array.from({ length: pages }, (_, i) => `${i + 5} 0 R`).join(' ');
+  const slowPage = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>';
+  return rawPdf([catalog, `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`, font, stream(content, '/Filter /FlateDecode'), ...Array.from({ length: pages }, () => slowPage)]);
+}

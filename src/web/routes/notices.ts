@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Sql } from '../../db/index.js';
 import { loadCertificate, type Lookup } from '../../lookup/index.js';
 import { KINDS, REVISION_TYPES } from '../../domain/index.js';
-import { doubtsAbout, MAX_FILE_BYTES, MAX_FILES, MAX_TEXT_BYTES, type NoticeInput, type NoticeReader } from '../../notices/index.js';
+import { doubtsAbout, MAX_FILE_BYTES, MAX_FILES, MAX_TEXT_BYTES, NOTICE_PROBLEM_CODES, type NoticeInput, type NoticeReader } from '../../notices/index.js';
 import { errorMessage, translate, type BatchRow, type FormError, type NoticeRow, type Renderer } from '../../render/index.js';
 import { readJson } from '../body.js';
 import type { AppEnv } from '../env.js';
@@ -33,7 +33,7 @@ const readingJsonSchema = z.strictObject({
   })).describe('in document order, each (number, key) pair once'),
   problems: z.array(z.strictObject({
     source: z.string(),
-    code: z.enum(['not_pdf', 'encrypted', 'too_large', 'no_text', 'no_pair', 'unreadable']),
+    code: z.enum(NOTICE_PROBLEM_CODES),
     message: z.string(),
   })),
 });
