@@ -324,7 +324,7 @@ describe('certificate page', () => {
   it('links only the revisions the organisation unlocked', () => {
     expect(ja).toContain('href="/certificates/cert-0"');
     expect(ja).not.toContain('href="/certificates/cert-2"');
-    expect(rowOf(ja, '2')).toContain('未照会');
+    expect(rowOf(ja, '2')).toContain('未表示（この回の認証キーが必要）');
   });
 
   it('offers print, PDF and archive, with the CSRF token', () => {
@@ -448,9 +448,9 @@ describe('lists', () => {
   });
 
   it('say whether the audit chain is intact or where it breaks', () => {
-    expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログの連鎖は保たれています（120件を検査）。');
+    expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログに改ざんは見つかりませんでした（120件を確認）。');
     const broken = render('audit-verify', { ...samples['audit-verify'], firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z', reason: 'its content does not match its hash (changed)' } });
-    expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）で連鎖が途切れています。');
+    expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）の記録に改ざんの可能性があります。');
     expect(broken).toContain('its content does not match its hash');
     expect(broken).toContain('result-failed');
   });

@@ -16,7 +16,7 @@ const ERA_LETTERS: Record<string, EraName> = { M: '明治', T: '大正', S: '昭
 const ERA_FIRST_YEAR: Record<EraName, number> = { 明治: 1868, 大正: 1912, 昭和: 1926, 平成: 1989, 令和: 2019 };
 
 const GREGORIAN = /^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日|(\d{2})(\d{2}))$/;
-const WAREKI = /^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)$/;
+const WAREKI = /^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,3})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)$/;
 
 function isoOf(year: number, month: number, day: number): string | null {
   const iso = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
