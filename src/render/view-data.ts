@@ -54,6 +54,8 @@ export interface ArchiveSearch {
   kind?: CertificateKind | '';
   status?: CertificateStatus | '';
   changed?: '1' | '';
+  /** Records a page, when the URL asked for other than the default. */
+  limit?: number;
   /** Default: DEFAULT_ARCHIVE_SORT. */
   sort?: ArchiveSortKey;
   order?: 'asc' | 'desc';

@@ -117,9 +117,11 @@ export function archivePages(deps: ArchiveDeps) {
     if (!parsed.success) {
       return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], errors: formErrors(parsed.error) }, 422);
     }
-    const { cursor: _, limit: __, ...search } = parsed.data;
-    const page = await searchArchivePage(deps.sql, c.get('principal')!.orgId, search, pageNumberSchema.parse(query.page));
-    return renderPage(c, deps.renderer, 'archive-list', { search, items: page.items, paging: numberedPaging(page), archiveEmpty: page.archiveEmpty });
+    const { cursor: _, limit, ...search } = parsed.data;
+    const page = await searchArchivePage(deps.sql, c.get('principal')!.orgId, { ...search, limit }, pageNumberSchema.parse(query.page));
+    return renderPage(c, deps.renderer, 'archive-list', {
+      search: query.limit ? { ...search, limit } : search, items: page.items, paging: numberedPaging(page), archiveEmpty: page.archiveEmpty,
+    });
   });
   app.get('/archive.csv', (c) => csvResponse(c, 'archive.csv', archiveCsv(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()))));
   app.get('/archive/:id', async (c) => recordPage(deps, c, null));
