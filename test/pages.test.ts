@@ -265,7 +265,7 @@ describe('print (issue 13, item 5)', () => {
   }
   const PRINTED_AT = /印刷日時：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d JST/;
 
-  it('the certificate prints without 「この回を表示」「表示中」「未照会」, with 印刷日時 in JST', async () => {
+  it('the certificate prints without 「この回を表示」「表示中」「未表示」, with 印刷日時 in JST', async () => {
     const page = await newPage();
     await signIn(page, 'kansa');
     await lookUp(page, '2070005555', 'RE00VI00SI00'); // so that revision 0 has its 「この回を表示」 link
@@ -273,7 +273,7 @@ describe('print (issue 13, item 5)', () => {
     const { screenText, paperText } = await screenAndPaper(page, []);
     for (const word of ['この回を表示', '表示中']) expect(screenText).toContain(word);
     expect(screenText).not.toMatch(PRINTED_AT);
-    for (const word of ['この回を表示', '表示中', '未照会', '保管庫に保存']) expect(paperText).not.toContain(word);
+    for (const word of ['この回を表示', '表示中', '未表示', '保管済み証書に保存']) expect(paperText).not.toContain(word);
     expect(paperText).toMatch(PRINTED_AT);
     expect(paperText).toContain('状態：最新ではありません（第2回訂正あり）');
 
@@ -282,10 +282,10 @@ describe('print (issue 13, item 5)', () => {
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     expect(await page.$eval('.print-time', (p) => p.textContent)).toMatch(PRINTED_AT);
 
-    await lookUp(page, '2070006666', 'OT11HE11RR11'); // revision 0 stays 「未照会」
+    await lookUp(page, '2070006666', 'OT11HE11RR11'); // revision 0 stays 「未表示」
     const other = await screenAndPaper(page, []);
-    expect(other.screenText).toContain('未照会');
-    expect(other.paperText).not.toContain('未照会');
+    expect(other.screenText).toContain('未表示（この回の認証キーが必要）');
+    expect(other.paperText).not.toContain('未表示');
     await page.close();
   });
 

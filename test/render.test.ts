@@ -92,6 +92,7 @@ const archiveRecord: ViewData['archive-record']['record'] = {
   memo: '第1回変更分',
   pdfSha256: 'b'.repeat(64),
   jwsSha256: 'a'.repeat(64),
+  guarantee: { amount: 12_300_000, period: { from: '2024-06-03', to: '2025-03-31' } },
 };
 
 /** One sample of every view, each with enough data to show its main parts. */
@@ -103,7 +104,7 @@ const samples: { [V in ViewName]: ViewData[V] } = {
   'archive-list': {
     search: { q: '道路 改良&', kind: 'advance_payment', sort: 'number', order: 'asc' },
     items: [archiveRecord],
-    paging: { next: 'cursor-2' },
+    paging: { page: 2, pages: 9, total: 430, first: 51, last: 100, previous: 1, next: 3, numbers: [{ page: 1, current: false }, { page: 2, current: true }, { page: 3, current: false }, { page: 4, current: false }, null, { page: 9, current: false }] },
   },
   'archive-record': {
     record: archiveRecord,
@@ -121,7 +122,7 @@ const samples: { [V in ViewName]: ViewData[V] } = {
   },
   audit: {
     filter: { actor: 'tanaka' },
-    entries: [{ seq: 7, at: '2024-06-04T01:02:03Z', actor: 'tanaka', action: 'lookup.success', number: '2070004426', detail: null }],
+    entries: [{ seq: 7, at: '2024-06-04T01:02:03Z', actor: 'tanaka', action: '証書の照会', outcome: '成功', number: '2070004426', details: ['理由：unknown number or wrong key'] }],
     paging: { previous: 'c1', next: 'c3' },
   },
   'audit-verify': { checkedAt: '2024-06-04T01:02:03Z', checked: 120, firstBroken: null },
@@ -323,7 +324,7 @@ describe('certificate page', () => {
   it('links only the revisions the organisation unlocked', () => {
     expect(ja).toContain('href="/certificates/cert-0"');
     expect(ja).not.toContain('href="/certificates/cert-2"');
-    expect(rowOf(ja, '2')).toContain('未照会');
+    expect(rowOf(ja, '2')).toContain('未表示（この回の認証キーが必要）');
   });
 
   it('offers print, PDF and archive, with the CSRF token', () => {
@@ -430,23 +431,26 @@ describe('lists', () => {
     expect(archive).toContain('aria-sort="ascending"');
     expect(archive).toContain('href="/archive?q=%E9%81%93%E8%B7%AF+%E6%94%B9%E8%89%AF%26&amp;kind=advance_payment&amp;sort=number&amp;order=desc"');
     expect(archive).toContain('href="/archive.csv?q=');
-    expect(archive).toContain('cursor=cursor-2');
+    expect(archive).toContain('page=3" aria-label="3ページ目"');
+    expect(archive).toContain('rel="prev"');
+    expect(archive).toContain('aria-current="page" aria-label="2ページ目（表示中）"');
+    expect(archive).toContain('430件中 51〜100件目');
     expect(archive).toContain('<option value="advance_payment" selected>前払金保証証書</option>');
-    expect(archive).not.toContain('rel="prev"');
   });
 
   it('show the audit log with its filter, CSV and verify links', () => {
     const audit = render('audit', samples.audit, { user: { ...clerk, role: 'auditor' } });
-    expect(audit).toContain('<td>lookup.success</td>');
+    expect(audit).toContain('<td>証書の照会</td>');
+    expect(audit).toContain('<li>理由：unknown number or wrong key</li>');
     expect(audit).toContain('href="/audit.csv?actor=tanaka"');
     expect(audit).toContain('href="/audit/verify"');
     expect(audit).toContain('rel="prev"');
   });
 
   it('say whether the audit chain is intact or where it breaks', () => {
-    expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログの連鎖は保たれています（120件を検査）。');
+    expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログに改ざんは見つかりませんでした（120件を確認）。');
     const broken = render('audit-verify', { ...samples['audit-verify'], firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z', reason: 'its content does not match its hash (changed)' } });
-    expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）で連鎖が途切れています。');
+    expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）の記録に改ざんの可能性があります。');
     expect(broken).toContain('its content does not match its hash');
     expect(broken).toContain('result-failed');
   });
@@ -473,7 +477,7 @@ describe('layout', () => {
     expect(html).toMatch(/<form class="inline-form" method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="csrf-token-1">/);
     expect(html).toContain('<a href="/" aria-current="page">証書照会</a>');
     expect(html).toContain('href="/?lang&#x3D;en" hreflang="en" lang="en">English</a>');
-    expect(render('archive-list', { search: {}, items: [], paging: {} }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' }))
+    expect(render('archive-list', { search: {}, items: [] }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' }))
       .toContain('href="/archive?q&#x3D;2070&amp;lang&#x3D;ja" hreflang="ja" lang="ja">日本語</a>');
   });
 

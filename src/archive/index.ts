@@ -4,7 +4,8 @@ export {
 export {
   toArchiveJson, archiveRecordJsonSchema, archivePageJsonSchema, type ArchivePageJson, type ArchiveRecord, type ArchiveRecordJson, type ArchiveStatus,
 } from './record.js';
-export { searchArchive, type ArchivePage } from './search.js';
+export { searchArchive, searchArchivePage, type ArchivePage } from './search.js';
+export { numberedPaging, pageNumberSchema } from './paging.js';
 export {
   archiveSearchSchema, ARCHIVE_SORT_KEYS, MAX_PAGE_SIZE,
   type ArchiveSearchOptions, type ArchiveQuery, type ArchiveSortKey, type SortOrder,

@@ -58,6 +58,7 @@ export interface ArchiveRecordRow {
   pdf_sha256: string;
   jws_sha256: string;
   contract: string | null;
+  guarantee: { amount: number; period: { from: string; to: string } };
 }
 
 /**
@@ -69,7 +70,8 @@ export function recordColumns(db: Queryable) {
     a.id, a.revision_id, a.number, a.kind, a.revision, a.revision_type, a.project_name, a.contractor, a.obligee,
     i.name as issuer_name, revision_status(a.issuer_id, a.number, a.kind, a.revision) as status, a.status_when_archived,
     a.archived_at, a.archived_by, a.reference, a.memo, a.pdf_sha256, a.jws_sha256,
-    (select c.reference from contract_links l join contracts c on c.id = l.contract_id where l.archive_id = a.id) as contract`;
+    (select c.reference from contract_links l join contracts c on c.id = l.contract_id where l.archive_id = a.id) as contract,
+    (select r.payload->'guarantee' from certificate_revisions r where r.id = a.revision_id) as guarantee`;
 }
 
 export function toArchiveRecord(row: ArchiveRecordRow): ArchiveRecord {
@@ -93,6 +95,7 @@ export function toArchiveRecord(row: ArchiveRecordRow): ArchiveRecord {
     pdfSha256: row.pdf_sha256,
     jwsSha256: row.jws_sha256,
     contract: row.contract,
+    guarantee: { amount: row.guarantee.amount, period: row.guarantee.period },
   };
 }
 

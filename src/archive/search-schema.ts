@@ -17,6 +17,8 @@ export interface ArchiveSearchOptions {
   to?: string;
   kind?: Kind | '';
   status?: ArchiveStatus | '';
+  /** `1`: only records whose status today differs from their status when filed. */
+  changed?: '1' | '';
   /** Default: newest first (`archivedAt`, `desc`). */
   sort?: ArchiveSortKey;
   order?: SortOrder;
@@ -87,6 +89,7 @@ export const archiveSearchSchema = z
     to: optional(searchDay),
     kind: optional(z.enum(KINDS)),
     status: optional(z.enum(STATUSES)),
+    changed: optional(z.literal('1').describe('1: only records whose status changed after they were filed')),
     sort: z.preprocess(blankIsAbsent, z.enum(ARCHIVE_SORT_KEYS).default('archivedAt')),
     order: z.preprocess(blankIsAbsent, z.enum(['asc', 'desc']).default('desc')),
     cursor: optional(z.string()),

@@ -51,11 +51,7 @@ export async function fetchPage(
     select ${recordColumns(db)}, ${sortValue} as sort_value
     from archive_records a join issuers i on i.id = a.issuer_id
     where a.org_id = ${orgId}
-      ${query.q ? db`and (${searchTerms(query.q).map((term) => db`a.search_text ilike ${likeContaining(term)}`).reduce((a, b) => db`${a} or ${b}`)})` : db``}
-      ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
-      ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
-      ${query.kind ? db`and a.kind = ${query.kind}` : db``}
-      ${query.status ? db`and ${statusFilter(db, query.status)}` : db``}
+      ${filters(db, query)}
       ${after ? db`and (${column}, a.id) ${query.order === 'asc' ? db`>` : db`<`} (${keyValue(db, query.sort, after.value)}, ${after.id}::uuid)` : db``}
     order by ${column} ${direction}, a.id ${direction}
     limit ${query.limit + 1}`;
@@ -65,6 +61,43 @@ export async function fetchPage(
     items: items.map(toArchiveRecord),
     after: last ? { sort: query.sort, order: query.order, value: last.sort_value, id: last.id } : null,
   };
+}
+
+/** The search's conditions, each an `and …` after `where a.org_id = …`. */
+function filters(db: Queryable, query: ArchiveQuery) {
+  return db`
+    ${query.q ? db`and (${searchTerms(query.q).map((term) => db`a.search_text ilike ${likeContaining(term)}`).reduce((a, b) => db`${a} or ${b}`)})` : db``}
+    ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
+    ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
+    ${query.kind ? db`and a.kind = ${query.kind}` : db``}
+    ${query.status ? db`and ${statusFilter(db, query.status)}` : db``}
+    ${query.changed ? db`and revision_status(a.issuer_id, a.number, a.kind, a.revision) <> a.status_when_archived` : db``}`;
+}
+
+/**
+ * One numbered page of the archive for the clerk's list: its records, how many match in all,
+ * which page it is, and whether the organisation has filed anything at all. Page numbers count from 1; one past the last gives the last. Offsets cost a
+ * scan of the rows before them, which an organisation's archive (thousands) keeps small; the API
+ * pages by cursor.
+ */
+export async function searchArchivePage(
+  db: Queryable, orgId: string, search: ArchiveSearchOptions, pageNumber: number,
+): Promise<{ items: ArchiveRecord[]; total: number; page: number; pages: number; pageSize: number; archiveEmpty: boolean }> {
+  const query = archiveSearchSchema.parse({ ...search, cursor: undefined });
+  const [{ total }] = (await db<[{ total: number }]>`
+    select count(*)::int as total from archive_records a where a.org_id = ${orgId} ${filters(db, query)}`);
+  const pages = Math.max(1, Math.ceil(total / query.limit));
+  const page = Math.min(Math.max(1, pageNumber), pages);
+  const column = db(SORT_COLUMNS[query.sort]);
+  const direction = query.order === 'asc' ? db`asc` : db`desc`;
+  const rows = await db<ArchiveRecordRow[]>`
+    select ${recordColumns(db)}
+    from archive_records a join issuers i on i.id = a.issuer_id
+    where a.org_id = ${orgId} ${filters(db, query)}
+    order by ${column} ${direction}, a.id ${direction}
+    limit ${query.limit} offset ${(page - 1) * query.limit}`;
+  const archiveEmpty = total === 0 && !(await db`select 1 from archive_records where org_id = ${orgId} limit 1`).length;
+  return { items: rows.map(toArchiveRecord), total, page, pages, pageSize: query.limit, archiveEmpty };
 }
 
 /**

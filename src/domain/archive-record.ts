@@ -29,4 +29,6 @@ export interface ArchiveRecord {
   jwsSha256: string;
   /** The reference of the ledger contract it is linked to (SPEC §9), or null. */
   contract?: string | null;
+  /** The guarantee's amount (円) and period, as the filed revision states them (not part of the SPEC §4 JSON). */
+  guarantee: { amount: number; period: { from: string; to: string } };
 }

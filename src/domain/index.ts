@@ -26,6 +26,7 @@ export { revisionStatus, type RevisionFacts, type RevisionStatus } from './statu
 export { KIND_NAMES_JA, formatWareki, formatWarekiParts, parseWareki, formatGregorianJa, formatAmount, formatYen, formatJst, parseIsoDate, jstDayBounds } from './format.js';
 export { BOM, csvField, csvLine } from './csv.js';
 export { typedText, hasControlCharacters, isSearchableDay, isUuid, searchDay, CONTROL_CHARACTER_MESSAGE } from './input.js';
+export { parseTypedDate, type TypedDate } from './typed-date.js';
 export { likeContaining } from './search.js';
 export { sha256Hex } from './digest.js';
 export { certificateView, certificateForm, type FormWords, type CertificateView, type CertificateViewInput, type CertificateStatus } from './certificate-view.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCalendarDate } from './event.js';
+import { parseTypedDate } from './typed-date.js';
 
 /**
  * Characters no typed text needs (SPEC §2): C0 and C1 controls and the bidirectional overrides and
@@ -32,4 +33,25 @@ export function isSearchableDay(s: string): boolean {
   return isCalendarDate(s) && s >= '1900-01-01' && s <= '9999-12-31';
 }
 
-export const searchDay = z.string().refine(isSearchableDay, 'must be a date written YYYY-MM-DD, from 1900 on').meta({ format: 'date' });
+const TYPED_DATE_EXAMPLES = '2024-06-03, 2024/6/3, R6.6.3 or 令和6年6月3日';
+
+/**
+ * A day typed into a search or filter, in any spelling `parseTypedDate` reads, as `YYYY-MM-DD`.
+ * An issue's `params.problem` says why a text is refused (`format`, `impossible`, `era`, `range`).
+ */
+export const searchDay = z
+  .string()
+  .transform((text, ctx) => {
+    const typed = parseTypedDate(text);
+    if (!typed.ok) {
+      const why = typed.problem === 'format' ? `must be a date such as ${TYPED_DATE_EXAMPLES}` : typed.problem === 'era' ? 'is not a day of the era it names' : 'is not a day that exists';
+      ctx.addIssue({ code: 'custom', message: why, params: { problem: typed.problem, text } });
+      return z.NEVER;
+    }
+    if (!isSearchableDay(typed.date)) {
+      ctx.addIssue({ code: 'custom', message: 'must be from 1900 on', params: { problem: 'range' } });
+      return z.NEVER;
+    }
+    return typed.date;
+  })
+  .meta({ description: `a day: ${TYPED_DATE_EXAMPLES}` });

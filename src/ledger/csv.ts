@@ -1,5 +1,6 @@
 import iconv from 'iconv-lite';
 import type { ZodError } from 'zod';
+import { parseTypedDate } from '../domain/index.js';
 import { translate, type Lang, type MessageKey, type MessageParams } from '../render/index.js';
 import { contractInputSchema, referenceSchema, type ContractInput } from './contract.js';
 
@@ -84,10 +85,10 @@ export function parseAmount(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** `2024/6/1`, `2024-06-01` → `2024-06-01` (checked as a real date by the contract schema); null when no date shape. */
+/** `2024/6/1`, `2024-06-01`, `R6.6.1`, `令和6年6月1日` → `2024-06-01`; null when it names no day. */
 export function parseDate(text: string): string | null {
-  const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(text.normalize('NFKC').trim());
-  return m ? `${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}` : null;
+  const typed = parseTypedDate(text);
+  return typed.ok ? typed.date : null;
 }
 
 function headerColumn(name: string): Column | null {

@@ -89,11 +89,6 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
     queryHref,
     sortHref,
     ariaSort,
-    /** An audit action's name in the reader's words; an action with no name yet (a new feature's) shows its code. */
-    auditActionName: (action: string, options: Options) => {
-      const key = `auditAction.${action}`;
-      return isMessageKey(key) ? translate(langOf(options), key) : action;
-    },
     /** The first 8 characters of a request id, short enough to read out to a help desk; logs keep the whole id. */
     shortReference: (requestId: string) => requestId.slice(0, 8),
     wareki: (isoDate: string) => formatWareki(isoDate),

@@ -31,6 +31,7 @@ export {
   type CheckResult,
   type ErrorPageStatus,
   type FormError,
+  type NumberedPaging,
   type Paging,
   type VerificationReport,
   type ViewData,

@@ -10,6 +10,20 @@ export interface FormError {
   params?: MessageParams;
 }
 
+/** A list's numbered pages: where this page sits among all and the page links around it. */
+export interface NumberedPaging {
+  page: number;
+  pages: number;
+  total: number;
+  /** Position of the first and last record shown, counted from 1 (0 and 0 when nothing matches). */
+  first: number;
+  last: number;
+  previous: number | null;
+  next: number | null;
+  /** The first page, the last, and two either side of this one; null where pages are left out. */
+  numbers: Array<{ page: number; current: boolean } | null>;
+}
+
 /** Opaque cursors from the query that lists the items; null or absent when there is no such page. */
 export interface Paging {
   previous?: string | null;
@@ -39,6 +53,9 @@ export interface ArchiveSearch {
   to?: string;
   kind?: CertificateKind | '';
   status?: CertificateStatus | '';
+  changed?: '1' | '';
+  /** Records a page, when the URL asked for other than the default. */
+  limit?: number;
   /** Default: DEFAULT_ARCHIVE_SORT. */
   sort?: ArchiveSortKey;
   order?: 'asc' | 'desc';
@@ -52,13 +69,15 @@ export interface AuditFilter {
   number?: string;
 }
 
+/** An audit entry as the page shows it: `action` and `outcome` are names in the reader's language, `details` readable lines. */
 export interface AuditEntry {
   seq: number;
   at: Date | string;
   actor: string;
   action: string;
+  outcome: string;
   number?: string | null;
-  detail?: string | null;
+  details: string[];
 }
 
 /** One alert as the alerts page shows it, its message already in the page's language. */
@@ -114,7 +133,8 @@ export interface ViewData {
     archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
   };
   error: { status: ErrorPageStatus; code: ErrorCode; params?: MessageParams };
-  'archive-list': { search: ArchiveSearch; items: ArchiveRecord[]; paging: Paging; errors?: FormError[] };
+  /** `archiveEmpty`: the organisation has filed nothing yet, so the page says how to. */
+  'archive-list': { search: ArchiveSearch; items: ArchiveRecord[]; paging?: NumberedPaging; archiveEmpty?: boolean; errors?: FormError[] };
   'archive-record': {
     record: ArchiveRecord;
     certificate: CertificateView;

@@ -18,7 +18,7 @@ function languageSwitchPath(c: Context<AppEnv>): string {
 }
 
 const PAGE_QUERY_NAMES = new Set([
-  'number', 'next', 'q', 'from', 'to', 'kind', 'status', 'sort', 'order', 'cursor', 'limit', 'actor', 'action', 'open', 'type', 'contract', 'state',
+  'number', 'next', 'q', 'from', 'to', 'kind', 'status', 'changed', 'page', 'sort', 'order', 'cursor', 'limit', 'actor', 'action', 'open', 'type', 'contract', 'state',
 ]);
 
 /** Renders a view with what every page needs from the request: language, user, CSRF token, request id. */
@@ -40,6 +40,14 @@ export function renderPage<V extends ViewName>(
   return c.html(html, status);
 }
 
+/** A day that names no day says so with what was typed; any other bad day gets the spellings that work. */
+function dateError(issue: ZodError['issues'][number], field: string): FormError {
+  const { problem, text } = (issue as { params?: { problem?: string; text?: string } }).params ?? {};
+  if (problem === 'impossible' && text) return { code: 'date_impossible', field, params: { text } };
+  if (problem === 'era' && text) return { code: 'date_outside_era', field, params: { text } };
+  return { code: 'invalid_date', field };
+}
+
 /**
  * A form's or search filter's validation errors, each at its field: a bad `from`/`to` says it is
  * not a date, a bad cursor to start again, too long gives the limit, a control character says so.
@@ -49,7 +57,7 @@ export function formErrors(e: ZodError): FormError[] {
     const field = String(issue.path[0] ?? '');
     if (issue.message === CONTROL_CHARACTER_MESSAGE) return { code: 'control_character', field };
     if (issue.code === 'too_big') return { code: 'too_long', field, params: { max: Number(issue.maximum) } };
-    if (field === 'from' || field === 'to') return { code: 'invalid_date', field };
+    if (field === 'from' || field === 'to') return dateError(issue, field);
     // No control on the form sets these: the message names them, with no link to a missing field.
     if (field === 'cursor') return { code: 'invalid_cursor' };
     if (field === 'sort' || field === 'order') return { code: 'invalid_sort' };

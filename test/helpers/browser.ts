@@ -46,3 +46,18 @@ export async function signInThroughForm(page: Page, base: string, username: stri
   await page.type('input[name=password]', password);
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
+
+interface Pa11yIssue { type: string; code: string; message: string; selector: string }
+type Pa11y = (url: string, options: Record<string, unknown>) => Promise<{ issues: Pa11yIssue[] }>;
+// pa11y ships no types; it drives the puppeteer Browser and Page it is handed, so no browser of its own is launched
+const pa11y = createRequire(import.meta.url)('pa11y') as Pa11y;
+
+/**
+ * pa11y's HTML_CodeSniffer errors at WCAG 2 AA on the page as it stands (`ignoreUrl`: the page is
+ * not loaded again, so a POST's answer is checked as shown), one line each.
+ */
+export async function pa11yErrors(browser: Browser, page: Page): Promise<string[]> {
+  const viewport = page.viewport() ?? { width: 1280, height: 1024 };
+  const result = await pa11y(page.url(), { browser, page, ignoreUrl: true, runners: ['htmlcs'], standard: 'WCAG2AA', viewport, userAgent: '' });
+  return result.issues.filter((i) => i.type === 'error').map((i) => `${i.code}: ${i.message} (${i.selector})`);
+}

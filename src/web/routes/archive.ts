@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import {
   archiveCsv, archiveNotesSchema, archivePageJsonSchema, archiveRecordJsonSchema, archiveRevision, archiveSearchSchema, findArchived,
-  getArchiveJws, getArchivePdf, getArchiveRecord, searchArchive, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
+  getArchiveJws, getArchivePdf, getArchiveRecord, numberedPaging, pageNumberSchema, searchArchive, searchArchivePage, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
 import { recordAudit } from '../../auditlog/index.js';
@@ -114,10 +114,13 @@ export function archivePages(deps: ArchiveDeps) {
     const query = c.req.query();
     const parsed = archiveSearchSchema.safeParse(query);
     if (!parsed.success) {
-      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
+      return renderPage(c, deps.renderer, 'archive-list', { search: query, items: [], errors: formErrors(parsed.error) }, 422);
     }
-    const page = await searchArchive(deps.sql, c.get('principal')!.orgId, parsed.data);
-    return renderPage(c, deps.renderer, 'archive-list', { search: { ...query, ...parsed.data }, items: page.items, paging: { next: page.next } });
+    const { cursor: _, limit, ...search } = parsed.data;
+    const page = await searchArchivePage(deps.sql, c.get('principal')!.orgId, { ...search, limit }, pageNumberSchema.parse(query.page));
+    return renderPage(c, deps.renderer, 'archive-list', {
+      search: query.limit ? { ...search, limit } : search, items: page.items, paging: numberedPaging(page), archiveEmpty: page.archiveEmpty,
+    });
   });
   app.get('/archive.csv', (c) => csvResponse(c, 'archive.csv', archiveCsv(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()))));
   app.get('/archive/:id', async (c) => recordPage(deps, c, null));

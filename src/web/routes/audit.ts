@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { auditCsv, auditFilterSchema, recordAudit, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
+import { auditCsv, auditFilterSchema, readableAuditEntry, recordAudit, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
 import { formatJst } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
 import { translate, type Lang, type Renderer } from '../../render/index.js';
@@ -23,11 +23,11 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer; auditTail: Audi
       return renderPage(c, deps.renderer, 'audit', { filter: query, entries: [], paging: {}, errors: formErrors(parsed.error) }, 422);
     }
     const page = await searchAudit(deps.sql, scopeOf(c), parsed.data);
-    const entries = page.entries.map((e) => ({ ...e, detail: [e.outcome, Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''].filter(Boolean).join(' ') }));
+    const entries = page.entries.map((e) => ({ ...e, ...readableAuditEntry(e, c.get('lang')) }));
     const { cursor: _, limit: __, ...filter } = parsed.data;
     return renderPage(c, deps.renderer, 'audit', { filter, entries, paging: { next: page.next } });
   });
-  app.get('/audit.csv', (c) => csvResponse(c, 'audit.csv', auditCsv(deps.sql, scopeOf(c), auditFilterSchema.parse(c.req.query()))));
+  app.get('/audit.csv', (c) => csvResponse(c, 'audit.csv', auditCsv(deps.sql, scopeOf(c), auditFilterSchema.parse(c.req.query()), c.get('lang'))));
   app.get('/audit/verify', async (c) => {
     const report = withLostTail(await verifyAuditChain(deps.sql), await deps.auditTail.check(), c.get('lang'));
     const p = c.get('principal')!;
