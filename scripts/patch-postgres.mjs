@@ -5,9 +5,11 @@
 // it (porsager/postgres#1154, #1208; fixes proposed in #1168, #1176, #1209, none released); and a
 // backend terminated while a new connection fetches its array types is an unhandled rejection; and
 // a transaction outlives its lost connection, running its later statements on the reconnected
-// session outside any transaction. This applies the fixes to both builds, idempotently, and refuses any other version so
-// an upgrade is checked instead of silently left unpatched. test/faults-connection.test.ts
-// reproduces the crash without it.
+// session outside any transaction; and the error that ended a session fails queries of the next
+// one (second stage, below). This applies the fixes to both builds, idempotently, and refuses any
+// other version so an upgrade is checked instead of silently left unpatched.
+// test/faults-connection.test.ts reproduces the crash without it, test/faults-injected.test.ts the
+// second stage's faults.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
