@@ -29,7 +29,8 @@ const KEYS = ['QW12ER34TY56', 'CH12AN34GE56'];
 const WITHDRAWN_NUMBER = '2070004434';
 
 beforeAll(async () => {
-  fx = await serviceWithIssuer();
+  // filing prints a PDF: the browser warms up first, as in production, so the first filing does not pay for its launch
+  fx = await serviceWithIssuer({ SHOSHO_PDF_WARMUP: 'true' });
   ({ db, issuer, base } = fx);
   ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
   const rev0 = await certificate(NUMBER, KEYS[0]!);
@@ -39,6 +40,7 @@ beforeAll(async () => {
   const withdrawal = { number: WITHDRAWN_NUMBER, kind: 'advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2024-07-01' };
   await issuer.push(`${base}/sets`, (await issuer.sign(WITHDRAWN_EVENT, withdrawal)).token);
   browser = await launchTestBrowser();
+  while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
 });
 afterAll(async () => {
   await browser?.close();
@@ -71,7 +73,8 @@ async function submitArchiveForm(page: Page, reference: string, memo: string) {
 let rev1Path: string;
 let rev0Path: string;
 
-describe('the certificate page in Chromium', () => {
+// each step signs in and looks up with scrypt, and filing prints a PDF: on a shared two-core machine that takes minutes
+describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
   it('says a change revision changed what, and that the values before need the earlier revision\'s key', async () => {
     const page = await signedIn();
     rev1Path = await lookUp(page, NUMBER, KEYS[1]!);
