@@ -3,8 +3,6 @@ const REPLACES: Record<string, string> = {
   'audit-per-call': '/src/auditlog/log.ts',
   'bulk-ingest': '/src/feed/ingest.ts',
   'receive-per-request': '/src/feed/receive.ts',
-  'read-model-three-queries': '/src/lookup/read-model.ts',
-  'session-without-alert-count': '/src/auth/sessions.ts',
 };
 let active: Array<{ target: string; proto: string }> = [];
 
