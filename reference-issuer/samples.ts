@@ -14,13 +14,14 @@ export interface CertificatePayloadInput {
   revisionType: 'new' | 'change' | 'correction';
   issuedOn: string;
   authKeyDigest: string;
-  guarantor: { name: string; office?: string };
+  guarantor: { name: string; office?: string; representative?: string };
   obligee: { name: string; code?: string };
   contractor: { name: string; address?: string; representative?: string };
   project: { name: string; location?: string; contractDate?: string; period: { from: string; to: string }; contractPrice: number };
   guarantee: { amount: number; period: { from: string; to: string }; advancePayment?: number };
   changes?: string[];
   notes?: string;
+  statement?: string;
 }
 
 export const OBLIGEES = [
@@ -43,9 +44,16 @@ const PROJECTS = [
 ];
 
 const GUARANTORS = [
-  { name: '西日本建設業保証株式会社', office: '広島支店' },
-  { name: '西日本建設業保証株式会社', office: '岡山支店' },
+  { name: '西日本建設業保証株式会社', office: '広島支店', representative: '支店長 中村正人' },
+  { name: '西日本建設業保証株式会社', office: '岡山支店', representative: '支店長 木村秀樹' },
 ];
+
+/** The certifying sentence (保証文言) each 保証事業会社 form prints above 記. */
+const STATEMENTS: Partial<Record<Kind, string>> = {
+  advance_payment: '保証契約者が前払金を返還すべき場合には、当社は保証契約約款に基づき、保証金額を限度として保証債権者に支払うことを保証します。',
+  interim_advance_payment: '保証契約者が中間前払金を返還すべき場合には、当社は保証契約約款に基づき、保証金額を限度として保証債権者に支払うことを保証します。',
+  contract: '保証契約者が工事請負契約に基づく債務を履行しない場合には、当社は保証契約約款に基づき、保証金額を限度として保証債権者に支払うことを保証します。',
+};
 
 const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 const round = (yen: number, unit: number) => Math.round(yen / unit) * unit;
@@ -90,6 +98,7 @@ export function sampleCertificate(seed: number, opts: { number: string; kind: Ki
       period: insurer ? { from, to } : { from: issuedOn, to: addDays(to, 30) },
       ...(advance ? { advancePayment: amount } : {}),
     },
+    ...(STATEMENTS[opts.kind] ? { statement: STATEMENTS[opts.kind] } : {}),
     ...(insurer
       ? { notes: INSURER_NOTES[opts.kind as InsurerKind] }
       : seed % 3 === 0 ? { notes: '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' } : {}),

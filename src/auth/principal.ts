@@ -13,4 +13,6 @@ export interface Principal {
   userId: string | null;
   sessionId: string | null;
   csrfToken: string | null;
+  /** A session's organisation's open alerts (every page's header), read with the session in the same query. */
+  openAlerts?: number;
 }

@@ -22,10 +22,11 @@ export async function loadSession(db: Queryable, id: string, now = new Date()): 
   if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
   const [row] = await db<Array<{
     id_hash: string; csrf_token: string; last_seen_at: Date; expires_at: Date; ended_at: Date | null;
-    user_id: string; username: string; role: Role; org_id: string; org_name: string; disabled_at: Date | null;
+    user_id: string; username: string; role: Role; org_id: string; org_name: string; disabled_at: Date | null; open_alerts: number;
   }>>`
     select s.id_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.ended_at, u.id as user_id, u.username, u.role,
-           u.org_id, o.name as org_name, u.disabled_at
+           u.org_id, o.name as org_name, u.disabled_at,
+           (select count(*)::int from alerts a where a.org_id = u.org_id and a.resolved_at is null) as open_alerts
     from sessions s join users u on u.id = s.user_id join organisations o on o.id = u.org_id
     where s.id_hash = ${sha256Hex(id)}`;
   if (!row || row.ended_at || row.disabled_at) return null;
@@ -35,7 +36,7 @@ export async function loadSession(db: Queryable, id: string, now = new Date()): 
   }
   return {
     kind: 'session', orgId: row.org_id, orgName: row.org_name, actor: row.username, role: row.role, username: row.username,
-    userId: row.user_id, sessionId: row.id_hash, csrfToken: row.csrf_token,
+    userId: row.user_id, sessionId: row.id_hash, csrfToken: row.csrf_token, openAlerts: row.open_alerts,
   };
 }
 

@@ -52,6 +52,10 @@ export interface CertificateViewInput {
   status: StatusInput;
   verification: VerificationInput;
   revisions: RevisionSummary[];
+  /** The revision before this one, its payload null when the organisation has not unlocked it. */
+  previous?: { revision: number; payload: CertificatePayload | null } | null | undefined;
+  /** The organisation's archive record of this revision, if it filed one. */
+  archived?: { id: string; archivedAt: Date; reference: string | null } | null | undefined;
 }
 
 const CERTIFICATE_FIELDS = [
@@ -173,6 +177,13 @@ export interface CertificateRow {
   changed: boolean;
 }
 
+/** One field a change or correction touched: 変更前 (null when the previous revision is not unlocked) → 変更後. */
+export interface FieldChange {
+  field: CertificateField;
+  before: RowValue | null;
+  after: RowValue;
+}
+
 export interface CertificateView {
   id: string;
   number: string;
@@ -182,10 +193,20 @@ export interface CertificateView {
   revisionType: RevisionType;
   issuedOn: string;
   obligee: { name: string; code: string | null; changed: boolean };
-  guarantor: { name: string; office: string | null; changed: boolean };
+  guarantor: { name: string; office: string | null; representative: string | null; changed: boolean };
+  /** The issuer's certifying sentence (保証文言), when the event carries one; else the form's own notice is shown. */
+  statement: string | null;
   rows: CertificateRow[];
   /** Fields this revision changed or corrected, in the order the form shows them. */
   changedFields: CertificateField[];
+  /** The same fields with their values before and after. */
+  fieldChanges: FieldChange[];
+  /**
+   * For a change or correction, the revision it changed and whether its values are known here
+   * (only when the organisation unlocked that revision with its own key).
+   */
+  previous: { revision: number; known: boolean } | null;
+  archived: { id: string; archivedAt: Date; reference: string | null } | null;
   /** Changed paths the form has no place for, listed as sent so that no change goes unmentioned. */
   otherChanges: string[];
   issuer: { id: string; name: string };
@@ -255,6 +276,26 @@ function successorOf(revision: number, revisions: readonly RevisionSummary[]): C
   return next ? { revision: next.revision, revisionType: next.revisionType, issuedOn: next.issuedOn } : null;
 }
 
+/** The parties as values of the changes table: the obligee's name, the guarantor's name and office on lines of their own. */
+function partyValues(payload: CertificatePayload): Record<'obligee' | 'guarantor', RowValue> {
+  const { guarantor } = payload;
+  return {
+    obligee: text(payload.obligee.name),
+    guarantor: text([guarantor.name, guarantor.office, guarantor.representative].filter(Boolean).join('\n'), true),
+  };
+}
+
+function fieldChanges(payload: CertificatePayload, previous: CertificatePayload | null, changedFields: CertificateField[], rows: CertificateRow[]): FieldChange[] {
+  const before = previous ? particulars(previous, []) : [];
+  const parties = partyValues(payload);
+  const partiesBefore = previous ? partyValues(previous) : null;
+  return changedFields.map((field) => {
+    if (field === 'obligee' || field === 'guarantor') return { field, before: partiesBefore?.[field] ?? null, after: parties[field] };
+    const row = rows.find((r) => r.field === field)!;
+    return { field, before: previous ? (before.find((r) => r.field === field)?.value ?? { type: 'none' }) : null, after: row.value };
+  });
+}
+
 export function certificateView(input: CertificateViewInput): CertificateView {
   const { payload } = input;
   // A new revision has nothing to compare with, so any `changes` it carries mean nothing.
@@ -264,9 +305,16 @@ export function certificateView(input: CertificateViewInput): CertificateView {
   const guarantor = {
     name: payload.guarantor.name,
     office: payload.guarantor.office ?? null,
-    changed: touches(changes, 'guarantor.name') || touches(changes, 'guarantor.office'),
+    representative: payload.guarantor.representative ?? null,
+    changed: touches(changes, 'guarantor.name') || touches(changes, 'guarantor.office') || touches(changes, 'guarantor.representative'),
   };
-  const shownPaths = ['obligee.name', 'guarantor.name', 'guarantor.office', ...rows.map((row) => row.path)];
+  const shownPaths = ['obligee.name', 'guarantor.name', 'guarantor.office', 'guarantor.representative', 'statement', ...rows.map((row) => row.path)];
+  const changedFields: CertificateField[] = [
+    ...(obligee.changed ? (['obligee'] as const) : []),
+    ...(guarantor.changed ? (['guarantor'] as const) : []),
+    ...rows.filter((row) => row.changed).map((row) => row.field),
+  ];
+  const previous = payload.revisionType === 'new' ? null : (input.previous ?? null);
 
   return {
     id: input.id,
@@ -278,12 +326,12 @@ export function certificateView(input: CertificateViewInput): CertificateView {
     issuedOn: payload.issuedOn,
     obligee,
     guarantor,
+    statement: payload.statement ?? null,
     rows,
-    changedFields: [
-      ...(obligee.changed ? (['obligee'] as const) : []),
-      ...(guarantor.changed ? (['guarantor'] as const) : []),
-      ...rows.filter((row) => row.changed).map((row) => row.field),
-    ],
+    changedFields,
+    fieldChanges: fieldChanges(payload, previous?.payload ?? null, changedFields, rows),
+    previous: previous ? { revision: previous.revision, known: previous.payload !== null } : null,
+    archived: input.archived ?? null,
     otherChanges: changes.filter((change) => !shownPaths.some((path) => touches([change], path))),
     issuer: input.issuer,
     status: input.status,

@@ -74,7 +74,12 @@ const certificateFields = z.strictObject({
     const parsed = parseScryptDigest(s);
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
   }),
-  guarantor: z.strictObject({ name: text(200), office: text(200).optional() }),
+  guarantor: z.strictObject({
+    name: text(200),
+    office: text(200).optional(),
+    /** Who signs for the issuer on the paper form, e.g. 「代表取締役社長 山田一郎」. */
+    representative: text(200).optional(),
+  }),
   obligee: z.strictObject({ name: text(200), code: z.string().regex(/^[0-9]{6}$/, 'must be a 6-digit local government code').optional() }),
   contractor: z.strictObject({ name: text(200), address: text(400).optional(), representative: text(200).optional() }),
   project: z.strictObject({
@@ -87,6 +92,8 @@ const certificateFields = z.strictObject({
   guarantee: z.strictObject({ amount: yen, period, advancePayment: yen.optional() }),
   changes: z.array(z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'must be a dotted field path')).max(64).optional(),
   notes: z.string().max(4000).optional(),
+  /** The certifying sentence (保証文言) of the paper form, as the issuer words it. */
+  statement: text(1000).optional(),
 });
 
 export const certificatePayloadSchema = certificateFields.superRefine((c, ctx) => {

@@ -10,5 +10,7 @@ export function viewOf(c: CertificateRecord): CertificateView {
     status: c.status,
     verification: c.verification,
     revisions: c.revisions,
+    previous: c.previous,
+    archived: c.archived,
   });
 }

@@ -19,6 +19,28 @@ function t(key: string, options: Options): string {
   return translate(langOf(options), key, options.hash as MessageParams);
 }
 
+/** ` lang="ja"` on an element holding Japanese data (a name, an address, 和暦, 金…円) on a page in another language (WCAG 3.1.2). */
+function langJa(options: Options): Handlebars.SafeString {
+  return new Handlebars.SafeString(langOf(options) === 'ja' ? '' : ' lang="ja"');
+}
+
+/**
+ * A message whose parameters are Japanese data: each is escaped and, on a page in another
+ * language, marked `lang="ja"`, while the message's own words stay in the page's language.
+ */
+function tJaData(key: string, options: Options): Handlebars.SafeString {
+  if (!isMessageKey(key)) throw new Error(`no message ${key}`);
+  const lang = langOf(options);
+  const params = options.hash as Record<string, string>;
+  const marks = Object.fromEntries(Object.keys(params).map((name, i) => [name, `\u0000${i}\u0000`]));
+  const text = Handlebars.escapeExpression(translate(lang, key, marks));
+  const values = Object.values(params).map((value) => {
+    const escaped = Handlebars.escapeExpression(String(value));
+    return lang === 'ja' ? escaped : `<span lang="ja">${escaped}</span>`;
+  });
+  return new Handlebars.SafeString(text.replace(/\u0000(\d+)\u0000/g, (_, i: string) => values[Number(i)]!));
+}
+
 function errorText(error: FormError, options: Options): string {
   return translate(langOf(options), `error.${error.code}`, error.params);
 }
@@ -82,6 +104,8 @@ function ariaSort(search: ArchiveSearch, key: ArchiveSortKey): 'ascending' | 'de
 export function registerHelpers(handlebars: typeof Handlebars): void {
   const helpers: Record<string, (...args: never[]) => unknown> = {
     t,
+    tJaData,
+    langJa,
     errorText,
     errorSummaryTitle,
     fieldError,

@@ -131,6 +131,10 @@ export interface ViewData {
   certificate: {
     certificate: CertificateView;
     archiveForm?: { reference?: string; memo?: string; errors?: FormError[] };
+    /** Filing a revision not in force was asked: what was typed, carried into the confirmation. */
+    confirmFiling?: { reference: string; memo: string };
+    /** The revision was filed before: what was typed now, which was not saved. */
+    refiled?: { reference: string; memo: string };
   };
   error: { status: ErrorPageStatus; code: ErrorCode; params?: MessageParams };
   /** `archiveEmpty`: the organisation has filed nothing yet, so the page says how to. */

@@ -21,7 +21,7 @@ export interface AlertRouteDeps {
 export function openAlertCount(sql: Sql): MiddlewareHandler<AppEnv> {
   return async function countOpen(c, next) {
     const p = c.get('principal');
-    if (p?.kind === 'session') c.set('openAlerts', await countOpenAlerts(sql, p.orgId));
+    if (p?.kind === 'session') c.set('openAlerts', p.openAlerts ?? (await countOpenAlerts(sql, p.orgId)));
     await next();
   };
 }

@@ -100,13 +100,23 @@ export function archivePages(deps: ArchiveDeps) {
   const app = new Hono<AppEnv>();
   app.post('/certificates/:id/archive', async (c) => {
     const form = await c.req.parseBody();
+    const typed = { reference: String(form.reference ?? ''), memo: String(form.memo ?? '') };
     try {
-      const { record } = await fileRevision(deps, c, { reference: form.reference, memo: form.memo });
-      return c.redirect(`/archive/${record.id}`, 303);
+      const cert = await ownCertificate(deps.sql, c.get('principal')!.orgId, c.req.param('id'));
+      // a revision not in force is filed only once the clerk has read why that is unusual
+      if (!cert.archived && cert.status.status !== 'current' && form.confirmed !== 'yes') {
+        archiveNotesSchema.parse(typed);
+        return renderPage(c, deps.renderer, 'certificate', { certificate: viewOf(cert), confirmFiling: typed });
+      }
+      // filed before, the notes are not saved whatever they hold: the answer says so instead of checking them
+      const { record, created } = await fileRevision(deps, c, cert.archived ? {} : typed);
+      if (created) return c.redirect(`/archive/${record.id}`, 303);
+      const filed = await ownCertificate(deps.sql, c.get('principal')!.orgId, c.req.param('id'));
+      return renderPage(c, deps.renderer, 'certificate', { certificate: viewOf(filed), refiled: typed });
     } catch (e) {
       if (!(e instanceof ZodError)) throw e;
       const cert = await ownCertificate(deps.sql, c.get('principal')!.orgId, c.req.param('id'));
-      const archiveForm = { reference: String(form.reference ?? ''), memo: String(form.memo ?? ''), errors: formErrors(e) };
+      const archiveForm = { ...typed, errors: formErrors(e) };
       return renderPage(c, deps.renderer, 'certificate', { certificate: viewOf(cert), archiveForm }, 422);
     }
   });
