@@ -57,7 +57,8 @@ main(async () => {
   onCleanup(() => db.drop());
   const printer = await NoticePrinter.open();
   const one = await printer.print([notice(0)], { layout: 'table' });
-  const drop = await Promise.all(Array.from({ length: 20 }, (_, i) => printer.print([notice(i + 1)], { layout: i % 2 ? 'lines' : 'table' })));
+  const drop: Uint8Array[] = [];
+  for (let i = 0; i < 20; i++) drop.push(await printer.print([notice(i + 1)], { layout: i % 2 ? 'lines' : 'table' }));
   await printer.close();
   const reader = createNoticeReader({ sql: db.sql });
   onCleanup(() => reader.close());

@@ -109,6 +109,8 @@ export class NoticePrinter {
     if (!executablePath) throw new Error('no Chromium: set CHROMIUM_PATH or install Debian\'s chromium');
     const browser = await puppeteer.launch({
       executablePath, headless: true, pipe: true,
+      // on a shared machine at load 40 Chromium takes more than puppeteer's 30 s to start
+      timeout: 120_000,
       args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
     });
     return new NoticePrinter(browser);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { recordAudit } from '../auditlog/index.js';
 import { canonicalize } from '../domain/index.js';
 import type { Sql } from '../db/index.js';
@@ -102,6 +103,7 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions; requ
   return {
     async read(input: NoticeInput, who: Reader): Promise<NoticeReading> {
       const timeUp = AbortSignal.timeout(requestDeadlineMs);
+      setMaxListeners(MAX_FILES, timeUp); // each file waiting in the pool listens to it
       const sources = await Promise.all(input.files.map(async (f) => ({ source: safeFileName(f.name), ...(await readFile(f, timeUp)) })));
       if (input.text?.trim()) sources.push({ source: 'text', ...readText(input.text) });
       const seen = new Set<string>();
