@@ -29,14 +29,16 @@ const FOOTER_STYLE = [
 const ROW_STYLE = 'display: flex; justify-content: space-between; gap: 4mm';
 
 /** The footer Chromium prints on every page (SPEC §7); every value is escaped. */
-function footerTemplate(footer: PdfFooter): string {
+export function footerTemplate(footer: PdfFooter): string {
   const e = escapeHtml;
   const identity = `${e(footer.issuer)}　${e(footer.numberLabel ?? '保証契約番号')} ${e(footer.number)}　${e(footer.kind)}　${e(footer.revision)}`;
-  const pageOf = 'ページ <span class="pageNumber"></span> / <span class="totalPages"></span>';
+  const pageOf = e(footer.pageLabel ?? 'ページ {page} / {total}')
+    .replace('{page}', '<span class="pageNumber"></span>')
+    .replace('{total}', '<span class="totalPages"></span>');
   return (
     `<div style="${FOOTER_STYLE}">` +
     `<div style="${ROW_STYLE}"><span>${identity}</span><span>${pageOf}</span></div>` +
-    `<div style="${ROW_STYLE}"><span>SHA-256 ${e(footer.jwsSha256)}</span><span>作成 ${e(footer.producedAt)}</span></div>` +
+    `<div style="${ROW_STYLE}"><span>SHA-256 ${e(footer.jwsSha256)}</span><span>${e(footer.producedAtLabel ?? '作成')} ${e(footer.producedAt)}</span></div>` +
     `</div>`
   );
 }
@@ -65,14 +67,14 @@ export async function openLockedPage(browser: Browser, log: PdfLog): Promise<Pag
 
 // IPAex has no bold face: synthetic bold would turn into Type 3 fonts. Appended after the
 // document, a <style> still applies everywhere and cannot push the page into quirks mode.
-const NO_FONT_SYNTHESIS = '<style>* { font-synthesis: none !important; }</style>';
+export const NO_FONT_SYNTHESIS = '<style>* { font-synthesis: none !important; }</style>';
 
-const PRINT_OPTIONS: PDFOptions = {
+export const PRINT_OPTIONS: PDFOptions = {
   format: 'A4',
   printBackground: true,
   displayHeaderFooter: true,
   headerTemplate: '<span></span>',
-  margin: { top: '18mm', bottom: '22mm', left: '15mm', right: '15mm' },
+  margin: { top: '12mm', bottom: '18mm', left: '15mm', right: '15mm' },
   // The renderer enforces its own deadline over the whole render.
   timeout: 0,
 };

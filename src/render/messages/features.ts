@@ -15,6 +15,8 @@ import guessingEn from './guessing.en.json' with { type: 'json' };
 import guessingJa from './guessing.ja.json' with { type: 'json' };
 import pagesEn from './pages.en.json' with { type: 'json' };
 import pagesJa from './pages.ja.json' with { type: 'json' };
+import pdfEn from './pdf.en.json' with { type: 'json' };
+import pdfJa from './pdf.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -25,4 +27,5 @@ export const FEATURE_CATALOGS = [
   { ja: faultsJa, en: faultsEn },
   { ja: guessingJa, en: guessingEn },
   { ja: pagesJa, en: pagesEn },
+  { ja: pdfJa, en: pdfEn },
 ] as const;
