@@ -199,7 +199,7 @@ describe('without a browser', () => {
       expect(res.status).toBe(503);
       const body = await res.json();
       expect(body.error.code).toBe('pdf_unavailable');
-      expect(body.error.message).toMatch(/administrator/);
+      expect(body.error.message).toMatch(/管理者|administrator/);
       expect(body.error.message).not.toMatch(/apt-get|chromium/i);
       expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
     } finally {

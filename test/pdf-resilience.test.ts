@@ -39,7 +39,8 @@ afterEach(async () => {
 const speed = { smallMs: 0, msPerRow: 0 };
 const CALIBRATION_ROWS = 1000;
 beforeAll(async () => {
-  const pdf = createPdfRenderer({ executablePath: findChromium(), pages: 1 });
+  // the calibration measures, it is not under test: on a busy machine 1,000 rows outlast the default deadline
+  const pdf = createPdfRenderer({ executablePath: findChromium(), pages: 1, timeoutMs: 110_000 });
   try {
     await pdf.warm();
     for (let i = 0; i < 3; i++) {

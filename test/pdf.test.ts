@@ -49,6 +49,8 @@ describe('PDF rendering', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'shosho-pdf-test-'));
     pdfPath = join(dir, 'certificate.pdf');
+    // the launch is not under the render's deadline, as in the service (its warm-up)
+    await renderer.warm();
     pdf = await renderer.render(input(certificateBody));
     await writeFile(pdfPath, pdf);
   });

@@ -34,6 +34,8 @@ export async function certificatePdf(
       revision,
       jwsSha256: c.verification.jwsSha256,
       producedAt: formatJst(now, lang),
+      pageLabel: translate(lang, 'pdf.footer.page', { page: '{page}', total: '{total}' }),
+      producedAtLabel: translate(lang, 'pdf.footer.producedAt'),
     },
     metadata: {
       title: `${kind} ${c.payload.number}`,

@@ -1,32 +1,53 @@
 import type { Browser, HTTPRequest, Page, PDFOptions } from 'puppeteer';
-import { escapeHtml } from '../render/index.js';
 import type { PdfFooter, PdfLog } from './types.js';
 
-// Chromium prints the footer in its own document: without an explicit font-size it is ≈ 0.75 pt,
-// and the side padding lines it up with the page's 15 mm margins.
-const FOOTER_STYLE = [
+/** A CSS string: every character that could end the string, the rule or the <style> element is escaped. */
+function cssString(text: string): string {
+  return `"${text.replace(/[^\p{L}\p{N} .,:;()\-_/+#@!?　（）]/gu, (char) => `\\${char.codePointAt(0)!.toString(16)} `)}"`;
+}
+
+// The footer is the document's own: @page margin boxes (SPEC §7: issuer, number, kind, revision,
+// SHA-256, when it was made, page x / y on every page). Chromium then lays it out with the page,
+// in the subset fonts, instead of a separate footer document per page in the installed fonts,
+// which cost more than a third of a certificate's PDF (BENCHMARKS.md).
+const FOOTER_BOX = [
   "font-family: 'IPAexGothic', sans-serif",
   'font-size: 7pt',
   'font-synthesis: none',
   'line-height: 1.5',
   'color: #333',
-  'width: 100%',
-  'padding: 0 15mm',
-  'box-sizing: border-box',
+  'white-space: pre',
+  'vertical-align: top',
+  'padding-top: 4mm',
 ].join('; ');
 
-const ROW_STYLE = 'display: flex; justify-content: space-between; gap: 4mm';
+function footerLines(footer: PdfFooter) {
+  return {
+    identity: `${footer.issuer}　${footer.numberLabel ?? '保証契約番号'} ${footer.number}　${footer.kind}　${footer.revision}`,
+    digest: `SHA-256 ${footer.jwsSha256}`,
+    pageOf: footer.pageLabel ?? 'ページ {page} / {total}',
+    produced: `${footer.producedAtLabel ?? '作成'} ${footer.producedAt}`,
+  };
+}
 
-/** The footer Chromium prints on every page (SPEC §7); every value is escaped. */
-function footerTemplate(footer: PdfFooter): string {
-  const e = escapeHtml;
-  const identity = `${e(footer.issuer)}　${e(footer.numberLabel ?? '保証契約番号')} ${e(footer.number)}　${e(footer.kind)}　${e(footer.revision)}`;
-  const pageOf = 'ページ <span class="pageNumber"></span> / <span class="totalPages"></span>';
+/** Every character the footer can print, the page counter's digits included: the font subset must hold them. */
+export function footerText(footer: PdfFooter): string {
+  return `${Object.values(footerLines(footer)).join('\n')}0123456789`;
+}
+
+/** The footer as a <style> of @page margin boxes; every value is escaped as a CSS string. */
+export function footerCss(footer: PdfFooter): string {
+  const { identity, digest, pageOf, produced } = footerLines(footer);
+  const counter = pageOf
+    .split(/(\{page\}|\{total\})/)
+    .filter((part) => part !== '')
+    .map((part) => (part === '{page}' ? 'counter(page)' : part === '{total}' ? 'counter(pages)' : cssString(part)))
+    .join(' ');
   return (
-    `<div style="${FOOTER_STYLE}">` +
-    `<div style="${ROW_STYLE}"><span>${identity}</span><span>${pageOf}</span></div>` +
-    `<div style="${ROW_STYLE}"><span>SHA-256 ${e(footer.jwsSha256)}</span><span>作成 ${e(footer.producedAt)}</span></div>` +
-    `</div>`
+    '<style>@page {' +
+    ` @bottom-left { content: ${cssString(`${identity}\n${digest}`)}; text-align: left; ${FOOTER_BOX} }` +
+    ` @bottom-right { content: ${counter} ${cssString(`\n${produced}`)}; text-align: right; ${FOOTER_BOX} }` +
+    ' }</style>'
   );
 }
 
@@ -54,19 +75,19 @@ export async function openLockedPage(browser: Browser, log: PdfLog): Promise<Pag
 
 // IPAex has no bold face: synthetic bold would turn into Type 3 fonts. Appended after the
 // document, a <style> still applies everywhere and cannot push the page into quirks mode.
-const NO_FONT_SYNTHESIS = '<style>* { font-synthesis: none !important; }</style>';
+export const NO_FONT_SYNTHESIS = '<style>* { font-synthesis: none !important; }</style>';
 
-const PRINT_OPTIONS: PDFOptions = {
+export const PRINT_OPTIONS: PDFOptions = {
   format: 'A4',
   printBackground: true,
-  displayHeaderFooter: true,
-  headerTemplate: '<span></span>',
-  margin: { top: '18mm', bottom: '22mm', left: '15mm', right: '15mm' },
+  margin: { top: '12mm', bottom: '18mm', left: '15mm', right: '15mm' },
   // The renderer enforces its own deadline over the whole render.
   timeout: 0,
 };
 
+// The HTML is complete and loads nothing (fonts are data: URLs, which page.pdf waits for), so the
+// DOM being parsed is enough: waiting for 'load' cost ≈ 15% more CPU per PDF (bench/pdf-steps.ts).
 export async function printOnPage(page: Page, html: string, footer: PdfFooter): Promise<Uint8Array> {
-  await page.setContent(html + NO_FONT_SYNTHESIS, { waitUntil: 'load', timeout: 0 });
-  return page.pdf({ ...PRINT_OPTIONS, footerTemplate: footerTemplate(footer) });
+  await page.setContent(html + NO_FONT_SYNTHESIS + footerCss(footer), { waitUntil: 'domcontentloaded', timeout: 0 });
+  return page.pdf(PRINT_OPTIONS);
 }

@@ -2,7 +2,7 @@ import { ChromiumProcess } from './chromium.js';
 import { PdfError, isBrowserGone, messageOf } from './errors.js';
 import { finishPdf, prepareAttachments } from './document.js';
 import { FontSubsetter, IPAEX_FACES } from './fonts.js';
-import { openLockedPage, printOnPage } from './print.js';
+import { footerText, openLockedPage, printOnPage } from './print.js';
 import { PagePool } from './page-pool.js';
 import type { PdfRenderInput, PdfRenderer, PdfRendererOptions } from './types.js';
 
@@ -33,7 +33,7 @@ export function createPdfRenderer(options: PdfRendererOptions): PdfRenderer {
   async function print(input: PdfRenderInput, signal: AbortSignal): Promise<Uint8Array> {
     // Cut while the caller waits for a page; the page is still claimed at once, in the callers' order.
     // Without the subsets Chromium uses the installed fonts, as it did before them.
-    const fontFaces = fonts.fontFaceCss(input.html).catch((error: unknown) => {
+    const fontFaces = fonts.fontFaceCss(input.html + footerText(input.footer)).catch((error: unknown) => {
       log({ level: 'warn', event: 'pdf.font.subset_failed', error: messageOf(error) });
       return '';
     });

@@ -8,6 +8,10 @@ export interface PdfFooter {
   jwsSha256: string;
   /** Already formatted for people, in JST. */
   producedAt: string;
+  /** The page counter in the reader's language, with `{page}` and `{total}`: 「ページ {page} / {total}」 when absent. */
+  pageLabel?: string;
+  /** What precedes `producedAt`: 「作成」 when absent. */
+  producedAtLabel?: string;
 }
 
 /** Structured log lines, e.g. `{ level: 'warn', event: 'pdf.browser.lost', pid }`; level is 'info' or 'warn'. */

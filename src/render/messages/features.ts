@@ -17,6 +17,8 @@ import pagesEn from './pages.en.json' with { type: 'json' };
 import pagesJa from './pages.ja.json' with { type: 'json' };
 import certificateEn from './certificate.en.json' with { type: 'json' };
 import certificateJa from './certificate.ja.json' with { type: 'json' };
+import pdfEn from './pdf.en.json' with { type: 'json' };
+import pdfJa from './pdf.ja.json' with { type: 'json' };
 
 export const FEATURE_CATALOGS = [
   { ja: hardeningJa, en: hardeningEn },
@@ -28,4 +30,5 @@ export const FEATURE_CATALOGS = [
   { ja: guessingJa, en: guessingEn },
   { ja: pagesJa, en: pagesEn },
   { ja: certificateJa, en: certificateEn },
+  { ja: pdfJa, en: pdfEn },
 ] as const;
