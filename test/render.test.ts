@@ -440,7 +440,7 @@ describe('lists', () => {
 
   it('show the audit log with its filter, CSV and verify links', () => {
     const audit = render('audit', samples.audit, { user: { ...clerk, role: 'auditor' } });
-    expect(audit).toContain('<td>証書の照会</td>');
+    expect(audit).toContain('<td class="cell-action">証書の照会</td>');
     expect(audit).toContain('<li>理由：unknown number or wrong key</li>');
     expect(audit).toContain('href="/audit.csv?actor=tanaka"');
     expect(audit).toContain('href="/audit/verify"');

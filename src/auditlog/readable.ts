@@ -17,10 +17,13 @@ function word(lang: Lang, prefix: string, code: string): string {
   return isMessageKey(key) ? translate(lang, key) : code;
 }
 
+/** Fields whose codes already have names in the catalogs; any other field's code is looked up under `auditValue.<field>.`. */
+const VALUE_NAMES: Record<string, string> = { kind: 'kind.', required: 'ledger.requirement.', revisionType: 'revisionType.' };
+
 function value(lang: Lang, key: string, v: unknown): string {
   if (v === null || v === undefined || v === '') return translate(lang, 'auditDetail.none');
   if (typeof v === 'boolean') return translate(lang, v ? 'auditDetail.yes' : 'auditDetail.no');
-  if (typeof v === 'string') return ISO_INSTANT.test(v) ? formatJst(v, lang) : word(lang, `auditValue.${key}.`, v);
+  if (typeof v === 'string') return ISO_INSTANT.test(v) ? formatJst(v, lang) : word(lang, VALUE_NAMES[key] ?? `auditValue.${key}.`, v);
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.length ? v.map((item) => value(lang, key, item)).join(lang === 'ja' ? '、' : ', ') : translate(lang, 'auditDetail.none');
   return Object.entries(v as Record<string, unknown>).map(([k, inner]) => `${word(lang, 'auditDetail.', k)} ${value(lang, k, inner)}`).join(lang === 'ja' ? '、' : '; ');
