@@ -30,8 +30,24 @@ beforeAll(async () => {
       await storeKeys(db.sql, id, (await parseJwks(jwks([issuer.key]))).keys, silentLogger);
     }
   }
+  for (const db of [setBased, perSet]) await db.sql`insert into organisations (id, name) values ('hiroshima', '広島県')`;
   keys = new KeyStore(setBased.sql, { log: silentLogger });
 });
+
+/**
+ * Files in the archive, in SQL, every stored revision 0 whose number ends in an even digit: what
+ * arrives for those later raises alerts (raised by ingest in its transaction).
+ */
+async function fileSome(sql: postgres.Sql) {
+  await sql`
+    insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_by, status_when_archived, issuer_id, number, kind,
+                                 revision, revision_type, project_name, contractor, obligee, search_text)
+    select 'hiroshima', r.id, '\\x25504446', repeat('0', 64), s.jws_sha256, 'clerk', 'current', r.issuer_id, r.number, r.kind, r.revision,
+           r.revision_type, r.payload->'project'->>'name', r.payload->'contractor'->>'name', r.obligee_name, r.number
+    from certificate_revisions r join received_sets s on s.id = r.set_id
+    where r.revision = 0 and right(r.number, 1) in ('0', '2', '4', '6', '8')
+    on conflict (org_id, revision_id) do nothing`;
+}
 afterAll(async () => {
   await setBased?.drop();
   await perSet?.drop();
@@ -148,7 +164,10 @@ async function storedState(sql: postgres.Sql) {
     conflicts: await sql`
       select c.issuer_id, c.jti, c.jws_sha256, c.identity, s.jti as existing_jti, c.via
       from ingest_conflicts c join received_sets s on s.id = c.existing_set_id order by c.issuer_id, c.jti, c.jws_sha256, c.identity`,
-    audit: await sql`select seq, action, outcome, actor, number, detail from audit_log order by seq`,
+    alerts: await sql`select org_id, type, cause, issuer_id, number, kind, revision, params from alerts order by org_id, cause`,
+    // each SET's entry in the order of the SETs; the alerts' entries (one per alert raised) in any order
+    ingestAudit: await sql`select seq, action, outcome, actor, number, detail from audit_log where action = 'feed.ingest' order by seq`,
+    otherAudit: (await sql`select action, outcome, actor, number, detail from audit_log where action <> 'feed.ingest'`).map((r) => JSON.stringify(r)).sort(),
   };
 }
 
@@ -168,12 +187,15 @@ describe('set-based ingest', () => {
           const sets = await verified(await makeBatch(steps, history));
           const [a, b] = await Promise.all([ingest(setBased.sql, sets, 'poll'), ingestPerSet(perSet.sql, sets, 'poll')]);
           expect(await outcomesByJti(setBased.sql, a)).toEqual(await outcomesByJti(perSet.sql, b));
+          await Promise.all([fileSome(setBased.sql), fileSome(perSet.sql)]);
         }
         expect(await storedState(setBased.sql)).toEqual(await storedState(perSet.sql));
       }),
       // the databases outlive a run (stored evidence cannot be deleted), so after a divergence every run fails: report the first
       { numRuns: 40, endOnFailure: true },
     );
+    const [raised] = await setBased.sql<{ n: number }[]>`select count(*)::int as n from alerts`;
+    expect(raised!.n).toBeGreaterThan(0); // the batches did reach filed certificates
   });
 
   it('stores a batch of new SETs with a statement per table, not statements per SET', async () => {
