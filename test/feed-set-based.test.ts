@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertIssuer, KeyStore, parseJwks, storeKeys, verifySet, type IngestOutcome, type VerifiedSet } from '../src/feed/index.js';
+import { insertIssuer, KeyStore, removeIssuer, parseJwks, storeKeys, verifySet, type IngestOutcome, type VerifiedSet } from '../src/feed/index.js';
 import { ingest, ingestPerSet } from '../src/feed/ingest.js';
 import { silentLogger } from '../src/log/index.js';
 import { CERTIFICATE_EVENT, changeRevision, generateSigningKey, jwks, signSet, WITHDRAWN_EVENT, type SigningKey } from '../reference-issuer/index.js';
@@ -214,5 +214,28 @@ describe('set-based ingest', () => {
     const inserts = (table: string) => statements.filter((q) => new RegExp(`insert into ${table}\\b`).test(q)).length;
     expect([inserts('received_sets'), inserts('certificate_revisions'), inserts('withdrawals')]).toEqual([1, 1, 1]);
     expect(statements.length).toBeLessThan(20);
+  });
+});
+
+describe('verifySet without a query per SET', () => {
+  it('checks SETs checked together with one issuers query, and a removal counts for the next check', async () => {
+    const statements: string[] = [];
+    const watched = postgres(perSet.url, { max: 4, onnotice: () => {}, debug: (_c, query) => statements.push(query) });
+    try {
+      const store = new KeyStore(watched, { log: silentLogger });
+      const i = { id: 'gone', iss: 'https://gone.issuer.test.example', key: generateSigningKey('ES256', 'gone-1') };
+      await insertIssuer(perSet.sql, { id: i.id, iss: i.iss, jwksInline: jwks([i.key]) as never });
+      await storeKeys(perSet.sql, i.id, (await parseJwks(jwks([i.key]))).keys, silentLogger);
+      const tokens = await Promise.all(Array.from({ length: 20 }, async () =>
+        (await signSet({ iss: i.iss, aud: AUDIENCE, key: i.key, event: CERTIFICATE_EVENT, payload: await certificate(nextNumber(), 'AB12CD34') })).token));
+      const checked = await Promise.all(tokens.map((t) => verifySet(t, { keys: store, audience: AUDIENCE })));
+      expect(checked.every((c) => c.ok)).toBe(true);
+      expect(statements.filter((q) => /from issuers/.test(q))).toHaveLength(1);
+      expect(await removeIssuer(perSet.sql, i.id)).toBe(true); // as another instance or the command line would
+      const after = await verifySet(tokens[0]!, { keys: store, audience: AUDIENCE });
+      expect(after).toMatchObject({ ok: false, err: 'invalid_issuer' });
+    } finally {
+      await watched.end();
+    }
   });
 });
