@@ -43,7 +43,7 @@ main(async () => {
     const out: VerifiedSet[] = [];
     for (let i = 0; i < payloads.length; i += 200) {
       const tokens = await Promise.all(payloads.slice(i, i + 200).map((p) => issuer.sign(p)));
-      for (const r of await Promise.all(tokens.map((t) => verifySet(t.token, { sql, keys, audience: AUDIENCE })))) {
+      for (const r of await Promise.all(tokens.map((t) => verifySet(t.token, { keys, audience: AUDIENCE })))) {
         if (!r.ok) throw new Error(`bench SET refused: ${JSON.stringify(r)}`);
         out.push(r.value);
       }

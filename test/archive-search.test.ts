@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { archiveRevision, archiveSearchSchema, ARCHIVE_SORT_KEYS, searchArchive, type ArchiveSearchOptions } from '../src/archive/index.js';
@@ -134,6 +135,38 @@ describe('sorting and keyset paging', () => {
         } while (cursor);
         expect({ sort, order, paged }).toEqual({ sort, order, paged: whole }); // sort and order name a failure
       }
+    }
+  });
+
+  it('a selective q is searched trigram-first and pages exactly as the archive walked in page order', async () => {
+    const statements: string[] = [];
+    const watched = postgres(db.url, { max: 1, onnotice: () => {}, debug: (_c, query) => statements.push(query) });
+    try {
+      for (const sort of ARCHIVE_SORT_KEYS) {
+        for (const order of ['asc', 'desc'] as const) {
+          const walked: string[] = [];
+          const searched: string[] = [];
+          for (const [q, ids] of [[undefined, walked], ['40000', searched]] as const) {
+            let cursor: string | undefined;
+            do {
+              const page = await searchArchive(watched, 'paging', { q, sort, order, limit: 9, cursor });
+              ids.push(...page.items.map((r) => r.id));
+              cursor = page.next ?? undefined;
+            } while (cursor);
+          }
+          expect(walked).toHaveLength(120); // every paging record's search text is its number, 40000…
+          expect({ sort, order, searched }).toEqual({ sort, order, searched: walked });
+        }
+      }
+      const trigramFirst = () => statements.filter((s) => /offset 0\) a/.test(s) && s.includes('from (select * from archive_records')).length;
+      statements.length = 0;
+      await searchArchive(watched, 'paging', { q: '40000' });
+      expect(trigramFirst()).toBe(1);
+      statements.length = 0;
+      await searchArchive(watched, 'hiroshima', { q: '護岸' }); // two characters: no trigram to look up
+      expect(trigramFirst()).toBe(0);
+    } finally {
+      await watched.end();
     }
   });
 

@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { Queryable } from '../db/index.js';
 import { canonicalize, jstDayBounds, likeContaining } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
@@ -39,6 +40,14 @@ export async function searchArchive(db: Queryable, orgId: string, search: Archiv
   return { items: page.items, next: page.after && encodeCursor(page.after) };
 }
 
+/**
+ * A text search whose estimated matches are at most this many is run trigram-first: the GIN
+ * index finds every match and they are sorted, instead of walking the organisation's archive in
+ * page order and testing each row until a page is full (measured at 100,000 archive records:
+ * 瀬戸内土木, ≈ 0.6% of the rows, tested 9,000 rows for 51 matches).
+ */
+const TRIGRAM_FIRST_MAX_ROWS = 5000;
+
 /** The rows after `after` (null: from the start), and where the next page would begin, if any. */
 export async function fetchPage(
   db: Queryable, orgId: string, query: ArchiveQuery, after: ArchiveCursor | null,
@@ -47,11 +56,14 @@ export async function fetchPage(
   const direction = query.order === 'asc' ? db`asc` : db`desc`;
   const exactArchivedAt = db`to_char(a.archived_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const sortValue = query.sort === 'archivedAt' ? exactArchivedAt : column;
+  const matching = db`a.org_id = ${orgId} ${filters(db, query)}`;
+  const trigramFirst = await isSelectiveText(db, query, matching);
+  // OFFSET 0 keeps the planner from merging the subquery and walking an index in page order
+  const records = trigramFirst ? db`(select * from archive_records a where ${matching} offset 0) a` : db`archive_records a`;
   const rows = await db<Array<ArchiveRecordRow & { sort_value: string }>>`
     select ${recordColumns(db)}, ${sortValue} as sort_value
-    from archive_records a join issuers i on i.id = a.issuer_id
-    where a.org_id = ${orgId}
-      ${filters(db, query)}
+    from ${records} join issuers i on i.id = a.issuer_id
+    where ${trigramFirst ? db`true` : matching}
       ${after ? db`and (${column}, a.id) ${query.order === 'asc' ? db`>` : db`<`} (${keyValue(db, query.sort, after.value)}, ${after.id}::uuid)` : db``}
     order by ${column} ${direction}, a.id ${direction}
     limit ${query.limit + 1}`;
@@ -98,6 +110,18 @@ export async function searchArchivePage(
     limit ${query.limit} offset ${(page - 1) * query.limit}`;
   const archiveEmpty = total === 0 && !(await db`select 1 from archive_records where org_id = ${orgId} limit 1`).length;
   return { items: rows.map(toArchiveRecord), total, page, pages, pageSize: query.limit, archiveEmpty };
+}
+
+/**
+ * Whether the planner expects few enough rows to match `q` (and the other filters) for the
+ * trigram-first plan. Terms under three characters have no trigram to look up, so the GIN index
+ * would read all of itself: those always walk the archive in page order.
+ */
+async function isSelectiveText(db: Queryable, query: ArchiveQuery, matching: postgres.PendingQuery<postgres.Row[]>): Promise<boolean> {
+  if (!query.q || searchTerms(query.q).some((term) => [...term].length < 3)) return false;
+  const [explained] = await db<Array<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>>`
+    explain (format json) select 1 from archive_records a where ${matching}`;
+  return explained!['QUERY PLAN'][0]!.Plan['Plan Rows'] <= TRIGRAM_FIRST_MAX_ROWS;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import type { Queryable, Sql } from '../db/index.js';
 import type { Logger } from '../log/index.js';
 import { readBoundedJson } from './bounded-read.js';
-import type { Issuer } from './issuers.js';
+import { findIssuer, type Issuer } from './issuers.js';
 import { parseJwks, toKeyObject, type IssuerKey, type SigningAlg } from './jwks.js';
 
 export interface ResolvedKey extends IssuerKey {
@@ -38,6 +38,7 @@ export class KeyStore {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** why the issuer's last JWKS fetch failed; absent once one succeeded */
   private readonly lastFailure = new Map<string, string>();
+  private readonly issuerLookups = new Map<string, Promise<Issuer | null>>();
   private readonly cooldownMs: number;
   private readonly timeoutMs: number;
 
@@ -59,6 +60,20 @@ export class KeyStore {
     const failure = this.lastFailure.get(issuer.id);
     if (!fetched && failure) throw new KeysUnavailable(`kid ${JSON.stringify(kid)} is unknown and the JWKS of issuer ${issuer.id} cannot be read now: ${failure}`);
     return fetched;
+  }
+
+  /**
+   * The issuer registered under `iss`, read once for all the checks that ask while that read is
+   * under way (a poll page, concurrent pushes): one query per group of SETs instead of one per SET.
+   * Nothing is kept after the read ends, so a removal or a new issuer counts for every SET whose
+   * check starts after the read that saw it, in this instance or another.
+   */
+  issuerByIss(iss: string): Promise<Issuer | null> {
+    const running = this.issuerLookups.get(iss);
+    if (running) return running;
+    const lookup = findIssuer(this.sql, { iss }).finally(() => this.issuerLookups.delete(iss));
+    this.issuerLookups.set(iss, lookup);
+    return lookup;
   }
 
   async keysOf(issuerId: string): Promise<IssuerKey[]> {

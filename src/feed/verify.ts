@@ -1,8 +1,6 @@
 import { compactVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import type { Sql } from '../db/index.js';
 import { sha256Hex } from '../domain/index.js';
 import type { Issuer } from './issuers.js';
-import { findIssuer } from './issuers.js';
 import type { IssuerKey } from './jwks.js';
 import type { KeyStore } from './keystore.js';
 import { checkClaims, checkEnvelope, checkHeader, type CertificateEvent, type Checked } from './set-rules.js';
@@ -20,7 +18,6 @@ export interface VerifiedSet {
 }
 
 export interface VerifyContext {
-  sql: Sql;
   keys: KeyStore;
   audience: string;
   now?: () => Date;
@@ -37,7 +34,7 @@ export async function verifySet(token: string, ctx: VerifyContext, opts: { offli
   const header = checkHeader(envelope.value.header);
   if (!header.ok) return header;
   const iss = envelope.value.unverifiedClaims.iss;
-  const issuer = typeof iss === 'string' ? await findIssuer(ctx.sql, { iss }) : null;
+  const issuer = typeof iss === 'string' ? await ctx.keys.issuerByIss(iss) : null;
   if (!issuer || issuer.removedAt) {
     return { ok: false, err: 'invalid_issuer', description: `iss ${JSON.stringify(iss ?? null)} is not a registered issuer` };
   }

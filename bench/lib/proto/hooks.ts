@@ -1,8 +1,8 @@
 /** Module resolve hook for bench/lib/proto/register.ts: src module → prototype, except for the prototype's own import of it. */
 const REPLACES: Record<string, string> = {
   'audit-per-call': '/src/auditlog/log.ts',
-  'bulk-ingest': '/src/feed/ingest.ts',
-  'receive-per-request': '/src/feed/receive.ts',
+  'issuer-per-token': '/src/feed/keystore.ts',
+  'per-set-ingest': '/src/feed/ingest.ts',
 };
 let active: Array<{ target: string; proto: string }> = [];
 

@@ -1,6 +1,6 @@
 /**
  * Prototypes of proposed changes, and earlier versions of changed modules, for measuring only:
- * `--import ./bench/lib/proto/register.ts` with BENCH_PROTO=bulk-ingest,… makes the service load
+ * `--import ./bench/lib/proto/register.ts` with BENCH_PROTO=per-set-ingest,… makes the service load
  * bench/lib/proto/<name>.ts in place of the src/ module it replaces. Nothing in src/ changes;
  * bench/*.ts use it (via spawnChild's `proto` option) only for figures labelled "proposal" or "before".
  */
