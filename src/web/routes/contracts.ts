@@ -17,13 +17,6 @@ import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 
-/**
- * The ledger's form pages, under `/contracts/-/`: `GET /contracts/:reference` answers every other
- * one-segment path, and a contract's own pages use only `/edit` as a second segment, so no reference
- * (not even "new" or "import") is shadowed.
- */
-const CONTRACT_FORM_PATHS = { create: '/contracts/-/new', import: '/contracts/-/import' } as const;
-
 export interface ContractDeps {
   sql: Sql;
 }
@@ -274,8 +267,8 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     return page(c, 'contracts-list', { search: { q, state: state ?? '', sort, order }, items: result.items, paging: { next: result.next } });
   });
 
-  // the forms sit under `/contracts/-/`, a second segment no contract's own paths use, so every reference stays reachable
-  app.get(CONTRACT_FORM_PATHS.create, (c) => page(c, 'contract-form', { values: {}, kinds: kindChoices([]) }));
+  // the forms sit under /contracts/-/: a contract's own paths use only /edit as a second segment, so no reference ("new" too) is shadowed
+  app.get('/contracts/-/new', (c) => page(c, 'contract-form', { values: {}, kinds: kindChoices([]) }));
 
   app.post('/contracts', async (c) => {
     const form = await c.req.parseBody({ all: true });
@@ -289,7 +282,7 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     return c.redirect(`/contracts/${encodeURIComponent(reference.data)}`, 303);
   });
 
-  app.get(CONTRACT_FORM_PATHS.import, (c) => page(c, 'contracts-import', {}));
+  app.get('/contracts/-/import', (c) => page(c, 'contracts-import', {}));
 
   app.post('/contracts/import', async (c) => {
     const form = await c.req.parseBody();
