@@ -56,7 +56,7 @@ describe('the contract ledger in a real browser', () => {
 
   it('creates a contract through the form: errors tied to their fields, then saved', async () => {
     const page = await signedInPage();
-    await page.goto(`${base}/contracts/new`);
+    await page.goto(`${base}/contracts/-/new`);
     expect(await axeViolations(page)).toEqual([]);
     await page.type('input[name=reference]', 'R6-土-7');
     await page.type('input[name=contractPrice]', '千円');
@@ -76,14 +76,14 @@ describe('the contract ledger in a real browser', () => {
     await submit(page, 'form[action="/contracts"]');
     expect(decodeURIComponent(new URL(page.url()).pathname)).toBe('/contracts/R6-土-7');
     expect(await page.$eval('main', (m) => (m as HTMLElement).innerText)).toContain('金12,000,000円');
-    await page.goto(`${base}/contracts/import`);
+    await page.goto(`${base}/contracts/-/import`);
     expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 
   it('is readable at 375 px: nothing but the tables scrolls sideways', async () => {
     const page = await signedInPage(375);
-    for (const p of ['/contracts', '/contracts/FK-2024-001', '/contracts/new', '/contracts/import']) {
+    for (const p of ['/contracts', '/contracts/FK-2024-001', '/contracts/-/new', '/contracts/-/import']) {
       await page.goto(base + p);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, p).toBeLessThanOrEqual(0);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseContractsCsv } from '../src/ledger/index.js';
+import { MAX_CSV_BYTES, parseContractsCsv } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { seedOrganisation } from './helpers/seed.js';
 import { startTestService } from './helpers/service.js';
@@ -109,6 +109,19 @@ describe('importing: the API and `shosho contract import`, all or nothing', () =
     expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(['contract.create:success', 'contract.create:success', 'contract.replace:change_contract']);
     expect((await post(Buffer.from(good), 'application/json')).status).toBe(415);
   });
+
+  it('takes 10,000 rows over HTTP (in Shift_JIS), above the limit of other JSON API bodies; over its own limit is a JSON 413', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組,,"１２，３４５，０００円",2024/6/1,2024/6/2,2025/3/14,契約保証`);
+    const csv = iconv.encode(`${HEADER_JA}\r\n${rows.join('\r\n')}\r\n`, 'cp932');
+    expect(csv.length).toBeGreaterThan(256 * 1024);
+    const res = await post(csv);
+    expect(res.json).toEqual({ created: 10_000, updated: 0, errors: [] });
+    expect((await db.sql`select count(*)::int as n from contracts where reference like 'BULK-%'`)[0]!.n).toBe(10_000);
+
+    const tooLarge = await post(Buffer.concat([csv, Buffer.alloc(MAX_CSV_BYTES - csv.length + 1, '\n')]));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.json).toEqual({ error: { code: 'body_too_large', message: expect.stringContaining(String(MAX_CSV_BYTES)) } });
+  }, 120_000);
 
   it('the command line: exit 0 imported, 1 refused with each error on its own line', async () => {
     const run = (file: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'contract', 'import', '--org', 'hiroshima', file], {

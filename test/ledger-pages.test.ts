@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceIssuer } from '../reference-issuer/index.js';
+import { MAX_CSV_BYTES } from '../src/ledger/index.js';
 import type { TestDatabase } from './helpers/db.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
 import { ASHIDA, issueAndUnlock, ledgerCertificate } from './helpers/ledger.js';
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 describe('creating and editing a contract in the browser', () => {
   it('shows every error at its field and keeps what was typed; saves nothing', async () => {
-    await web.get('/contracts/new');
+    await web.get('/contracts/-/new');
     const res = await fetchForm('/contracts', formWith({ ...FORM, projectName: '', contractPrice: '八千万', periodTo: '2024-01-01', contractorEmail: 'not-mail' }, ['bogus'], web.csrf()));
     expect(res.status).toBe(422);
     for (const field of ['projectName', 'contractPrice', 'periodTo', 'contractorEmail', 'required']) expect(res.text).toContain(`href="#${field}"`);
@@ -63,7 +64,7 @@ describe('creating and editing a contract in the browser', () => {
   });
 
   it('creates it (full-width amount, 2024/6/10 date), shows it, then a change contract is recorded on edit', async () => {
-    await web.get('/contracts/new');
+    await web.get('/contracts/-/new');
     let res = await fetchForm('/contracts', formWith(FORM, ['advance_payment', 'contract'], web.csrf()));
     expect(res.status).toBe(303);
     expect(res.location).toBe(`/contracts/${encodeURIComponent('福土第12号')}`);
@@ -71,7 +72,7 @@ describe('creating and editing a contract in the browser', () => {
     expect(page.text).toContain('金88,000,000円');
     expect(page.text).toContain('令和6年6月10日');
     expect(page.text).toContain('未提出');
-    await web.get('/contracts/new');
+    await web.get('/contracts/-/new');
     res = await fetchForm('/contracts', formWith(FORM, ['contract'], web.csrf()));
     expect(res.status).toBe(422);
     expect(res.text).toContain('すでに登録されています');
@@ -85,6 +86,41 @@ describe('creating and editing a contract in the browser', () => {
     expect(row!.changed_at).not.toBeNull();
     const entries = await db.sql`select action, outcome, actor from audit_log where subject = '福土第12号' order by seq`;
     expect(entries.map((e) => [e.action, e.outcome, e.actor])).toEqual([['contract.create', 'success', 'tanaka'], ['contract.replace', 'change_contract', 'tanaka']]);
+  });
+});
+
+describe('every reference is reachable, and so are the forms', () => {
+  // what a clerk may type as a contract number, including the words of the ledger's own pages
+  const REFERENCES = ['new', 'import', 'edit', '-', '令和6年度/第12号', '50%', 'A?B#C', 'A\\B', '契約 第1号'];
+
+  it("each contract's page and edit form answer at /contracts/<reference>, the forms under /contracts/-/", async () => {
+    for (const reference of REFERENCES) {
+      expect((await apiCall(base, hiroshima.token, 'PUT', `/api/v1/contracts/${encodeURIComponent(reference)}`, { ...ASHIDA, projectName: `参照${reference}` })).status, reference).toBe(201);
+    }
+    for (const reference of REFERENCES) {
+      const page = await web.get(`/contracts/${encodeURIComponent(reference)}`);
+      expect(page.status, reference).toBe(200);
+      expect(page.text, reference).toContain(`参照${reference}`);
+      const edit = await web.get(`/contracts/${encodeURIComponent(reference)}/edit`);
+      expect(edit.text, reference).toContain(`action="/contracts/${encodeURIComponent(reference)}/edit"`);
+      const api = await apiCall(base, hiroshima.token, 'GET', `/api/v1/contracts/${encodeURIComponent(reference)}`);
+      expect(api.json.reference, reference).toBe(reference);
+    }
+    const list = await web.get('/contracts');
+    expect(list.text).toContain('href="/contracts/-/new"');
+    expect(list.text).toContain('href="/contracts/-/import"');
+    expect((await web.get('/contracts/-/new')).text).toContain('action="/contracts"');
+    expect((await web.get('/contracts/-/import')).text).toContain('action="/contracts/import"');
+  });
+
+  it('refuses "." and "..", which a URL cannot carry as a segment, as a reference', async () => {
+    for (const reference of ['.', '..']) {
+      await web.get('/contracts/-/new');
+      const res = await fetchForm('/contracts', formWith({ ...FORM, reference }, ['contract'], web.csrf()));
+      expect(res.status, reference).toBe(422);
+      expect(res.text).toContain('href="#reference"');
+    }
+    expect((await db.sql`select count(*)::int as n from contracts where reference in ('.', '..')`)[0]!.n).toBe(0);
   });
 });
 
@@ -149,7 +185,7 @@ describe('the list, a contract and the home page', () => {
 
 describe('importing a CSV in the browser', () => {
   async function upload(csv: Buffer) {
-    await web.get('/contracts/import');
+    await web.get('/contracts/-/import');
     const body = new FormData();
     body.set('_csrf', web.csrf());
     body.set('file', new Blob([new Uint8Array(csv)], { type: 'text/csv' }), 'contracts.csv');
@@ -171,6 +207,26 @@ describe('importing a CSV in the browser', () => {
     expect((await db.sql`select count(*)::int as n from contracts where reference = 'IMP-1'`)[0]!.n).toBe(1);
     expect((await web.post('/contracts/import', { draft })).status).toBe(404);
   });
+
+  it('takes a file of 10,000 rows, above the limit of other forms; a file over its own limit is a clear error page', async () => {
+    const header = '契約番号,工事名,受注者,受注者メール,請負代金額,契約日,工期開始,工期終了,必要な保証';
+    const rows = Array.from({ length: 10_000 }, (_, i) =>
+      `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組${i % 500},keiyaku${i}@example.jp,"${(12_345_000 + i).toLocaleString('en-US')}円",2024/6/1,2024/7/1,2025/3/14,中間前払金保証;契約保証`);
+    const csv = Buffer.from(`${header}\r\n${rows.join('\r\n')}\r\n`);
+    expect(csv.length).toBeGreaterThan(256 * 1024);
+    const preview = await upload(csv);
+    expect(preview.status).toBe(200);
+    expect(preview.text).toContain('追加 10000 件、更新 0 件、変更なし 0 件');
+    web.lastHtml = preview.text;
+    const done = await web.post('/contracts/import', { draft: /name="draft" value="([^"]+)"/.exec(preview.text)![1]! });
+    expect(done.text).toContain('取り込みました：追加 10000 件、更新 0 件。');
+    expect((await db.sql`select count(*)::int as n from contracts where reference like 'BULK-%'`)[0]!.n).toBe(10_000);
+
+    const tooLarge = await upload(Buffer.concat([csv, Buffer.alloc(MAX_CSV_BYTES, 'x')]));
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.text).toContain(`送信されたデータが大きすぎます（上限 ${MAX_CSV_BYTES + 64 * 1024} バイト）`);
+    expect(tooLarge.text).toContain('<html');
+  }, 180_000);
 
   it('lists every error with its line and field, and imports nothing', async () => {
     const res = await upload(Buffer.from('reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nIMP-2,工事,建設,abc,2024-13-01,2024-04-02,2024-09-30,contract\n'));

@@ -31,7 +31,9 @@ const date = z.string().refine(isCalendarDate, 'must be a real date written YYYY
 export const referenceSchema = z.string()
   .min(1, 'must not be empty')
   .refine((s) => [...s].length <= 64, 'must be at most 64 characters')
-  .refine((s) => !CONTROL.test(s) && s.trim() === s, 'must not contain control characters or begin or end with a space');
+  .refine((s) => !CONTROL.test(s) && s.trim() === s, 'must not contain control characters or begin or end with a space')
+  // a URL's path drops these segments, so /contracts/:reference could never reach such a contract
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."');
 
 export const requiredSchema = z.array(z.string().max(40)).max(10).transform((kinds, ctx) => {
   const out: Requirement[] = [];

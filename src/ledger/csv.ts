@@ -4,6 +4,13 @@ import { parseTypedDate } from '../domain/index.js';
 import { translate, type Lang, type MessageKey, type MessageParams } from '../render/index.js';
 import { contractInputSchema, referenceSchema, type ContractInput } from './contract.js';
 
+/**
+ * The largest CSV the HTTP import takes (API and page; the command line reads any file). A row of
+ * the ledger is typically 150–300 bytes, so this is room for about 30,000 rows; the import of
+ * 10,000 is measured in BENCHMARKS.md.
+ */
+export const MAX_CSV_BYTES = 8 * 1024 * 1024;
+
 /** SPEC §9 import columns: each field with its Japanese and English header. */
 const COLUMNS = {
   reference: '契約番号',

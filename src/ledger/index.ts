@@ -27,5 +27,5 @@ export async function guaranteeStatesOf(db: Queryable, orgId: string, reference:
   return contract ? withGuarantees(db, contract, lang) : null;
 }
 export { importContracts, previewImport, type ImportPlan, type ImportResult, type ImportAction } from './import.js';
-export { parseContractsCsv, decodeCsv, parseAmount, parseDate, type CsvError } from './csv.js';
+export { parseContractsCsv, decodeCsv, parseAmount, parseDate, MAX_CSV_BYTES, type CsvError } from './csv.js';
 export { saveImportDraft, loadImportDraft, dropImportDraft } from './drafts.js';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { Queryable, Tx } from '../db/index.js';
+import type { Queryable } from '../db/index.js';
 import { likeContaining } from '../domain/index.js';
 import { contractColumns, toContract, type Contract, type ContractRow } from './contract.js';
 import type { Requirement } from './kinds.js';
 import { nameKey } from './names.js';
+import { organisationStates, withoutJit } from './organisation-states.js';
 import { CONTRACT_STATES, type ContractState, type GuaranteeState } from './state.js';
 
 export const CONTRACT_SORT_KEYS = ['reference', 'projectName', 'contractor', 'contractDate', 'contractPrice'] as const;
@@ -52,38 +53,24 @@ function decodeCursor(cursor: string, query: ContractQuery): z.infer<typeof curs
 }
 
 /**
- * Runs a query over many contracts' states with JIT off: the views' estimated cost passes the JIT
- * threshold, and compiling took 170 ms of a 260 ms count of 1,000 contracts. Inside the caller's
- * transaction the setting lasts until it ends.
- */
-async function withoutJit<T>(db: Queryable, run: (q: Queryable) => Promise<T>): Promise<T> {
-  if ('begin' in db) {
-    return db.begin(async (tx) => {
-      await tx`set local jit = off`;
-      return run(tx);
-    }) as Promise<T>;
-  }
-  await (db as Tx)`set local jit = off`;
-  return run(db);
-}
-
-
-/**
  * One page of the organisation's contracts with their states, computed from what is stored by the
- * views of sql/060 in the same statement (no query per contract). Throws a ZodError naming the field.
+ * views of sql/060 (no query per contract). A state filter needs every contract's state: those come
+ * from organisationStates(), computed once per ledger version. Throws a ZodError naming the field.
  */
 export async function listContracts(db: Queryable, orgId: string, search: ContractSearch): Promise<{ items: ContractSummary[]; next: string | null }> {
   const query = contractSearchSchema.parse(search);
   const after = query.cursor ? decodeCursor(query.cursor, query) : null;
-  // with a state filter every contract's state is needed, in the same statement
-  const rows = await withoutJit(db, (q) => {
+  const inState = query.state
+    ? [...(await organisationStates(db, orgId)).byContract].filter(([, state]) => state === query.state).map(([id]) => id)
+    : null;
+  const rows = inState?.length === 0 ? [] : await withoutJit(db, (q) => {
     const column = q.unsafe(SORT_COLUMNS[query.sort]);
     const direction = query.order === 'asc' ? q`asc` : q`desc`;
-    return q<Array<ContractRow & { state?: ContractState; sort_value: string }>>`
-    select ${contractColumns(q)}, ${column}::text as sort_value ${query.state ? q`, s.state` : q``}
-    from contracts c ${query.state ? q`join contract_states s on s.contract_id = c.id` : q``}
+    return q<Array<ContractRow & { sort_value: string }>>`
+    select ${contractColumns(q)}, ${column}::text as sort_value
+    from contracts c
     where c.org_id = ${orgId}
-      ${query.state ? q`and s.state = ${query.state}` : q``}
+      ${inState ? q`and c.id = any(${inState}::uuid[])` : q``}
       ${query.q ? q`and (c.reference || ' ' || c.project_key || ' ' || c.contractor_key) ilike any(${[likeContaining(query.q), likeContaining(nameKey(query.q))]})` : q``}
       ${after ? q`and (${column}, c.id) ${query.order === 'asc' ? q`>` : q`<`} (${after.v}::text::${q.unsafe(sortType(query.sort))}, ${after.id}::uuid)` : q``}
     order by ${column} ${direction}, c.id ${direction}
@@ -91,7 +78,7 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
   });
   const page = rows.slice(0, query.limit);
   const ids = page.map((r) => r.id);
-  // without one, only this page's contracts: the views probe their few links by index
+  // without a filter, only this page's contracts: the views probe their few links by index
   const states = page.length === 0 || query.state ? [] : await db<Array<{ contract_id: string; state: ContractState }>>`
     select contract_id, state from contract_states where contract_id in ${db(ids)}`;
   const guarantees = page.length === 0 ? [] : await db<Array<{ contract_id: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; number: string | null; revision: number | null }>>`
@@ -103,7 +90,7 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
   return {
     items: page.map((r) => ({
       ...toContract(r),
-      state: r.state ?? states.find((x) => x.contract_id === r.id)!.state,
+      state: query.state ?? states.find((x) => x.contract_id === r.id)!.state,
       guarantees: guarantees.filter((g) => g.contract_id === r.id)
         .map((g) => ({ kind: g.kind, state: g.state, archiveId: g.archive_id, number: g.number, revision: g.revision })),
     })),
@@ -117,11 +104,7 @@ function sortType(key: ContractSortKey): string {
 
 /** How many of the organisation's contracts are in each state (the home page shows `attention`). */
 export async function countContractStates(db: Queryable, orgId: string): Promise<Record<ContractState, number>> {
-  const rows = await withoutJit(db, (q) => q<{ state: ContractState; n: string }[]>`
-    select state, count(*) as n from contract_states where org_id = ${orgId} group by state`);
-  const counts = { complete: 0, incomplete: 0, attention: 0 };
-  for (const r of rows) counts[r.state] = Number(r.n);
-  return counts;
+  return { ...(await organisationStates(db, orgId)).counts };
 }
 
 /** One required guarantee of one contract, as the contract_guarantee_states view computes it. */

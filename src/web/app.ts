@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { MAX_SET_BYTES } from '../feed/index.js';
+import { MAX_CSV_BYTES } from '../ledger/index.js';
 import { MAX_FILE_BYTES as MAX_NOTICE_FILE_BYTES, MAX_FILES as MAX_NOTICE_FILES } from '../notices/index.js';
 import { pickLanguage, type Renderer } from '../render/index.js';
 import type { Config } from '../config/index.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 /** Key notices: up to 20 PDFs of 5 MiB each, and room for the multipart framing (SPEC §8). */
 const NOTICE_BODY_BYTES = MAX_NOTICE_FILES * MAX_NOTICE_FILE_BYTES + 256 * 1024;
+/** A contract CSV in a page's form, with room for the multipart framing and the CSRF field (SPEC §9). */
+const CONTRACT_CSV_BODY_BYTES = MAX_CSV_BYTES + 64 * 1024;
 const PUBLIC_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
 /** Builds the whole HTTP surface; does no I/O itself, so tests can build as many as they like. */
@@ -146,13 +149,17 @@ function answerError(c: Context<AppEnv>, err: AppError) {
 function surfaces(renderer: Renderer): (path: string) => Surface {
   const push = pushSurface(MAX_SET_BYTES);
   const pages = pagesSurface(renderer);
-  // the only routes that take larger bodies than a form's: key-notice PDFs
+  // the only routes that take larger bodies than a form's: key-notice PDFs and contract CSVs
   const noticePages: Surface = { ...pages, maxBodyBytes: NOTICE_BODY_BYTES };
   const noticeApi: Surface = { ...jsonApiSurface, maxBodyBytes: NOTICE_BODY_BYTES };
+  const contractCsvPages: Surface = { ...pages, maxBodyBytes: CONTRACT_CSV_BODY_BYTES };
+  const contractCsvApi: Surface = { ...jsonApiSurface, maxBodyBytes: MAX_CSV_BYTES };
   return (path) => {
     if (path === '/sets') return push;
     if (path === '/api/v1/notices/read') return noticeApi;
     if (path === '/notices') return noticePages;
+    if (path === '/api/v1/contracts/import') return contractCsvApi;
+    if (path === '/contracts/import') return contractCsvPages;
     if (path === '/api' || path.startsWith('/api/')) return jsonApiSurface;
     return pages;
   };

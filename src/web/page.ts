@@ -11,11 +11,14 @@ import type { AppEnv } from './env.js';
  */
 function languageSwitchPath(c: Context<AppEnv>): string {
   const url = new URL(c.req.url);
-  if (c.req.method !== 'GET') return url.pathname.replace(/^(\/(?:certificates|archive)\/[^/]+)\/[a-z]+$/, '$1');
+  if (c.req.method !== 'GET') return FORM_OF_POST[url.pathname] ?? url.pathname.replace(/^(\/(?:certificates|archive)\/[^/]+)\/[a-z]+$/, '$1');
   // only what pages read as filters goes on: a link never echoes anything else a URL carried (a key)
   const kept = new URLSearchParams([...url.searchParams].filter(([name]) => PAGE_QUERY_NAMES.has(name)));
   return kept.size ? `${url.pathname}?${kept}` : url.pathname;
 }
+
+/** POSTs whose form is a page of another path (the ledger's forms, routes/contracts.ts). */
+const FORM_OF_POST: Record<string, string> = { '/contracts': '/contracts/-/new', '/contracts/import': '/contracts/-/import' };
 
 const PAGE_QUERY_NAMES = new Set([
   'number', 'next', 'q', 'from', 'to', 'kind', 'status', 'changed', 'page', 'sort', 'order', 'cursor', 'limit', 'actor', 'action', 'open', 'type', 'contract', 'state',

@@ -266,7 +266,8 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     return page(c, 'contracts-list', { search: { q, state: state ?? '', sort, order }, items: result.items, paging: { next: result.next } });
   });
 
-  app.get('/contracts/new', (c) => page(c, 'contract-form', { values: {}, kinds: kindChoices([]) }));
+  // the forms sit under /contracts/-/: a contract's own paths use only /edit as a second segment, so no reference ("new" too) is shadowed
+  app.get('/contracts/-/new', (c) => page(c, 'contract-form', { values: {}, kinds: kindChoices([]) }));
 
   app.post('/contracts', async (c) => {
     const form = await c.req.parseBody({ all: true });
@@ -280,7 +281,7 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     return c.redirect(`/contracts/${encodeURIComponent(reference.data)}`, 303);
   });
 
-  app.get('/contracts/import', (c) => page(c, 'contracts-import', {}));
+  app.get('/contracts/-/import', (c) => page(c, 'contracts-import', {}));
 
   app.post('/contracts/import', async (c) => {
     const form = await c.req.parseBody();
