@@ -1,7 +1,8 @@
 import { GroupCommit, type Sql, type Tx } from '../db/index.js';
+import type { AuditAction } from './actions.js';
 import { entryHash, GENESIS_HASH, toAuditEntry, type AuditEntry } from './chain.js';
 
-export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> &
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'action' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> & { action: AuditAction } &
   Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
 
 /** Any fixed number: every writer of the chain, in every instance, takes this transaction lock. */

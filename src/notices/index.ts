@@ -3,3 +3,5 @@ export { readPairs, linesFromText, type NoticePair, type TextLine, type TextCell
 export { linesOfPage, type PositionedText } from './layout.js';
 export { PdfTextPool, type PdfText, type PdfPoolOptions } from './pdf-pool.js';
 export { doubtsAbout, type NoticeDoubt } from './doubts.js';
+/** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
+export const NOTICES_AUDIT_ACTIONS = ['notices.read'] as const;
