@@ -47,5 +47,5 @@ describe('shosho demo without Chromium', () => {
       await exited;
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 400_000);
 });
