@@ -38,7 +38,7 @@ describe('shosho demo without Chromium', () => {
       const api = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       const found = await fetch(`${url}/api/v1/lookup`, { method: 'POST', headers: api, body: JSON.stringify({ number, authKey }) });
       expect(found.status).toBe(200);
-      const { id } = (await found.json()).certificate as { id: string };
+      const { id } = (await found.json()) as { id: string };
       const pdf = await fetch(`${url}/api/v1/certificates/${id}/pdf`, { headers: api });
       expect(pdf.status).toBe(503);
       expect((await pdf.json()).error.code).toBe('pdf_unavailable');

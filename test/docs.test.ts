@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { readPdfAttachments } from '../src/pdf/index.js';
+import { API_OPERATIONS } from '../src/web/api-operations.js';
 
 const shellBlocks = (file: string) => [...fs.readFileSync(file, 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
@@ -57,5 +58,15 @@ describe("docs/auditing.md: the auditor's by-hand checks", () => {
     expect(runs[3]!.status).toBe(1);
     expect(runs[3]!.stdout).toContain('SIGNATURE INVALID');
     fs.rmSync(path.dirname(altered), { recursive: true, force: true });
+  });
+});
+
+describe('docs/api.md', () => {
+  it('names only routes the OpenAPI document has', () => {
+    const text = fs.readFileSync('docs/api.md', 'utf8');
+    const named = [...text.matchAll(/\b(GET|POST|PUT|DELETE)\s+`?(\/api\/v1\/[^\s`?]*)/g)].map((m) => `${m[1]!.toLowerCase()} ${m[2]!.replace(/\{(\w+)\}/g, ':$1')}`);
+    expect(named.length).toBeGreaterThan(10);
+    const documented = new Set(API_OPERATIONS.map((op) => `${op.method} ${op.path}`));
+    expect(named.filter((route) => !documented.has(route))).toEqual([]);
   });
 });
