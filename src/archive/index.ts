@@ -1,5 +1,5 @@
 export {
-  archiveRevision, findArchived, getArchiveRecord, getArchivePdf, getArchiveJws, archiveNotesSchema, type ArchiveRequest,
+  archiveRevision, recordArchiveAccess, findArchived, getArchiveRecord, getArchivePdf, getArchiveJws, archiveNotesSchema, type ArchiveRequest,
 } from './archive.js';
 export {
   toArchiveJson, archiveRecordJsonSchema, archivePageJsonSchema, type ArchivePageJson, type ArchiveRecord, type ArchiveRecordJson, type ArchiveStatus,

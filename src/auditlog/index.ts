@@ -1,4 +1,4 @@
-export { appendAudit, recordAudit, verifyAuditChain, type NewAuditEntry, type ChainReport } from './log.js';
+export { appendAudit, recordAudit, recordChainCheck, verifyAuditChain, type NewAuditEntry, type ChainReport } from './log.js';
 export { recordUnauthenticatedAudit, flushAuditRollups, FULL_ENTRIES_PER_MINUTE } from './rollup.js';
 export { canonicalJson, type AuditEntry } from './chain.js';
 export type { AuditAction } from './actions.js';

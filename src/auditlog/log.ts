@@ -92,3 +92,10 @@ export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<Chain
 function broken(entries: number, seq: number, reason: string): ChainReport {
   return { intact: false, entries, firstBroken: { seq, reason } };
 }
+
+/** An auditor's check of the chain, recorded with what it found (the report may add a lost tail to verifyAuditChain's). */
+export function recordChainCheck(sql: Sql, report: ChainReport, who: { actor: string; orgId: string | null; client: string | null; requestId: string | null }): Promise<void> {
+  return recordAudit(sql, [{
+    action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', ...who, detail: { entries: report.entries, firstBroken: report.firstBroken },
+  }]);
+}
