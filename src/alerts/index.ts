@@ -9,3 +9,5 @@ export { checkWebhookUrl, isPrivateAddress, postJson, UnsafeUrlError } from './s
 export { createMailer, type Mailer, type MailSettings } from './mail.js';
 export { OutboxWorker, AlertJobs, digestJob, previousJstDay } from './worker.js';
 export { setUserNotification, notifySchema, type Notify } from './users.js';
+/** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
+export const ALERTS_AUDIT_ACTIONS = ['alert.raise', 'alert.resolve', 'admin.webhook.add', 'admin.webhook.remove'] as const;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { raiseFilingAlerts } from '../alerts/index.js';
-import { appendAudit } from '../auditlog/index.js';
+import { appendAudit, recordAudit } from '../auditlog/index.js';
 import type { Queryable, Sql } from '../db/index.js';
 import { isUuid, sha256Hex, typedText } from '../domain/index.js';
 import { linkAtFiling } from '../ledger/index.js';
@@ -104,4 +104,12 @@ export async function getArchiveJws(db: Queryable, orgId: string, id: string): P
     join received_sets s on s.id = r.set_id
     where a.org_id = ${orgId} and a.id = ${id}`;
   return row?.jws ?? null;
+}
+
+/** Opening or downloading a filed record is one audit entry each. */
+export function recordArchiveAccess(
+  sql: Sql, action: 'archive.view' | 'archive.pdf' | 'archive.jws', record: { id: string; number: string },
+  who: { actor: string; orgId: string; client: string; requestId: string },
+): Promise<void> {
+  return recordAudit(sql, [{ action, outcome: 'success', ...who, number: record.number, subject: record.id }]);
 }

@@ -1,7 +1,8 @@
 import { GroupCommit, type Sql, type Tx } from '../db/index.js';
+import type { AuditAction } from './actions.js';
 import { entryHash, GENESIS_HASH, toAuditEntry, type AuditEntry } from './chain.js';
 
-export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> &
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'action' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> & { action: AuditAction } &
   Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
 
 /** Any fixed number: every writer of the chain, in every instance, takes this transaction lock. */
@@ -90,4 +91,11 @@ export async function verifyAuditChain(sql: Sql, pageSize = 5000): Promise<Chain
 
 function broken(entries: number, seq: number, reason: string): ChainReport {
   return { intact: false, entries, firstBroken: { seq, reason } };
+}
+
+/** An auditor's check of the chain, recorded with what it found (the report may add a lost tail to verifyAuditChain's). */
+export function recordChainCheck(sql: Sql, report: ChainReport, who: { actor: string; orgId: string | null; client: string | null; requestId: string | null }): Promise<void> {
+  return recordAudit(sql, [{
+    action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', ...who, detail: { entries: report.entries, firstBroken: report.firstBroken },
+  }]);
 }

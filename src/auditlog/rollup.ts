@@ -1,5 +1,6 @@
 import type { Sql } from '../db/index.js';
 import { appendAudit, recordAudit, type NewAuditEntry } from './log.js';
+import type { AuditAction } from './actions.js';
 
 /** Entries of one kind from one client written in full each minute; the rest are counted. */
 export const FULL_ENTRIES_PER_MINUTE = 10;
@@ -43,7 +44,7 @@ export async function recordUnauthenticatedAudit(sql: Sql, entry: NewAuditEntry 
 export async function flushAuditRollups(sql: Sql, opts: { all?: boolean } = {}): Promise<number> {
   return sql.begin(async (tx) => {
     const rows = await tx<Array<{
-      action: string; outcome: string; client: string; window_start: Date; seen: number; first_at: Date; last_at: Date; tally: Record<string, number>;
+      action: AuditAction; outcome: string; client: string; window_start: Date; seen: number; first_at: Date; last_at: Date; tally: Record<string, number>;
     }>>`
       delete from audit_rollups
       where ${opts.all ? tx`true` : tx`window_start < date_trunc('minute', now())`}

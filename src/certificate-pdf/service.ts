@@ -1,4 +1,4 @@
-import { recordAudit } from '../auditlog/index.js';
+import { recordAudit, type AuditAction } from '../auditlog/index.js';
 import type { Principal } from '../auth/index.js';
 import type { Sql } from '../db/index.js';
 import type { CertificateRecord } from '../lookup/index.js';
@@ -21,7 +21,7 @@ export function createCertificatePdfService(deps: {
   pdf: PdfRenderer;
   proofFor: (c: CertificateRecord) => Promise<PdfProof>;
 }): CertificatePdfService {
-  const entry = (action: string, p: Principal, c: CertificateRecord, client: string, requestId: string, outcome = 'success') => ({
+  const entry = (action: AuditAction, p: Principal, c: CertificateRecord, client: string, requestId: string, outcome = 'success') => ({
     action, outcome, actor: p.actor, orgId: p.orgId, client, requestId, number: c.payload.number, subject: c.id,
     detail: { kind: c.payload.kind, revision: c.payload.revision },
   });

@@ -14,6 +14,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./serve.js')).migrateCommand,
   demo: async () => (await import('./demo.js')).demoCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
   issuer: async () => (await import('./issuer.js')).issuerCommand,
   org: async () => (await import('./org.js')).orgCommand,
   user: async () => (await import('./org.js')).userCommand,
@@ -30,6 +31,7 @@ export function usage(): string {
   serve                                   run the service (migrates first)
   demo                                    the service with a simulated issuer and sample certificates to try
   migrate                                 apply sql/ migrations
+  doctor                                  check Chromium, fonts, the database, the data directory and the clock
   org add ID NAME [--obligee-code CODE]... [--obligee-name NAME]...
   user add USERNAME --org ID --role clerk|auditor|admin [--email ADDR] [--notify each|digest|none]   (password on standard input)
   token add --org ID [--label TEXT]                       (prints a new API token once)

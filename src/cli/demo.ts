@@ -4,6 +4,7 @@ import { KIND_NAMES_JA } from '../domain/index.js';
 import { createReceiver, findIssuer, KeyStore, pollOnce } from '../feed/index.js';
 import { startService } from '../service/index.js';
 import type { Command } from './commands.js';
+import { checkChromium, checkFonts } from './environment.js';
 import { untilSignalled } from './serve.js';
 
 const TYPE_JA: Record<string, string> = { new: '新規', change: '変更', correction: '訂正' };
@@ -25,7 +26,8 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   out.write(`  API token      ${demo.apiToken}\n`);
   out.write(`  issuer feed    ${demo.issuer.url}/feed (保証事業会社, polled: ${polled.stored} SETs stored)\n`);
   out.write(`  insurer feed   ${demo.insurer.url}/feed (損害保険会社, polled: ${polledInsurer.stored} SETs stored)\n`);
-  out.write(`  database       ${service.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir} (for trying shosho; use PostgreSQL for real records)` : 'PostgreSQL'}\n\n`);
+  out.write(`  database       ${service.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir} (for trying shosho; use PostgreSQL for real records)` : 'PostgreSQL'}\n`);
+  out.write(`${await pdfReadiness(config)}\n`);
   out.write(`  保証契約番号／証券番号  認証キー／閲覧用パスワード  種別                  回  区分  \n`);
   for (const c of demo.certificates) {
     out.write(`  ${c.number.padEnd(22)}  ${c.authKey.padEnd(26)}  ${KIND_NAMES_JA[c.kind].padEnd(10, '　')}  ${String(c.revision).padStart(2)}  ${TYPE_JA[c.revisionType]}  ${c.note}\n`);
@@ -48,3 +50,12 @@ export const demoCommand: Command = async (_args, { config, log }) => {
   await demo.insurer.close();
   return 0;
 };
+
+/** The banner's PDF line: a person who cloned shosho onto a machine without Chromium reads here what to install. */
+async function pdfReadiness(config: Parameters<typeof checkChromium>[0]): Promise<string> {
+  const [chromium, fonts] = [checkChromium(config), await checkFonts()];
+  if (chromium.ok && fonts.ok) return `  PDFs           ready (${chromium.detail}; fonts ${fonts.detail})\n`;
+  const lines = ['  PDFs           NOT AVAILABLE: pages work, but a PDF answers 503 until you install what is missing, then restart the demo:'];
+  for (const c of [chromium, fonts]) if (!c.ok) lines.push(`                 ${c.detail}`, `                   → ${c.fix}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -11,3 +11,5 @@ export { createReceiver, type Receiver, type ReceiveResult } from './receive.js'
 export { pollOnce, recordPoll, PollScheduler, PollError, type PollSummary, type PollerOptions } from './poller.js';
 export { feedStatus, type IssuerFeedStatus } from './status.js';
 export { revisionFacts, statusAmong, type CertificateIdentity } from './revisions.js';
+/** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
+export const FEED_AUDIT_ACTIONS = ['feed.ingest', 'admin.issuer.add', 'admin.issuer.remove'] as const;

@@ -68,7 +68,7 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
         const entries = refusals.map((r) => ({
-          action: 'feed.ingest', outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
+          action: 'feed.ingest' as const, outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
           requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
         }));
         // a refusal not in the audit log is not given: the SET comes again and is refused then.

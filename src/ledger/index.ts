@@ -29,3 +29,5 @@ export async function guaranteeStatesOf(db: Queryable, orgId: string, reference:
 export { importContracts, previewImport, type ImportPlan, type ImportResult, type ImportAction } from './import.js';
 export { parseContractsCsv, decodeCsv, parseAmount, parseDate, MAX_CSV_BYTES, type CsvError } from './csv.js';
 export { saveImportDraft, loadImportDraft, dropImportDraft } from './drafts.js';
+/** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
+export const LEDGER_AUDIT_ACTIONS = ['contract.create', 'contract.replace', 'contract.link', 'contract.unlink', 'admin.org.set'] as const;

@@ -4,3 +4,5 @@ export { linesOfPage, type PositionedText } from './layout.js';
 export { PdfTextPool, type PdfText, type PdfPoolOptions } from './pdf-pool.js';
 export { doubtsAbout, type NoticeDoubt } from './doubts.js';
 export { withoutFontPrograms } from './font-programs.js';
+/** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
+export const NOTICES_AUDIT_ACTIONS = ['notices.read'] as const;

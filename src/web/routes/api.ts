@@ -8,7 +8,7 @@ import { lookupFailure } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
 import type { ApiOperation } from '../openapi.js';
 import type { CertificatePdfService } from '../../certificate-pdf/index.js';
-import { ownCertificate, pdfResponse } from './certificates.js';
+import { ownCertificate, pdfResponse } from '../responses.js';
 import { lookupInput, runLookup } from './lookup.js';
 
 /** SPEC §4: the JSON API for obligee systems; every route under /api needs the organisation's bearer token. */

@@ -1,12 +1,10 @@
-import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import {
   archiveCsv, archiveNotesSchema, archivePageJsonSchema, archiveRecordJsonSchema, archiveRevision, archiveSearchSchema, findArchived,
-  getArchiveJws, getArchivePdf, getArchiveRecord, numberedPaging, pageNumberSchema, searchArchive, searchArchivePage, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
+  getArchiveJws, getArchivePdf, getArchiveRecord, numberedPaging, pageNumberSchema, recordArchiveAccess, searchArchive, searchArchivePage, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
-import { recordAudit } from '../../auditlog/index.js';
 import type { Sql } from '../../db/index.js';
 import { verificationReportSchema } from '../../domain/index.js';
 import type { KeyStore } from '../../feed/index.js';
@@ -19,8 +17,7 @@ import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 import type { CertificatePdfService } from '../../certificate-pdf/index.js';
-import { ownCertificate, pdfResponse } from './certificates.js';
-import { linkError } from './contracts.js';
+import { csvResponse, linkError, ownCertificate, pdfResponse } from '../responses.js';
 
 export interface ArchiveDeps {
   sql: Sql;
@@ -53,10 +50,9 @@ async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<
   return record;
 }
 
-/** Opening or downloading a filed record is one audit entry each. */
 function logAccess(deps: ArchiveDeps, c: Context<AppEnv>, action: 'archive.view' | 'archive.pdf' | 'archive.jws', record: { id: string; number: string }) {
   const { p, client, requestId } = who(c);
-  return recordAudit(deps.sql, [{ action, outcome: 'success', actor: p.actor, orgId: p.orgId, client, requestId, number: record.number, subject: record.id }]);
+  return recordArchiveAccess(deps.sql, action, record, { actor: p.actor, orgId: p.orgId, client, requestId });
 }
 
 async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
@@ -64,35 +60,6 @@ async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
   const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, { orgId: p.orgId, archiveId: c.req.param('id')!, actor: p.actor, client, requestId });
   if (!report) throw new AppError('not_found', 404);
   return report;
-}
-
-/**
- * A CSV download, read from the database as the client takes it. Its filter was checked before
- * this is called; a failure part-way errors the body, which cuts the connection before the last
- * chunk, so the client sees an incomplete download, never a short file that looks complete.
- */
-export function csvResponse(c: Context<AppEnv>, filename: string, rows: AsyncIterable<string>) {
-  const lines = rows[Symbol.asyncIterator]();
-  const utf8 = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await lines.next();
-        if (done) controller.close();
-        else controller.enqueue(utf8.encode(value));
-      } catch (e) {
-        c.get('log').error('CSV export failed part-way: the download is cut off', { err: e, file: filename });
-        // erroring the stream cuts the connection too, but @hono/node-server then prints the error outside the JSON log
-        const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
-        if (outgoing) outgoing.destroy();
-        else controller.error(e);
-      }
-    },
-    async cancel() {
-      await lines.return?.();
-    },
-  });
-  return c.body(body, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` });
 }
 
 /** Browser pages of the archive (SPEC §3). */

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { auditCsv, auditFilterSchema, readableAuditEntry, recordAudit, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
+import { auditCsv, auditFilterSchema, readableAuditEntry, recordChainCheck, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
 import { formatJst } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
 import { translate, type Lang, type Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { formErrors, renderPage } from '../page.js';
-import { csvResponse } from './archive.js';
+import { csvResponse } from '../responses.js';
 
 /** An auditor sees their organisation's entries; an admin sees them all. */
 const scopeOf = (c: Context<AppEnv>): AuditScope => {
@@ -31,10 +31,7 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer; auditTail: Audi
   app.get('/audit/verify', async (c) => {
     const report = withLostTail(await verifyAuditChain(deps.sql), await deps.auditTail.check(), c.get('lang'));
     const p = c.get('principal')!;
-    await recordAudit(deps.sql, [{
-      action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'),
-      requestId: c.get('requestId'), detail: { entries: report.entries, firstBroken: report.firstBroken },
-    }]);
+    await recordChainCheck(deps.sql, report, { actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') });
     const [broken] = report.firstBroken
       ? await deps.sql<{ at: Date }[]>`select at from audit_log where seq >= ${report.firstBroken.seq} order by seq limit 1`
       : [];

@@ -15,6 +15,7 @@ import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
+import { linkError } from '../responses.js';
 
 export interface ContractDeps {
   sql: Sql;
@@ -39,12 +40,6 @@ async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
   } catch {
     throw new AppError('invalid_request', 400, {}, {}, 'the body is not valid JSON');
   }
-}
-
-/** LinkRefused is the client's mistake: an unknown contract, or a kind no contract requires. */
-export function linkError(e: unknown): never {
-  if (e instanceof LinkRefused) throw new AppError(e.code, 422, {}, {}, e.message);
-  throw e;
 }
 
 const guaranteeSummarySchema = z.strictObject({
