@@ -36,7 +36,10 @@ main(async () => {
   const record = (await loadCertificate(sql, HIROSHIMA.id, id))!;
   let input: PdfRenderInput | null = null;
   const capture: PdfRenderer = {
-    render: async (i) => ((input = i), new Uint8Array()), warm: async () => {}, close: async () => {},
+    render: async (i) => {
+      input = i;
+      return new Uint8Array();
+    }, warm: async () => {}, close: async () => {},
     stats: () => ({ renders: 0, failures: 0, relaunches: 0, inUse: 0, queued: 0 }), browserPid: () => null,
   };
   await certificatePdf({ renderer: createRenderer(), pdf: capture }, record, await proofFor(sql, new KeyStore(sql, { log: silentLogger }), AUDIENCE, record));
@@ -66,7 +69,8 @@ main(async () => {
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     const r = await work();
-    (steps[name] ??= []).push(performance.now() - t);
+    steps[name] ??= [];
+    steps[name].push(performance.now() - t);
     return r;
   };
   const pid = chromium.pid()!;

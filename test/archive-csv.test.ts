@@ -124,7 +124,7 @@ describe('archiveCsv', () => {
     const [roadWorks, paving, contract] = rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]])));
     expect(rows).toHaveLength(3);
     expect(roadWorks).toMatchObject({
-      ID: filed[0]!.id, 保証契約番号・証券番号: '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区" (夜間)',
+      ID: filed[0]!.id, '保証契約番号・証券番号': '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区" (夜間)',
       保証契約者: '備後建設株式会社', 保証債権者: '広島県知事', 発行者: 'wjcs 建設業保証',
       保証金額: String(tricky.guarantee.amount), '保証期間（自）': tricky.guarantee.period.from, '保証期間（至）': tricky.guarantee.period.to,
       現在の状態: '有効', 保管時の状態: '有効', 保管後の状態変化: '変化なし', '保管日時（JST）': formatJst(filed[0]!.archivedAt),

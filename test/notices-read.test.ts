@@ -220,7 +220,10 @@ describe('one request is read within its own time bound, all its files together'
     const bounded = createNoticeReader({ sql: db.sql, pool: { size: 2, deadlineMs: 10_000 }, requestDeadlineMs: 300_000 });
     try {
       let dropAnswered = false;
-      const hostileDrop = bounded.read({ files: drop(20) }, who).then((r) => ((dropAnswered = true), r));
+      const hostileDrop = bounded.read({ files: drop(20) }, who).then((r) => {
+        dropAnswered = true;
+        return r;
+      });
       const pdf = await printer.print([notice(15)], { layout: 'lines' });
       const clerk = await bounded.read({ files: [file('clerk.pdf', pdf)] }, who);
       expect({ problems: clerk.problems, numbers: clerk.items.map((i) => i.number) }).toEqual({ problems: [], numbers: ['2070004441'] });

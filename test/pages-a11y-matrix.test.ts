@@ -3,7 +3,7 @@
 // A screenshot of each state goes to test-output/a11y/ (git-ignored) for a person to look at.
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT, WITHDRAWN_EVENT, changeRevision, type ReferenceIssuer } from '../reference-issuer/index.js';
 import { axeViolations, launchTestBrowser, openPage, pa11yErrors, signInThroughForm } from './helpers/browser.js';

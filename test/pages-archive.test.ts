@@ -1,6 +1,6 @@
 // Issue 13, the archive and the audit log for people, dates a clerk types and the wording: in a real
 // browser against the real service, each page state checked with axe-core.
-import { type Browser, type Page } from 'puppeteer';
+import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../src/auditlog/index.js';
 import { formatWarekiParts } from '../src/domain/index.js';

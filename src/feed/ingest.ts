@@ -102,7 +102,9 @@ async function storeNew(tx: Tx, sets: readonly VerifiedSet[], via: Via): Promise
   while (candidates.length > 0) {
     try {
       const setIds = await tx.savepoint((sp) => insertAllNew(sp, sets, candidates, via));
-      candidates.forEach((i, k) => (outcomes[i] = { status: 'stored', setId: setIds[k]! }));
+      candidates.forEach((i, k) => {
+        outcomes[i] = { status: 'stored', setId: setIds[k]! };
+      });
       return outcomes;
     } catch (e) {
       if (!(e instanceof NotNew)) return outcomes;
