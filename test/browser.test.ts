@@ -101,6 +101,10 @@ describe('a clerk in a real browser (Debian Chromium)', () => {
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     await page.type('input[name=reference]', '福土第45号');
     await Promise.all([page.waitForNavigation(), page.$eval('form[action$="/archive"]', (f) => (f as HTMLFormElement).requestSubmit())]);
+    // revision 0 is no longer the latest (revision 1 changed it): filing it asks first
+    expect(await page.$eval('.filing-confirm', (e) => (e as HTMLElement).innerText)).toContain('第1回');
+    expect(await axeViolations(page)).toEqual([]);
+    await Promise.all([page.waitForNavigation(), page.$eval('.filing-confirm form', (f) => (f as HTMLFormElement).requestSubmit())]);
     expect(page.url()).toMatch(/\/archive\/[0-9a-f-]{36}$/);
     expect(await axeViolations(page)).toEqual([]);
     await Promise.all([page.waitForNavigation(), page.$eval('form[action$="/recheck"]', (f) => (f as HTMLFormElement).requestSubmit())]);

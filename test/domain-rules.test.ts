@@ -72,7 +72,7 @@ describe('revision status: the SQL function, the archive filter and the domain r
               values ('i', ${`${number}-${r}-${Math.random()}`}, 'x', ${'0'.repeat(64)}, '{}', '{}', 'e', 'k', 'ES256', 'push', now()) returning id`;
             if (revisions.includes(r) && !(await tx`select 1 from certificate_revisions where number = ${number} and revision = ${r}`).length) {
               const [rev] = await tx`insert into certificate_revisions (issuer_id, number, kind, revision, revision_type, issued_on, payload, auth_key_digest, obligee_name, set_id)
-                values ('i', ${number}, 'contract', ${r}, ${r === 0 ? 'new' : 'change'}, ${`2024-01-0${r + 1}`}, '{}', 'd', 'o', ${set!.id}) returning id`;
+                values ('i', ${number}, 'contract', ${r}, ${r === 0 ? 'new' : 'change'}, ${`2024-01-0${r + 1}`}, ${tx.json({ guarantee: { amount: 1_000_000, period: { from: '2024-04-01', to: '2025-03-31' } } })}, 'd', 'o', ${set!.id}) returning id`;
               await tx`insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_by, status_when_archived, issuer_id,
                   number, kind, revision, revision_type, project_name, contractor, obligee, search_text)
                 values ('prop', ${rev!.id}, '\\x00', ${'0'.repeat(64)}, ${'0'.repeat(64)}, 'test', 'current', 'i', ${number}, 'contract', ${r},

@@ -167,7 +167,7 @@ describe("each kind's paper form, described by data", () => {
   it('names changed fields in the form\'s own words, and in English', () => {
     const html = page('performance_insurance', 'ja', ['guarantee.amount', 'obligee.name', 'contractor.name']);
     const changes = /<section class="changes"[\s\S]*?<\/section>/.exec(html)![0];
-    for (const word of ['被保険者', '保険契約者', '保険金額']) expect(changes).toContain(`<li>${word}</li>`);
+    for (const word of ['被保険者', '保険契約者', '保険金額']) expect(changes).toContain(`<th class="changes-field" scope="row">${word}</th>`);
     const en = page('performance_insurance', 'en');
     for (const word of ['Performance Guarantee Insurance Policy', 'Insurer (insurance company)', 'Insured', 'Policyholder', 'Sum insured', 'Period of insurance']) expect(en).toContain(word);
     const bond = page('performance_bond', 'en');

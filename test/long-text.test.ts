@@ -77,8 +77,10 @@ function pdfWords(pdf: Buffer) {
     words: [...m[3]!.matchAll(/<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)<\/word>/g)].map((w) => ({ xMin: Number(w[1]), xMax: Number(w[2]), text: w[3]! })),
   }));
   const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  // the labels' column interleaves with a wrapped value's lines: keep the value's characters only
-  return { pages, text, ascii: text.replace(/[^\x21-\x7e]/g, '') };
+  // the page's body without its footer (the bottom 18 mm margin of A4), so a value broken across
+  // pages reads on; the labels' column interleaves with a wrapped value's lines: keep the value's characters only
+  const body = execFileSync('pdftotext', ['-x', '0', '-y', '0', '-W', '595', '-H', '790', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { pages, text, ascii: body.replace(/[^\x21-\x7e]/g, '') };
 }
 
 beforeAll(async () => {
