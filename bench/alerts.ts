@@ -26,100 +26,119 @@ const INCOMING = Number(process.env.BENCH_ALERTS_INCOMING ?? 10000);
 const BATCH = 100;
 const WORKER_BATCH = 20;
 
-main(async () => {
-  const report = new Report('alerts', `Alerts: ingest with alert matching, webhook deliveries (${FILED} filed, ${INCOMING} incoming)`);
-  const db = await createBenchDatabase('alerts');
-  const { sql } = db;
-  const issuer = await registerIssuer(sql);
-  await seedOrganisation(sql, HIROSHIMA);
-  const receiver = await startReceiver();
-  await addWebhook(sql, { orgId: HIROSHIMA.id, url: receiver.url, actor: 'bench', allowPrivate: true });
-  const keys = new KeyStore(sql, { log: silentLogger });
-  const digest = await digestFor('BENCH-KEY-0001', 14);
-  let next = 3_000_000_000;
-  const fresh = () => String(next++);
+main(
+  async () => {
+    const report = new Report('alerts', `Alerts: ingest with alert matching, webhook deliveries (${FILED} filed, ${INCOMING} incoming)`);
+    const db = await createBenchDatabase('alerts');
+    const { sql } = db;
+    const issuer = await registerIssuer(sql);
+    await seedOrganisation(sql, HIROSHIMA);
+    const receiver = await startReceiver();
+    await addWebhook(sql, { orgId: HIROSHIMA.id, url: receiver.url, actor: 'bench', allowPrivate: true });
+    const keys = new KeyStore(sql, { log: silentLogger });
+    const digest = await digestFor('BENCH-KEY-0001', 14);
+    let next = 3_000_000_000;
+    const fresh = () => String(next++);
 
-  const verify = async (payloads: unknown[]): Promise<VerifiedSet[]> => {
-    const out: VerifiedSet[] = [];
-    for (let i = 0; i < payloads.length; i += 200) {
-      const tokens = await Promise.all(payloads.slice(i, i + 200).map((p) => issuer.sign(p)));
-      for (const r of await Promise.all(tokens.map((t) => verifySet(t.token, { keys, audience: AUDIENCE })))) {
-        if (!r.ok) throw new Error(`bench SET refused: ${JSON.stringify(r)}`);
-        out.push(r.value);
+    const verify = async (payloads: unknown[]): Promise<VerifiedSet[]> => {
+      const out: VerifiedSet[] = [];
+      for (let i = 0; i < payloads.length; i += 200) {
+        const tokens = await Promise.all(payloads.slice(i, i + 200).map((p) => issuer.sign(p)));
+        for (const r of await Promise.all(tokens.map((t) => verifySet(t.token, { keys, audience: AUDIENCE })))) {
+          if (!r.ok) throw new Error(`bench SET refused: ${JSON.stringify(r)}`);
+          out.push(r.value);
+        }
+      }
+      return out;
+    };
+    const ingestBatch = async (batch: VerifiedSet[]) => {
+      const t = performance.now();
+      const outcomes = await ingest(sql, batch, 'poll');
+      if (outcomes.some((o) => o.status !== 'stored')) throw new Error('bench ingest: not every SET was stored');
+      return performance.now() - t;
+    };
+    const ingestAll = async (sets: VerifiedSet[]) => {
+      for (let i = 0; i < sets.length; i += BATCH) await ingestBatch(sets.slice(i, i + BATCH));
+    };
+
+    // warm-up, not counted: the first ingest also pays for JIT and cold caches
+    await ingestAll(await verify(Array.from({ length: Math.min(INCOMING, 1000) }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest))));
+    // FILED certificates filed first (not timed); then INCOMING revisions with a change revision of each filed one spread among new
+    // certificates, against INCOMING new certificates none of which is filed
+    const filed = Array.from({ length: FILED }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest));
+    await ingestAll(await verify(filed));
+    await fileAll(
+      sql,
+      filed.map((p) => p.number),
+    );
+    const every = Math.floor(INCOMING / FILED);
+    const matching = await verify(
+      Array.from({ length: INCOMING }, (_, i) =>
+        i % every === 0 && i / every < FILED ? changeRevision(filed[i / every]!, 1, digest, '2024-09-02') : payload(i, fresh(), KINDS[i % 3]!, digest),
+      ),
+    );
+    const unmatched = await verify(Array.from({ length: INCOMING }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest)));
+    const before = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
+    // the two ingests batch by batch, alternating which goes first, so the machine's load falls on both alike
+    let matchMs = 0;
+    let noneMs = 0;
+    for (let i = 0, k = 0; i < INCOMING; i += BATCH, k++) {
+      const m = matching.slice(i, i + BATCH);
+      const n = unmatched.slice(i, i + BATCH);
+      if (k % 2 === 0) {
+        matchMs += await ingestBatch(m);
+        noneMs += await ingestBatch(n);
+      } else {
+        noneMs += await ingestBatch(n);
+        matchMs += await ingestBatch(m);
       }
     }
-    return out;
-  };
-  const ingestBatch = async (batch: VerifiedSet[]) => {
+    const after = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
+    if (after - before !== FILED) throw new Error(`bench: expected ${FILED} alerts, got ${after - before}`);
+    const matchRate = (INCOMING / matchMs) * 1000;
+    const noneRate = (INCOMING / noneMs) * 1000;
+    const ratio = matchRate / noneRate;
+    report.add({
+      figure: `ingest() with alert matching, ${INCOMING} revisions of which ${FILED} change a filed certificate (each raises an alert and queues a webhook), batches of ${BATCH}`,
+      measured: `${num(matchRate)} SETs/s`,
+      raw: `${num(noneRate)} SETs/s, ${INCOMING} revisions of certificates nobody filed`,
+      ratio: pct(ratio),
+      target: '≥ 90%',
+      met: ratio >= 0.9,
+    });
+
+    // ---- webhook deliveries: everything the match runs queued, sent by the real worker
+    const queued = (await sql<{ n: number }[]>`select count(*)::int as n from outbox where delivered_at is null`)[0]!.n;
+    const bodies = (await sql<{ body: string }[]>`select body from outbox limit 2000`).map((r) => r.body);
+    const raw = await bareDeliveries(receiver.url, bodies, WORKER_BATCH);
+    const worker = new OutboxWorker({ sql, log: silentLogger, retryMs: 30_000, allowPrivate: true, mailer: null, batch: WORKER_BATCH, idleMs: 50 });
+    const received0 = receiver.count();
     const t = performance.now();
-    const outcomes = await ingest(sql, batch, 'poll');
-    if (outcomes.some((o) => o.status !== 'stored')) throw new Error('bench ingest: not every SET was stored');
-    return performance.now() - t;
-  };
-  const ingestAll = async (sets: VerifiedSet[]) => {
-    for (let i = 0; i < sets.length; i += BATCH) await ingestBatch(sets.slice(i, i + BATCH));
-  };
-
-  // warm-up, not counted: the first ingest also pays for JIT and cold caches
-  await ingestAll(await verify(Array.from({ length: Math.min(INCOMING, 1000) }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest))));
-  // FILED certificates filed first (not timed); then INCOMING revisions with a change revision of each filed one spread among new
-  // certificates, against INCOMING new certificates none of which is filed
-  const filed = Array.from({ length: FILED }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest));
-  await ingestAll(await verify(filed));
-  await fileAll(sql, filed.map((p) => p.number));
-  const every = Math.floor(INCOMING / FILED);
-  const matching = await verify(Array.from({ length: INCOMING }, (_, i) =>
-    i % every === 0 && i / every < FILED ? changeRevision(filed[i / every]!, 1, digest, '2024-09-02') : payload(i, fresh(), KINDS[i % 3]!, digest)));
-  const unmatched = await verify(Array.from({ length: INCOMING }, (_, i) => payload(i, fresh(), KINDS[i % 3]!, digest)));
-  const before = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
-  // the two ingests batch by batch, alternating which goes first, so the machine's load falls on both alike
-  let matchMs = 0;
-  let noneMs = 0;
-  for (let i = 0, k = 0; i < INCOMING; i += BATCH, k++) {
-    const m = matching.slice(i, i + BATCH);
-    const n = unmatched.slice(i, i + BATCH);
-    if (k % 2 === 0) {
-      matchMs += await ingestBatch(m);
-      noneMs += await ingestBatch(n);
-    } else {
-      noneMs += await ingestBatch(n);
-      matchMs += await ingestBatch(m);
-    }
-  }
-  const after = (await sql<{ n: number }[]>`select count(*)::int as n from alerts`)[0]!.n;
-  if (after - before !== FILED) throw new Error(`bench: expected ${FILED} alerts, got ${after - before}`);
-  const matchRate = (INCOMING / matchMs) * 1000;
-  const noneRate = (INCOMING / noneMs) * 1000;
-  const ratio = matchRate / noneRate;
-  report.add({
-    figure: `ingest() with alert matching, ${INCOMING} revisions of which ${FILED} change a filed certificate (each raises an alert and queues a webhook), batches of ${BATCH}`,
-    measured: `${num(matchRate)} SETs/s`, raw: `${num(noneRate)} SETs/s, ${INCOMING} revisions of certificates nobody filed`, ratio: pct(ratio), target: '≥ 90%', met: ratio >= 0.9,
-  });
-
-  // ---- webhook deliveries: everything the match runs queued, sent by the real worker
-  const queued = (await sql<{ n: number }[]>`select count(*)::int as n from outbox where delivered_at is null`)[0]!.n;
-  const bodies = (await sql<{ body: string }[]>`select body from outbox limit 2000`).map((r) => r.body);
-  const raw = await bareDeliveries(receiver.url, bodies, WORKER_BATCH);
-  const worker = new OutboxWorker({ sql, log: silentLogger, retryMs: 30_000, allowPrivate: true, mailer: null, batch: WORKER_BATCH, idleMs: 50 });
-  const received0 = receiver.count();
-  const t = performance.now();
-  worker.start();
-  onCleanup(() => worker.stop());
-  await receiver.until(received0 + queued);
-  const elapsed = performance.now() - t;
-  await worker.stop();
-  const left = (await sql<{ n: number }[]>`select count(*)::int as n from outbox where delivered_at is null`)[0]!.n;
-  const rate = (queued / elapsed) * 1000;
-  report.add({
-    figure: `webhook deliveries from the outbox to a local receiver (claim ${WORKER_BATCH} under a lease, sign, POST, record; ${queued} queued, ${left} left)`,
-    measured: `${num(rate)} deliveries/s`, raw: `${num(raw)} bare POSTs/s, ${WORKER_BATCH} in flight`, ratio: pct(rate / raw), target: 'report', met: null,
-  });
-  report.note('Measured on a shared, busy machine (two cores used by eight engineers at once): compare the ratios, not the absolute rates. '
-    + 'The receiver runs in the benchmark process; ingest() is called directly (no HTTP, signatures verified beforehand), and the two ingests alternate batch by batch in one database (the filed certificates present for both), so the ratio isolates what alert matching adds to the ingest transaction.');
-  report.save();
-  await receiver.close();
-  await db.drop();
-}, { timeLimitMs: 20 * 60_000 });
+    worker.start();
+    onCleanup(() => worker.stop());
+    await receiver.until(received0 + queued);
+    const elapsed = performance.now() - t;
+    await worker.stop();
+    const left = (await sql<{ n: number }[]>`select count(*)::int as n from outbox where delivered_at is null`)[0]!.n;
+    const rate = (queued / elapsed) * 1000;
+    report.add({
+      figure: `webhook deliveries from the outbox to a local receiver (claim ${WORKER_BATCH} under a lease, sign, POST, record; ${queued} queued, ${left} left)`,
+      measured: `${num(rate)} deliveries/s`,
+      raw: `${num(raw)} bare POSTs/s, ${WORKER_BATCH} in flight`,
+      ratio: pct(rate / raw),
+      target: 'report',
+      met: null,
+    });
+    report.note(
+      'Measured on a shared, busy machine (two cores used by eight engineers at once): compare the ratios, not the absolute rates. ' +
+        'The receiver runs in the benchmark process; ingest() is called directly (no HTTP, signatures verified beforehand), and the two ingests alternate batch by batch in one database (the filed certificates present for both), so the ratio isolates what alert matching adds to the ingest transaction.',
+    );
+    report.save();
+    await receiver.close();
+    await db.drop();
+  },
+  { timeLimitMs: 20 * 60_000 },
+);
 
 /** Files certificates for the organisation as archiveRevision would, without making PDFs (the bench measures ingest). */
 async function fileAll(sql: Awaited<ReturnType<typeof createBenchDatabase>>['sql'], numbers: string[]) {
@@ -147,27 +166,41 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onCleanup(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     count: () => count,
     until: (n: number) => new Promise<void>((resolve) => (count >= n ? resolve() : waiters.push({ n, resolve }))),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** The same bodies POSTed with node:http, `inFlight` at a time, a new connection each (as the worker does). */
 async function bareDeliveries(url: string, bodies: string[], inFlight: number): Promise<number> {
-  const post = (body: string) => new Promise<void>((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', resolve);
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request(
+        url,
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
-  });
   const t = performance.now();
   for (let i = 0; i < bodies.length; i += inFlight) await Promise.all(bodies.slice(i, i + inFlight).map(post));
   return (bodies.length / (performance.now() - t)) * 1000;
 }
-

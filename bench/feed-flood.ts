@@ -23,16 +23,29 @@ const server = http.createServer((_req, res) => {
 });
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const issuer = {
-  id: 'flood', iss: 'https://flood.example', name: 'flood', jwksUri: null, jwksInline: null,
-  feedUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed`, feedToken: null, createdAt: new Date(), removedAt: null,
+  id: 'flood',
+  iss: 'https://flood.example',
+  name: 'flood',
+  jwksUri: null,
+  jwksInline: null,
+  feedUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed`,
+  feedToken: null,
+  createdAt: new Date(),
+  removedAt: null,
 } satisfies Issuer;
 const rssBefore = process.memoryUsage().rss;
 let peak = rssBefore;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
 const started = performance.now();
 const outcome = await pollOnce(issuer, {
-  sql: null as never, log: silentLogger, intervalMs: 1000, receiver: { receive: async () => [] },
-}).then(() => 'read whole', (e: Error) => e.message);
+  sql: null as never,
+  log: silentLogger,
+  intervalMs: 1000,
+  receiver: { receive: async () => [] },
+}).then(
+  () => 'read whole',
+  (e: Error) => e.message,
+);
 const ms = performance.now() - started;
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
@@ -40,4 +53,6 @@ server.closeAllConnections();
 server.close();
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);
 console.log(`feed answer of ${MB} MB: ${outcome}`);
-console.log(`RSS before ${mib(rssBefore)} MiB, peak ${mib(peak)} MiB (+${mib(peak - rssBefore)}); the feed wrote ${mib(written)} MiB before shosho hung up; gave up after ${ms.toFixed(0)} ms`);
+console.log(
+  `RSS before ${mib(rssBefore)} MiB, peak ${mib(peak)} MiB (+${mib(peak - rssBefore)}); the feed wrote ${mib(written)} MiB before shosho hung up; gave up after ${ms.toFixed(0)} ms`,
+);

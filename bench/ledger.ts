@@ -87,16 +87,28 @@ interface Measured {
 }
 
 async function measure(db: BenchDatabase, auth: { cookie: string; token: string }, contracts: number, csv: Buffer | null): Promise<Measured> {
-  const svc = await spawnChild('bench/lib/service-child.ts', {
-    DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-    SHOSHO_DATA_DIR: tempDir('data'), SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: 'warn',
-  }, { label: `ledger-${contracts}` });
+  const svc = await spawnChild(
+    'bench/lib/service-child.ts',
+    {
+      DATABASE_URL: db.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SHOSHO_AUDIENCE: AUDIENCE,
+      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+      SHOSHO_DATA_DIR: tempDir('data'),
+      SHOSHO_PDF_WARMUP: 'false',
+      LOG_LEVEL: 'warn',
+    },
+    { label: `ledger-${contracts}` },
+  );
   const url = String(svc.ready.url);
-  const get = (path: string, api = false) => async () => {
-    const res = await fetch(url + path, { headers: api ? { authorization: `Bearer ${auth.token}` } : { cookie: auth.cookie } });
-    if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
-    await res.arrayBuffer();
-  };
+  const get =
+    (path: string, api = false) =>
+    async () => {
+      const res = await fetch(url + path, { headers: api ? { authorization: `Bearer ${auth.token}` } : { cookie: auth.cookie } });
+      if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
+      await res.arrayBuffer();
+    };
   const middle = `B-${String(Math.floor(contracts / 2) - 1).padStart(6, '0')}`;
   const figures = new Map<string, LatencySummary>([
     ['GET /contracts (first page of 50)', await timed(REPS, get('/contracts'))],
@@ -111,9 +123,16 @@ async function measure(db: BenchDatabase, auth: { cookie: string; token: string 
   // an even number of price changes leaves the contract as it was
   for (let i = 0; i < 6; i++) {
     const put = await fetch(`${url}/api/v1/contracts/${middle}`, {
-      method: 'PUT', headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ projectName: `ベンチ工事${Math.floor(contracts / 2) - 1}`, contractor: { name: `ベンチ建設${Math.floor(contracts / 2) - 1}株式会社` },
-        contractPrice: 88_000_000 + ((i + 1) % 2), contractDate: '2024-06-10', period: { from: '2024-06-11', to: '2025-02-28' }, required: ['interim_advance_payment', 'contract'] }),
+      method: 'PUT',
+      headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        projectName: `ベンチ工事${Math.floor(contracts / 2) - 1}`,
+        contractor: { name: `ベンチ建設${Math.floor(contracts / 2) - 1}株式会社` },
+        contractPrice: 88_000_000 + ((i + 1) % 2),
+        contractDate: '2024-06-10',
+        period: { from: '2024-06-11', to: '2025-02-28' },
+        required: ['interim_advance_payment', 'contract'],
+      }),
     });
     if (put.status !== 200) throw new Error(`PUT ${middle}: ${put.status}`);
     const t = performance.now();
@@ -123,9 +142,13 @@ async function measure(db: BenchDatabase, auth: { cookie: string; token: string 
   let httpImportMs: number | null = null;
   if (csv) {
     const t = performance.now();
-    const res = await fetch(`${url}/api/v1/contracts/import`, { method: 'POST', headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'text/csv' }, body: new Uint8Array(csv) });
+    const res = await fetch(`${url}/api/v1/contracts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${auth.token}`, 'content-type': 'text/csv' },
+      body: new Uint8Array(csv),
+    });
     httpImportMs = performance.now() - t;
-    const body = await res.json() as { created?: number };
+    const body = (await res.json()) as { created?: number };
     if (res.status !== 200 || body.created !== CSV_ROWS) throw new Error(`POST /api/v1/contracts/import: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
   }
   await svc.stop();
@@ -135,78 +158,122 @@ async function measure(db: BenchDatabase, auth: { cookie: string; token: string 
 function csvOf(rows: number): Buffer {
   const lines = ['契約番号,工事名,受注者,受注者メール,請負代金額,契約日,工期開始,工期終了,必要な保証'];
   for (let i = 0; i < rows; i++) {
-    lines.push(`CSV-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組${i % 500},keiyaku${i}@example.jp,"${(12_345_000 + i).toLocaleString('en-US')}円",2024/6/${1 + (i % 28)},2024/7/1,2025/3/14,中間前払金保証;契約保証`);
+    lines.push(
+      `CSV-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組${i % 500},keiyaku${i}@example.jp,"${(12_345_000 + i).toLocaleString('en-US')}円",2024/6/${1 + (i % 28)},2024/7/1,2025/3/14,中間前払金保証;契約保証`,
+    );
   }
   return Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`);
 }
 
-main(async () => {
-  const started = new Date();
-  const db = await createBenchDatabase('ledger');
-  await db.sql`insert into issuers (id, iss, name, jwks_inline) values ('bench', 'https://bench.example', 'bench', '{"keys":[]}')`;
-  const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'clerk', role: 'clerk' }]);
-  const { cookie } = await session(db.sql, org.userIds.clerk!);
-  const auth = { cookie, token: org.token };
+main(
+  async () => {
+    const started = new Date();
+    const db = await createBenchDatabase('ledger');
+    await db.sql`insert into issuers (id, iss, name, jwks_inline) values ('bench', 'https://bench.example', 'bench', '{"keys":[]}')`;
+    const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'clerk', role: 'clerk' }]);
+    const { cookie } = await session(db.sql, org.userIds.clerk!);
+    const auth = { cookie, token: org.token };
 
-  const smallContracts = 100;
-  const smallArchive = 1000;
-  let t = performance.now();
-  await grow(db, 0, smallArchive, 0, smallContracts);
-  console.log(`generated ${smallContracts} contracts, ${smallArchive} archive records in ${num((performance.now() - t) / 1000)} s`);
-  const small = await measure(db, auth, smallContracts, null);
-  t = performance.now();
-  await grow(db, smallArchive, ARCHIVE, smallContracts, CONTRACTS);
-  console.log(`grew to ${CONTRACTS} contracts, ${ARCHIVE} archive records in ${num((performance.now() - t) / 1000)} s`);
-  // the home page's count, in SQL alone (JIT off, as the service runs it), and its plan
-  const count = () => db.sql.begin(async (tx) => {
-    await tx`set local jit = off`;
-    return tx.unsafe(`${process.env.BENCH_LEDGER_PLAN ? 'explain (analyze, buffers) ' : ''}select state, count(*) from contract_states where org_id = 'hiroshima' group by state`);
-  });
-  if (process.env.BENCH_LEDGER_PLAN) console.log((await count()).map((r) => String(r['QUERY PLAN'])).join('\n'));
-  const sqlCount = await timed(10, count);
-  // what any one-pass computation of every state must at least do: read each linked certificate's payload
-  const onePass = await timed(10, () => db.sql.begin(async (tx) => {
-    await tx`set local jit = off`;
-    return tx`select count(*) filter (where (r.payload -> 'guarantee' -> 'period' ->> 'to')::date < c.period_to)
+    const smallContracts = 100;
+    const smallArchive = 1000;
+    let t = performance.now();
+    await grow(db, 0, smallArchive, 0, smallContracts);
+    console.log(`generated ${smallContracts} contracts, ${smallArchive} archive records in ${num((performance.now() - t) / 1000)} s`);
+    const small = await measure(db, auth, smallContracts, null);
+    t = performance.now();
+    await grow(db, smallArchive, ARCHIVE, smallContracts, CONTRACTS);
+    console.log(`grew to ${CONTRACTS} contracts, ${ARCHIVE} archive records in ${num((performance.now() - t) / 1000)} s`);
+    // the home page's count, in SQL alone (JIT off, as the service runs it), and its plan
+    const count = () =>
+      db.sql.begin(async (tx) => {
+        await tx`set local jit = off`;
+        return tx.unsafe(
+          `${process.env.BENCH_LEDGER_PLAN ? 'explain (analyze, buffers) ' : ''}select state, count(*) from contract_states where org_id = 'hiroshima' group by state`,
+        );
+      });
+    if (process.env.BENCH_LEDGER_PLAN) console.log((await count()).map((r) => String(r['QUERY PLAN'])).join('\n'));
+    const sqlCount = await timed(10, count);
+    // what any one-pass computation of every state must at least do: read each linked certificate's payload
+    const onePass = await timed(10, () =>
+      db.sql.begin(async (tx) => {
+        await tx`set local jit = off`;
+        return tx`select count(*) filter (where (r.payload -> 'guarantee' -> 'period' ->> 'to')::date < c.period_to)
       from contract_links l join contracts c on c.id = l.contract_id join archive_records a on a.id = l.archive_id join certificate_revisions r on r.id = a.revision_id
       where l.org_id = 'hiroshima'`;
-  }));
-  const csv = csvOf(CSV_ROWS);
-  const load = loadavg();
-  const large = await measure(db, auth, CONTRACTS, csv);
-  const [{ n: attention } = { n: '0' }] = await db.sql<{ n: string }[]>`select count(*) as n from contract_states where org_id = 'hiroshima' and state = 'attention'`;
+      }),
+    );
+    const csv = csvOf(CSV_ROWS);
+    const load = loadavg();
+    const large = await measure(db, auth, CONTRACTS, csv);
+    const [{ n: attention } = { n: '0' }] = await db.sql<
+      { n: string }[]
+    >`select count(*) as n from contract_states where org_id = 'hiroshima' and state = 'attention'`;
 
-  // CSV import: the whole import (decode, parse, plan against the stored contracts, write, audit) vs parsing alone
-  const parses: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const p = performance.now();
-    const { errors } = parseContractsCsv(csv, 'ja');
-    parses.push(performance.now() - p);
-    if (errors.length) throw new Error(`the generated CSV has errors: ${JSON.stringify(errors.slice(0, 3))}`);
-  }
-  await addOrganisation(db.sql, { id: 'importer', name: '取込', obligees: [{ code: '340007', name: null }] });
-  let p = performance.now();
-  const created = await importContracts(db.sql, 'importer', csv, { actor: 'bench' });
-  const importMs = performance.now() - p;
-  p = performance.now();
-  const replaced = await importContracts(db.sql, 'importer', Buffer.from(csv.toString('utf8').replaceAll('2025/3/14', '2025/3/31')), { actor: 'bench' });
-  const replaceMs = performance.now() - p;
-  const parseMs = summarise(parses).p50;
+    // CSV import: the whole import (decode, parse, plan against the stored contracts, write, audit) vs parsing alone
+    const parses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = performance.now();
+      const { errors } = parseContractsCsv(csv, 'ja');
+      parses.push(performance.now() - p);
+      if (errors.length) throw new Error(`the generated CSV has errors: ${JSON.stringify(errors.slice(0, 3))}`);
+    }
+    await addOrganisation(db.sql, { id: 'importer', name: '取込', obligees: [{ code: '340007', name: null }] });
+    let p = performance.now();
+    const created = await importContracts(db.sql, 'importer', csv, { actor: 'bench' });
+    const importMs = performance.now() - p;
+    p = performance.now();
+    const replaced = await importContracts(db.sql, 'importer', Buffer.from(csv.toString('utf8').replaceAll('2025/3/14', '2025/3/31')), { actor: 'bench' });
+    const replaceMs = performance.now() - p;
+    const parseMs = summarise(parses).p50;
 
-  const rows = [...small.figures.keys()].map((name, i) => {
-    const a = small.figures.get(name)!;
-    const b = [...large.figures.values()][i]!;
-    return [name, num(a.p50), num(a.p99), num(b.p50), num(b.p99), `${num(b.p99 / a.p99)}×`];
-  });
-  rows.push(['GET / right after a change contract (states computed afresh, 6 runs)', num(small.afterChange.p50), num(small.afterChange.p99), num(large.afterChange.p50), num(large.afterChange.p99), `${num(large.afterChange.p99 / small.afterChange.p99)}×`]);
-  console.log(`\n### Contract ledger (bench/ledger.ts), ${started.toISOString()}\n`);
-  console.log(`Machine: ${describeMachine()}; load average while measuring the large set: ${load}. ${REPS} sequential requests per row after 5 warm-up requests, over loopback to the service in its own process.\n`);
-  console.log(table(['request', `p50 ms (${smallContracts} contracts, ${num(smallArchive, 0)} records)`, 'p99 ms', `p50 ms (${num(CONTRACTS, 0)} contracts, ${num(ARCHIVE, 0)} records)`, 'p99 ms', 'p99 ratio'], rows));
-  console.log(`\n${attention} of ${CONTRACTS} contracts need attention in the large set. Every state computed afresh in SQL alone (contract_states, what a request paid before): p50 ${num(sqlCount.p50)} ms, p99 ${num(sqlCount.p99)} ms (10 runs); reading every linked certificate's payload in one pass (the least a one-pass computation does): p50 ${num(onePass.p50)} ms, p99 ${num(onePass.p99)} ms (10 runs).\n`);
-  console.log(table(['CSV import', 'ms', 'vs parsing alone'], [
-    [`parse ${num(CSV_ROWS, 0)} rows (UTF-8 with BOM, median of 3)`, num(parseMs), '1×'],
-    [`POST /api/v1/contracts/import, ${num(CSV_ROWS, 0)} new contracts (${num(csv.length / 1024 / 1024)} MiB) over loopback`, num(large.httpImportMs!), `${num(large.httpImportMs! / parseMs)}×`],
-    [`import ${num(CSV_ROWS, 0)} new contracts (${created.created} created)`, num(importMs), `${num(importMs / parseMs)}×`],
-    [`import the same file with every period.to moved (${replaced.updated} change contracts)`, num(replaceMs), `${num(replaceMs / parseMs)}×`],
-  ]));
-}, { timeLimitMs: 30 * 60_000 });
+    const rows = [...small.figures.keys()].map((name, i) => {
+      const a = small.figures.get(name)!;
+      const b = [...large.figures.values()][i]!;
+      return [name, num(a.p50), num(a.p99), num(b.p50), num(b.p99), `${num(b.p99 / a.p99)}×`];
+    });
+    rows.push([
+      'GET / right after a change contract (states computed afresh, 6 runs)',
+      num(small.afterChange.p50),
+      num(small.afterChange.p99),
+      num(large.afterChange.p50),
+      num(large.afterChange.p99),
+      `${num(large.afterChange.p99 / small.afterChange.p99)}×`,
+    ]);
+    console.log(`\n### Contract ledger (bench/ledger.ts), ${started.toISOString()}\n`);
+    console.log(
+      `Machine: ${describeMachine()}; load average while measuring the large set: ${load}. ${REPS} sequential requests per row after 5 warm-up requests, over loopback to the service in its own process.\n`,
+    );
+    console.log(
+      table(
+        [
+          'request',
+          `p50 ms (${smallContracts} contracts, ${num(smallArchive, 0)} records)`,
+          'p99 ms',
+          `p50 ms (${num(CONTRACTS, 0)} contracts, ${num(ARCHIVE, 0)} records)`,
+          'p99 ms',
+          'p99 ratio',
+        ],
+        rows,
+      ),
+    );
+    console.log(
+      `\n${attention} of ${CONTRACTS} contracts need attention in the large set. Every state computed afresh in SQL alone (contract_states, what a request paid before): p50 ${num(sqlCount.p50)} ms, p99 ${num(sqlCount.p99)} ms (10 runs); reading every linked certificate's payload in one pass (the least a one-pass computation does): p50 ${num(onePass.p50)} ms, p99 ${num(onePass.p99)} ms (10 runs).\n`,
+    );
+    console.log(
+      table(
+        ['CSV import', 'ms', 'vs parsing alone'],
+        [
+          [`parse ${num(CSV_ROWS, 0)} rows (UTF-8 with BOM, median of 3)`, num(parseMs), '1×'],
+          [
+            `POST /api/v1/contracts/import, ${num(CSV_ROWS, 0)} new contracts (${num(csv.length / 1024 / 1024)} MiB) over loopback`,
+            num(large.httpImportMs!),
+            `${num(large.httpImportMs! / parseMs)}×`,
+          ],
+          [`import ${num(CSV_ROWS, 0)} new contracts (${created.created} created)`, num(importMs), `${num(importMs / parseMs)}×`],
+          [`import the same file with every period.to moved (${replaced.updated} change contracts)`, num(replaceMs), `${num(replaceMs / parseMs)}×`],
+        ],
+      ),
+    );
+  },
+  { timeLimitMs: 30 * 60_000 },
+);

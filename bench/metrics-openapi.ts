@@ -16,7 +16,9 @@ const timed = async (times: number, work: () => unknown) => {
 
 const doc = openApiDocument([...API_OPERATIONS]);
 const build = await timed(20, () => openApiDocument([...API_OPERATIONS]));
-console.log(`OpenAPI document: ${build.toFixed(1)} ms to build (once per process), ${JSON.stringify(doc).length} bytes, ${Object.keys(doc.paths).length} paths`);
+console.log(
+  `OpenAPI document: ${build.toFixed(1)} ms to build (once per process), ${JSON.stringify(doc).length} bytes, ${Object.keys(doc.paths).length} paths`,
+);
 
 const registry = new Registry();
 const labelNames = ['method', 'route', 'status'];
@@ -29,7 +31,9 @@ const observe = (route: string, status: string) => {
 for (let i = 0; i < ROUTES; i++) for (const status of ['200', '404', '422']) observe(`/r${i}`, status);
 await registry.render();
 const scrape = await timed(200, () => registry.render());
-console.log(`/metrics: ${scrape.toFixed(2)} ms per scrape with ${ROUTES * 3} label sets of a counter and a histogram, and the process metrics; ${(await registry.render()).length} bytes`);
+console.log(
+  `/metrics: ${scrape.toFixed(2)} ms per scrape with ${ROUTES * 3} label sets of a counter and a histogram, and the process metrics; ${(await registry.render()).length} bytes`,
+);
 
 let n = 0;
 const started = performance.now();

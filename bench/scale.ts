@@ -70,26 +70,58 @@ async function timeRepeated(reps: number, f: (i: number) => Promise<unknown>, ma
   return summarise(out);
 }
 
-async function measure(db: BenchDatabase, size: number, archive: number, org: { token: string; userIds: Record<string, string> }, sample: { ids: string[]; numbers: string[] }): Promise<Figures> {
-  const svc = await spawnChild('bench/lib/service-child.ts', {
-    DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-    SHOSHO_DATA_DIR: tempDir('data'), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  }, { label: `service-${size}` });
+async function measure(
+  db: BenchDatabase,
+  size: number,
+  archive: number,
+  org: { token: string; userIds: Record<string, string> },
+  sample: { ids: string[]; numbers: string[] },
+): Promise<Figures> {
+  const svc = await spawnChild(
+    'bench/lib/service-child.ts',
+    {
+      DATABASE_URL: db.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SHOSHO_AUDIENCE: AUDIENCE,
+      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+      SHOSHO_DATA_DIR: tempDir('data'),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    },
+    { label: `service-${size}` },
+  );
   const client = new HttpClient(String(svc.ready.url), 16);
   const c0 = cpuSnapshot({ service: svc.pid });
   const api = { authorization: `Bearer ${org.token}` };
   // lookups: right key on numbers that exist in both sizes
   let n = 0;
   const lookups = await closedLoop({
-    client, clients: 2, total: 40,
-    next: () => ({ method: 'POST', path: '/api/v1/lookup', headers: { ...api, 'content-type': 'application/json' }, body: JSON.stringify({ number: sample.numbers[n++ % sample.numbers.length], authKey: KEY }) }),
+    client,
+    clients: 2,
+    total: 40,
+    next: () => ({
+      method: 'POST',
+      path: '/api/v1/lookup',
+      headers: { ...api, 'content-type': 'application/json' },
+      body: JSON.stringify({ number: sample.numbers[n++ % sample.numbers.length], authKey: KEY }),
+    }),
   });
   if (lookups.statuses.get(200) !== lookups.requests) throw new Error(`lookups: ${statusText(lookups.statuses)}`);
   // page views
   const sessions = await Promise.all(Array.from({ length: 4 }, () => session(db.sql, org.userIds.tanaka!)));
   let v = 0;
-  await closedLoop({ client, clients: 4, durationMs: 1000, next: (c) => ({ method: 'GET', path: `/certificates/${sample.ids[v++ % sample.ids.length]}`, headers: { cookie: sessions[c]!.cookie } }) });
-  const views = await closedLoop({ client, clients: 4, durationMs: SECONDS * 1000, next: (c) => ({ method: 'GET', path: `/certificates/${sample.ids[v++ % sample.ids.length]}`, headers: { cookie: sessions[c]!.cookie } }) });
+  await closedLoop({
+    client,
+    clients: 4,
+    durationMs: 1000,
+    next: (c) => ({ method: 'GET', path: `/certificates/${sample.ids[v++ % sample.ids.length]}`, headers: { cookie: sessions[c]!.cookie } }),
+  });
+  const views = await closedLoop({
+    client,
+    clients: 4,
+    durationMs: SECONDS * 1000,
+    next: (c) => ({ method: 'GET', path: `/certificates/${sample.ids[v++ % sample.ids.length]}`, headers: { cookie: sessions[c]!.cookie } }),
+  });
   if (views.statuses.get(200) !== views.requests) throw new Error(`views: ${statusText(views.statuses)}`);
   // archive searches
   const page1 = await client.request({ method: 'GET', path: `/api/v1/archive?q=${encodeURIComponent('道路改良')}`, headers: api, keepBody: true });
@@ -109,9 +141,12 @@ async function measure(db: BenchDatabase, size: number, archive: number, org: { 
 
   // the same queries alone, from here, one at a time (no HTTP, no scrypt, no audit)
   const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
-  const sqlLookup = await timeRepeated(SQL_REPS, (i) => sql`
+  const sqlLookup = await timeRepeated(
+    SQL_REPS,
+    (i) => sql`
     select id, auth_key_digest, obligee_code, obligee_name from certificate_revisions
-    where number = ${sample.numbers[i % sample.numbers.length]!} order by revision desc, id`);
+    where number = ${sample.numbers[i % sample.numbers.length]!} order by revision desc, id`,
+  );
   const sqlView = await timeRepeated(SQL_REPS, (i) => loadCertificate(sql, HIROSHIMA.id, sample.ids[i % sample.ids.length]!));
   const sqlSearch = new Map<string, LatencySummary>();
   for (const [kind, qs] of mix) {
@@ -121,18 +156,35 @@ async function measure(db: BenchDatabase, size: number, archive: number, org: { 
   // before: each text search walking the archive in page order, testing every row (the plan before trigram-first), one page of ids
   for (const [kind, qs] of mix.filter(([k]) => k.startsWith('q='))) {
     const q = archiveSearchSchema.parse(Object.fromEntries(new URLSearchParams(qs))).q!;
-    sqlSearch.set(`before: ${kind}, walked in page order`, await timeRepeated(SQL_REPS / 2, () => sql`
+    sqlSearch.set(
+      `before: ${kind}, walked in page order`,
+      await timeRepeated(
+        SQL_REPS / 2,
+        () => sql`
       select a.id from archive_records a
       where a.org_id = ${HIROSHIMA.id} and a.search_text ilike ${likeContaining(q)}
-      order by a.archived_at desc, a.id desc limit 51`));
+      order by a.archived_at desc, a.id desc limit 51`,
+      ),
+    );
   }
   await sql.end();
   const kinds = new Map([...found.kinds].map(([k, r]) => [k, summarise(r.latencies)]));
   const f: Figures = {
-    size, archive, lookup: lookups.latency, view: views.latency, search: found.latency, searchKinds: kinds,
-    sqlLookup, sqlView, sqlSearch, load: loadavg(), others: cpu.others,
+    size,
+    archive,
+    lookup: lookups.latency,
+    view: views.latency,
+    search: found.latency,
+    searchKinds: kinds,
+    sqlLookup,
+    sqlView,
+    sqlSearch,
+    load: loadavg(),
+    others: cpu.others,
   };
-  console.log(`${num(size, 0)} revisions, ${num(archive, 0)} archived: lookup p99 ${num(f.lookup.p99)} ms (SQL ${num(sqlLookup.p99)}), view p99 ${num(f.view.p99)} ms (SQL ${num(sqlView.p99)}), search p99 ${num(f.search.p99)} ms  [load ${f.load}]`);
+  console.log(
+    `${num(size, 0)} revisions, ${num(archive, 0)} archived: lookup p99 ${num(f.lookup.p99)} ms (SQL ${num(sqlLookup.p99)}), view p99 ${num(f.view.p99)} ms (SQL ${num(sqlView.p99)}), search p99 ${num(f.search.p99)} ms  [load ${f.load}]`,
+  );
   for (const [k, l] of kinds) console.log(`   ${k}: p50 ${num(l.p50)} p99 ${num(l.p99)} ms (SQL p99 ${num(sqlSearch.get(k)!.p99)} ms)`);
   return f;
 }
@@ -141,7 +193,9 @@ async function measure(db: BenchDatabase, size: number, archive: number, org: { 
 async function plans(db: BenchDatabase, title: string, work: (sql: postgres.Sql) => Promise<unknown>, keep: (query: string) => boolean): Promise<string[]> {
   const seen: Array<{ query: string; params: unknown[] }> = [];
   const sql = postgres(db.url, {
-    max: 1, onnotice: () => {}, connection: { TimeZone: 'UTC' },
+    max: 1,
+    onnotice: () => {},
+    connection: { TimeZone: 'UTC' },
     debug: (_c, query, params) => void seen.push({ query, params: params as unknown[] }),
   });
   await work(sql);
@@ -158,104 +212,188 @@ async function plans(db: BenchDatabase, title: string, work: (sql: postgres.Sql)
   return out;
 }
 
-main(async () => {
-  const report = new Report('scale', `Scale: p99 at ${SIZES.map((s) => num(s, 0)).join(' and ')} certificate revisions`);
-  const db = await createBenchDatabase('bench_scale');
-  const issuer = await registerIssuer(db.sql);
-  const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-  const digest = await digestFor(KEY);
-  // one real signed SET, stored through the real receiver, whose bytes every generated row reuses
-  const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
-  await ingestTokens(db.sql, [real.token]);
-  const [row] = await db.sql<{ jws: string; jws_sha256: string; header: object; claims: object }[]>`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
-  const doc = await PDFDocument.create();
-  doc.addPage([595, 842]);
-  doc.setTitle('shosho bench placeholder');
-  const pdf = Buffer.from(await doc.save());
-  const values: RealValues = {
-    issuerId: issuer.id, jws: row!.jws, jwsSha256: row!.jws_sha256, header: row!.header, claims: row!.claims, kid: issuer.key.kid, digest,
-    pdf, pdfSha256: createHash('sha256').update(pdf).digest('hex'),
-  };
-  await createReferenceTables(db.sql);
+main(
+  async () => {
+    const report = new Report('scale', `Scale: p99 at ${SIZES.map((s) => num(s, 0)).join(' and ')} certificate revisions`);
+    const db = await createBenchDatabase('bench_scale');
+    const issuer = await registerIssuer(db.sql);
+    const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
+    const digest = await digestFor(KEY);
+    // one real signed SET, stored through the real receiver, whose bytes every generated row reuses
+    const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
+    await ingestTokens(db.sql, [real.token]);
+    const [row] = await db.sql<
+      { jws: string; jws_sha256: string; header: object; claims: object }[]
+    >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
+    const doc = await PDFDocument.create();
+    doc.addPage([595, 842]);
+    doc.setTitle('shosho bench placeholder');
+    const pdf = Buffer.from(await doc.save());
+    const values: RealValues = {
+      issuerId: issuer.id,
+      jws: row!.jws,
+      jwsSha256: row!.jws_sha256,
+      header: row!.header,
+      claims: row!.claims,
+      kid: issuer.key.kid,
+      digest,
+      pdf,
+      pdfSha256: createHash('sha256').update(pdf).digest('hex'),
+    };
+    await createReferenceTables(db.sql);
 
-  const figures: Figures[] = [];
-  let sample: { ids: string[]; numbers: string[] } | null = null;
-  const loads: string[] = [];
-  for (const size of SIZES) {
-    const archive = Math.round(size / 10);
-    const t = performance.now();
-    await growRevisions(db.sql, values, size, 100_000, (done) => process.stdout.write(`  revisions: ${num(done, 0)}\r`));
-    await growArchive(db.sql, values, HIROSHIMA.id, HIROSHIMA.code, archive);
-    const loaded = performance.now() - t;
-    await db.sql`vacuum (analyze) received_sets, certificate_revisions, withdrawals, unlocks, archive_records`;
-    const [sizes] = await db.sql<{ revisions: number; sets: number; archived: number; bytes: string }[]>`
+    const figures: Figures[] = [];
+    let sample: { ids: string[]; numbers: string[] } | null = null;
+    const loads: string[] = [];
+    for (const size of SIZES) {
+      const archive = Math.round(size / 10);
+      const t = performance.now();
+      await growRevisions(db.sql, values, size, 100_000, (done) => process.stdout.write(`  revisions: ${num(done, 0)}\r`));
+      await growArchive(db.sql, values, HIROSHIMA.id, HIROSHIMA.code, archive);
+      const loaded = performance.now() - t;
+      await db.sql`vacuum (analyze) received_sets, certificate_revisions, withdrawals, unlocks, archive_records`;
+      const [sizes] = await db.sql<{ revisions: number; sets: number; archived: number; bytes: string }[]>`
       select (select count(*)::int from certificate_revisions) as revisions, (select count(*)::int from received_sets) as sets,
              (select count(*)::int from archive_records) as archived, pg_size_pretty(pg_database_size(current_database())) as bytes`;
-    const msg = `loaded ${num(size, 0)} revisions + ${num(archive, 0)} archive records in ${num(loaded / 1000, 1)} s (vacuum analyze after); database ${sizes!.bytes}: ${num(sizes!.revisions, 0)} revisions, ${num(sizes!.sets, 0)} received_sets (withdrawals included), ${num(sizes!.archived, 0)} archive records`;
-    console.log(msg);
-    loads.push(msg);
-    // the same certificates are looked up and viewed at every size
-    sample ??= await (async () => {
-      const rows = await db.sql<{ id: string; number: string }[]>`
+      const msg = `loaded ${num(size, 0)} revisions + ${num(archive, 0)} archive records in ${num(loaded / 1000, 1)} s (vacuum analyze after); database ${sizes!.bytes}: ${num(sizes!.revisions, 0)} revisions, ${num(sizes!.sets, 0)} received_sets (withdrawals included), ${num(sizes!.archived, 0)} archive records`;
+      console.log(msg);
+      loads.push(msg);
+      // the same certificates are looked up and viewed at every size
+      sample ??= await (async () => {
+        const rows = await db.sql<{ id: string; number: string }[]>`
         select r.id, r.number from archive_records a join certificate_revisions r on r.id = a.revision_id
         where a.org_id = ${HIROSHIMA.id} order by a.revision_id limit 50`;
-      return { ids: rows.map((r) => r.id), numbers: [...new Set(rows.map((r) => r.number))] };
-    })();
-    figures.push(await measure(db, size, archive, org, sample));
-  }
+        return { ids: rows.map((r) => r.id), numbers: [...new Set(rows.map((r) => r.number))] };
+      })();
+      figures.push(await measure(db, size, archive, org, sample));
+    }
 
-  const [small, big] = [figures[0]!, figures[figures.length - 1]!];
-  const row2 = (figure: string, a: LatencySummary, b: LatencySummary) => report.add({
-    figure, measured: `p99 ${num(b.p99)} ms at ${num(big.size, 0)} (p50 ${num(b.p50)})`, raw: `p99 ${num(a.p99)} ms at ${num(small.size, 0)} (p50 ${num(a.p50)})`,
-    ratio: `${num(b.p99 / a.p99)}×`, target: '≤ 2×', met: b.p99 / a.p99 <= 2,
-  });
-  row2('API lookup, right key (HTTP; one ln=15 scrypt each)', small.lookup, big.lookup);
-  row2('lookup query alone (candidates by number)', small.sqlLookup, big.sqlLookup);
-  row2('GET /certificates/:id (HTTP, signed in)', small.view, big.view);
-  row2('certificate read model alone (loadCertificate)', small.sqlView, big.sqlView);
-  row2(`GET /api/v1/archive, mix of ${small.searchKinds.size} searches (HTTP)`, small.search, big.search);
-  for (const k of big.searchKinds.keys()) {
-    const a = small.searchKinds.get(k);
-    const b = big.searchKinds.get(k)!;
-    if (a) row2(`  archive: ${k} (HTTP)`, a, b);
-  }
-  for (const k of big.sqlSearch.keys()) {
-    const a = small.sqlSearch.get(k);
-    if (!a) continue;
-    if (k.startsWith('before')) {
-      const b = big.sqlSearch.get(k)!;
-      report.add({ figure: `  ${k} (SQL alone, ids only)`, measured: `p99 ${num(b.p99)} ms at ${num(big.size, 0)} (p50 ${num(b.p50)})`, raw: `p99 ${num(a.p99)} ms at ${num(small.size, 0)} (p50 ${num(a.p50)})`, ratio: `${num(b.p99 / a.p99)}×`, target: '(the change, measured)', met: null });
-    } else row2(`  archive: ${k} (searchArchive alone)`, a, big.sqlSearch.get(k)!);
-  }
+    const [small, big] = [figures[0]!, figures[figures.length - 1]!];
+    const row2 = (figure: string, a: LatencySummary, b: LatencySummary) =>
+      report.add({
+        figure,
+        measured: `p99 ${num(b.p99)} ms at ${num(big.size, 0)} (p50 ${num(b.p50)})`,
+        raw: `p99 ${num(a.p99)} ms at ${num(small.size, 0)} (p50 ${num(a.p50)})`,
+        ratio: `${num(b.p99 / a.p99)}×`,
+        target: '≤ 2×',
+        met: b.p99 / a.p99 <= 2,
+      });
+    row2('API lookup, right key (HTTP; one ln=15 scrypt each)', small.lookup, big.lookup);
+    row2('lookup query alone (candidates by number)', small.sqlLookup, big.sqlLookup);
+    row2('GET /certificates/:id (HTTP, signed in)', small.view, big.view);
+    row2('certificate read model alone (loadCertificate)', small.sqlView, big.sqlView);
+    row2(`GET /api/v1/archive, mix of ${small.searchKinds.size} searches (HTTP)`, small.search, big.search);
+    for (const k of big.searchKinds.keys()) {
+      const a = small.searchKinds.get(k);
+      const b = big.searchKinds.get(k)!;
+      if (a) row2(`  archive: ${k} (HTTP)`, a, b);
+    }
+    for (const k of big.sqlSearch.keys()) {
+      const a = small.sqlSearch.get(k);
+      if (!a) continue;
+      if (k.startsWith('before')) {
+        const b = big.sqlSearch.get(k)!;
+        report.add({
+          figure: `  ${k} (SQL alone, ids only)`,
+          measured: `p99 ${num(b.p99)} ms at ${num(big.size, 0)} (p50 ${num(b.p50)})`,
+          raw: `p99 ${num(a.p99)} ms at ${num(small.size, 0)} (p50 ${num(a.p50)})`,
+          ratio: `${num(b.p99 / a.p99)}×`,
+          target: '(the change, measured)',
+          met: null,
+        });
+      } else row2(`  archive: ${k} (searchArchive alone)`, a, big.sqlSearch.get(k)!);
+    }
 
-  // plans of the queries relied on, at the largest size
-  const sqlPlans: string[] = [];
-  const pool = new ScryptPool(1);
-  sqlPlans.push(...(await plans(db, 'Lookup', async (sql) => {
-    const lookup = createLookup({ sql, pool });
-    const r = await lookup({ orgId: HIROSHIMA.id, actor: 'bench', number: sample!.numbers[0]!, authKey: KEY, client: '127.0.0.1' });
-    if (r.status !== 'ok') throw new Error(`plan lookup: ${r.status}`);
-  }, (q) => /certificate_revisions|attempt_failures|organisation_obligees|audit_log/.test(q))));
-  sqlPlans.push(...(await plans(db, 'Read model', (sql) => loadCertificate(sql, HIROSHIMA.id, sample!.ids[0]!), () => true)));
-  const cursor = (await searchArchive(db.sql, HIROSHIMA.id, { q: '道路改良' })).next;
-  sqlPlans.push(...(await plans(db, 'Archive search q', (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良' }), () => true)));
-  sqlPlans.push(...(await plans(db, 'Archive search q, page 2', (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良', ...(cursor ? { cursor } : {}) }), () => true)));
-  sqlPlans.push(...(await plans(db, 'Archive search q (contractor, selective)', (sql) => searchArchive(sql, HIROSHIMA.id, { q: '瀬戸内土木' }), () => true)));
-  sqlPlans.push(...(await plans(db, 'Archive search q (part of a number)', (sql) => searchArchive(sql, HIROSHIMA.id, { q: '２００００１' }), () => true)));
-  sqlPlans.push(...(await plans(db, 'Archive search status', (sql) => searchArchive(sql, HIROSHIMA.id, { status: 'withdrawn' }), () => true)));
-  sqlPlans.push(...(await plans(db, 'Archive search q + status', (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良', status: 'superseded' }), () => true)));
+    // plans of the queries relied on, at the largest size
+    const sqlPlans: string[] = [];
+    const pool = new ScryptPool(1);
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Lookup',
+        async (sql) => {
+          const lookup = createLookup({ sql, pool });
+          const r = await lookup({ orgId: HIROSHIMA.id, actor: 'bench', number: sample!.numbers[0]!, authKey: KEY, client: '127.0.0.1' });
+          if (r.status !== 'ok') throw new Error(`plan lookup: ${r.status}`);
+        },
+        (q) => /certificate_revisions|attempt_failures|organisation_obligees|audit_log/.test(q),
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Read model',
+        (sql) => loadCertificate(sql, HIROSHIMA.id, sample!.ids[0]!),
+        () => true,
+      )),
+    );
+    const cursor = (await searchArchive(db.sql, HIROSHIMA.id, { q: '道路改良' })).next;
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search q',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良' }),
+        () => true,
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search q, page 2',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良', ...(cursor ? { cursor } : {}) }),
+        () => true,
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search q (contractor, selective)',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { q: '瀬戸内土木' }),
+        () => true,
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search q (part of a number)',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { q: '２００００１' }),
+        () => true,
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search status',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { status: 'withdrawn' }),
+        () => true,
+      )),
+    );
+    sqlPlans.push(
+      ...(await plans(
+        db,
+        'Archive search q + status',
+        (sql) => searchArchive(sql, HIROSHIMA.id, { q: '道路改良', status: 'superseded' }),
+        () => true,
+      )),
+    );
 
-  report.note([
-    ...loads.map((l) => `- ${l}`),
-    `- Each size measured against a fresh service process: 40 right-key API lookups (2 clients), ${SECONDS} s of page views (4 signed-in clients, 50 archived certificates of 広島県), ${SECONDS} s of archive searches (4 clients, the mix below, round robin); then each query alone, ${SQL_REPS} times one at a time from this process. Load average ${small.load} → ${big.load}; other people's work on the machine during the HTTP runs ${num(small.others, 1)} → ${num(big.others, 1)} CPU-s.`,
-    `- Searches: ${searches('…').map(([k]) => k).join('; ')}.`,
-    `- Text searches (q of three characters or more) that the planner expects to match at most 5,000 records run trigram-first (src/archive/search.ts): the GIN index finds every match and they are sorted. The "before" rows time the plan this replaced, one page of ids walking the archive in page order and testing each row, in the same run.`,
-    '',
-    '<details><summary>EXPLAIN (ANALYZE, BUFFERS) at the largest size</summary>',
-    '',
-    ...sqlPlans.flatMap((p) => [p, '']),
-    '</details>',
-  ].join('\n'));
-  report.save();
-  await db.drop();
-}, { timeLimitMs: 20 * 60_000 });
+    report.note(
+      [
+        ...loads.map((l) => `- ${l}`),
+        `- Each size measured against a fresh service process: 40 right-key API lookups (2 clients), ${SECONDS} s of page views (4 signed-in clients, 50 archived certificates of 広島県), ${SECONDS} s of archive searches (4 clients, the mix below, round robin); then each query alone, ${SQL_REPS} times one at a time from this process. Load average ${small.load} → ${big.load}; other people's work on the machine during the HTTP runs ${num(small.others, 1)} → ${num(big.others, 1)} CPU-s.`,
+        `- Searches: ${searches('…')
+          .map(([k]) => k)
+          .join('; ')}.`,
+        `- Text searches (q of three characters or more) that the planner expects to match at most 5,000 records run trigram-first (src/archive/search.ts): the GIN index finds every match and they are sorted. The "before" rows time the plan this replaced, one page of ids walking the archive in page order and testing each row, in the same run.`,
+        '',
+        '<details><summary>EXPLAIN (ANALYZE, BUFFERS) at the largest size</summary>',
+        '',
+        ...sqlPlans.flatMap((p) => [p, '']),
+        '</details>',
+      ].join('\n'),
+    );
+    report.save();
+    await db.drop();
+  },
+  { timeLimitMs: 20 * 60_000 },
+);

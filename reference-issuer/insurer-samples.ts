@@ -13,8 +13,10 @@ export const INSURERS = [
 
 /** 特約 as printed on the back of an insurer's form, one per kind. */
 export const INSURER_NOTES: Record<InsurerKind, string> = {
-  performance_bond: '本証券は、公共工事履行保証証券約款および同特約条項に基づき発行する。保証債務の履行は、債務不履行により生じた損害の賠償または違約金の支払とする。',
-  performance_insurance: '本保険契約は、履行保証保険普通保険約款および公共工事用特約条項に基づく。保険金は、保険契約者の債務不履行により被保険者が被る損害に対して支払う。',
+  performance_bond:
+    '本証券は、公共工事履行保証証券約款および同特約条項に基づき発行する。保証債務の履行は、債務不履行により生じた損害の賠償または違約金の支払とする。',
+  performance_insurance:
+    '本保険契約は、履行保証保険普通保険約款および公共工事用特約条項に基づく。保険金は、保険契約者の債務不履行により被保険者が被る損害に対して支払う。',
 };
 
 // Insurers number their 証券 in their own schemes: a letter prefix and digits, as printed on paper.

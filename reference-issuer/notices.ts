@@ -11,7 +11,6 @@ import { formatWareki } from '../src/domain/index.js';
 import { findChromium } from '../src/pdf/index.js';
 import type { Kind } from './samples.js';
 
-
 export interface NoticeContent {
   number: string;
   /** as printed for people, e.g. `7KQ4-M2XD-9PRA` */
@@ -52,9 +51,14 @@ function fields(n: NoticeContent): Array<[label: string, value: string]> {
 }
 
 function noticeSection(n: NoticeContent, layout: NoticeLayout): string {
-  const body = layout === 'table'
-    ? `<table>${fields(n).map(([l, v]) => `<tr><th>${esc(l)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`
-    : `<div class="lines">${fields(n).map(([l, v]) => `<p>${esc(l)}：${esc(v)}</p>`).join('')}</div>`;
+  const body =
+    layout === 'table'
+      ? `<table>${fields(n)
+          .map(([l, v]) => `<tr><th>${esc(l)}</th><td>${esc(v)}</td></tr>`)
+          .join('')}</table>`
+      : `<div class="lines">${fields(n)
+          .map(([l, v]) => `<p>${esc(l)}：${esc(v)}</p>`)
+          .join('')}</div>`;
   return `<section>
 <p class="date">${esc(formatWareki(n.issuedOn))}</p>
 <p>${esc(n.contractor)}　御中</p>
@@ -75,7 +79,7 @@ export interface NoticePrintOptions {
 
 /** The notices as one HTML document, `perPage` of them on each A4 page. */
 export function noticeHtml(notices: readonly NoticeContent[], opts: NoticePrintOptions): string {
-  const perPage = opts.sideBySide ? 2 : opts.perPage ?? 1;
+  const perPage = opts.sideBySide ? 2 : (opts.perPage ?? 1);
   const pages: string[] = [];
   for (let i = 0; i < notices.length; i += perPage) {
     const sections = notices.slice(i, i + perPage).map((n) => noticeSection(n, opts.layout));
@@ -106,9 +110,11 @@ export class NoticePrinter {
   private constructor(private readonly browser: Browser) {}
 
   static async open(executablePath = findChromium()): Promise<NoticePrinter> {
-    if (!executablePath) throw new Error('no Chromium: set CHROMIUM_PATH or install Debian\'s chromium');
+    if (!executablePath) throw new Error("no Chromium: set CHROMIUM_PATH or install Debian's chromium");
     const browser = await puppeteer.launch({
-      executablePath, headless: true, pipe: true,
+      executablePath,
+      headless: true,
+      pipe: true,
       // on a shared machine at load 40 Chromium takes more than puppeteer's 30 s to start
       timeout: 120_000,
       args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],

@@ -39,8 +39,14 @@ const CONTRACTORS = [
 ];
 
 const PROJECTS = [
-  '一般国道2号道路改良工事', '二級河川芦田川護岸改修工事', '県道福山鞆線舗装補修工事', '旭川水系砂防堰堤工事',
-  '市立小学校屋内運動場改築工事', '上水道配水管布設替工事', '港湾施設耐震補強工事', '橋梁長寿命化修繕工事',
+  '一般国道2号道路改良工事',
+  '二級河川芦田川護岸改修工事',
+  '県道福山鞆線舗装補修工事',
+  '旭川水系砂防堰堤工事',
+  '市立小学校屋内運動場改築工事',
+  '上水道配水管布設替工事',
+  '港湾施設耐震補強工事',
+  '橋梁長寿命化修繕工事',
 ];
 
 const GUARANTORS = [
@@ -101,7 +107,9 @@ export function sampleCertificate(seed: number, opts: { number: string; kind: Ki
     ...(STATEMENTS[opts.kind] ? { statement: STATEMENTS[opts.kind] } : {}),
     ...(insurer
       ? { notes: INSURER_NOTES[opts.kind as InsurerKind] }
-      : seed % 3 === 0 ? { notes: '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' } : {}),
+      : seed % 3 === 0
+        ? { notes: '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' }
+        : {}),
   };
 }
 

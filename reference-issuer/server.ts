@@ -36,7 +36,11 @@ export class ReferenceIssuer {
   onFeedAnswered: ((n: number, jtis: string[]) => void) | null = null;
   url = '';
 
-  constructor(readonly iss: string, readonly audience: string, alg: Alg = 'ES256') {
+  constructor(
+    readonly iss: string,
+    readonly audience: string,
+    alg: Alg = 'ES256',
+  ) {
     this.keys = [generateSigningKey(alg, `${alg.toLowerCase()}-${Date.now().toString(36)}`)];
   }
 

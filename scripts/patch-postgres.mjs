@@ -140,17 +140,30 @@ const connectionSessionEdits = [
 ];
 
 const stages = [
-  [MARKER, [
-    ['src/connection.js', connectionEdits], ['cjs/src/connection.js', connectionEdits],
-    ['src/index.js', indexEdits], ['cjs/src/index.js', indexEdits],
-  ]],
-  [SESSION_MARKER, [['src/connection.js', connectionSessionEdits], ['cjs/src/connection.js', connectionSessionEdits]]],
+  [
+    MARKER,
+    [
+      ['src/connection.js', connectionEdits],
+      ['cjs/src/connection.js', connectionEdits],
+      ['src/index.js', indexEdits],
+      ['cjs/src/index.js', indexEdits],
+    ],
+  ],
+  [
+    SESSION_MARKER,
+    [
+      ['src/connection.js', connectionSessionEdits],
+      ['cjs/src/connection.js', connectionSessionEdits],
+    ],
+  ],
 ];
 
 if (!fs.existsSync(root)) process.exit(0); // not installed (yet): nothing to patch
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 if (version !== VERSION) {
-  console.error(`scripts/patch-postgres.mjs: postgres ${version} is installed, the patch is for ${VERSION}; check whether ${version} fixes porsager/postgres#1208 and #1223 and update or drop the patch`);
+  console.error(
+    `scripts/patch-postgres.mjs: postgres ${version} is installed, the patch is for ${VERSION}; check whether ${version} fixes porsager/postgres#1208 and #1223 and update or drop the patch`,
+  );
   process.exit(1);
 }
 for (const [marker, files] of stages) {

@@ -24,7 +24,10 @@ beforeAll(async () => {
   let token: string;
   ({ password, token } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'kanri', role: 'admin' }]));
   await addWebhook(db.sql, { orgId: 'hiroshima', url: await receiver.listen(), actor: 'test', allowPrivate: true });
-  for (const [number, key] of [['2092000001', 'BR00KEY1'], ['2092000002', 'BR00KEY2']] as const) {
+  for (const [number, key] of [
+    ['2092000001', 'BR00KEY1'],
+    ['2092000002', 'BR00KEY2'],
+  ] as const) {
     const rev0 = await certificate(number, key);
     await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
     const { json } = await apiCall(base, token, 'POST', '/api/v1/lookup', { number, authKey: key });

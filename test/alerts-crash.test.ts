@@ -14,8 +14,14 @@ const children = new Set<ChildProcess>();
 function serve(): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     env: {
-      ...process.env, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'error', SHOSHO_PDF_WARMUP: 'false', SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true', SHOSHO_WEBHOOK_RETRY_MS: '50',
+      ...process.env,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      SHOSHO_PDF_WARMUP: 'false',
+      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+      SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true',
+      SHOSHO_WEBHOOK_RETRY_MS: '50',
     },
     stdio: 'ignore',
   });
@@ -34,8 +40,12 @@ function kill(child: ChildProcess): Promise<void> {
 /** A contract whose 契約保証 is long overdue, and the scheduled check's `missing` alert: its webhook is queued with it. */
 async function raise(contract: string): Promise<string> {
   const input = contractInputSchema.parse({
-    projectName: `${contract} 道路改良工事`, contractor: { name: '瀬戸内建設株式会社' }, contractPrice: 123_200_000, contractDate: '2024-06-01',
-    period: { from: '2024-06-03', to: '2025-03-14' }, required: ['contract'],
+    projectName: `${contract} 道路改良工事`,
+    contractor: { name: '瀬戸内建設株式会社' },
+    contractPrice: 123_200_000,
+    contractDate: '2024-06-01',
+    period: { from: '2024-06-03', to: '2025-03-14' },
+    required: ['contract'],
   });
   await putContract(db.sql as never, 'hiroshima', contract, input, { actor: 'test' });
   await raiseMissingGuarantees(db.sql as never);

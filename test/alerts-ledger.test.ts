@@ -15,7 +15,11 @@ let okayamaToken: string;
 
 const api = (method: string, path: string, body?: unknown, t = token) => apiCall(base, t, method, path, body);
 const alertsOf = async (contract: string) =>
-  (await db.sql`select type, number, revision from alerts where contract = ${contract} order by created_at, type`) as unknown as Array<{ type: string; number: string | null; revision: number | null }>;
+  (await db.sql`select type, number, revision from alerts where contract = ${contract} order by created_at, type`) as unknown as Array<{
+    type: string;
+    number: string | null;
+    revision: number | null;
+  }>;
 
 type Payload = Awaited<ReturnType<typeof certificate>>;
 
@@ -29,8 +33,13 @@ async function advanceCertificate(number: string, key: string): Promise<Payload>
 /** The contract the certificate was issued for, as the owner's ledger records it. */
 function contractFor(p: Payload, overrides: Record<string, unknown> = {}) {
   return {
-    projectName: p.project.name, contractor: { name: p.contractor.name }, contractPrice: p.project.contractPrice,
-    contractDate: p.project.contractDate, period: p.project.period, required: ['advance_payment'], ...overrides,
+    projectName: p.project.name,
+    contractor: { name: p.contractor.name },
+    contractPrice: p.project.contractPrice,
+    contractDate: p.project.contractDate,
+    period: p.project.period,
+    required: ['advance_payment'],
+    ...overrides,
   };
 }
 
@@ -103,15 +112,22 @@ describe('missing guarantees', () => {
     const old = { contractDate: '2024-06-01', required: ['advance_payment', 'contract'] };
     expect((await api('PUT', '/api/v1/contracts/R6-道-204', contractFor(p, old))).status).toBe(201);
     const recent = new Date(Date.now() + 9 * 3_600_000 - 3 * 86_400_000).toISOString().slice(0, 10);
-    expect((await api('PUT', '/api/v1/contracts/R6-道-205', contractFor(p, { contractDate: recent, period: { from: recent, to: '2030-03-31' } }))).status).toBe(201);
+    expect((await api('PUT', '/api/v1/contracts/R6-道-205', contractFor(p, { contractDate: recent, period: { from: recent, to: '2030-03-31' } }))).status).toBe(
+      201,
+    );
     await raiseMissingGuarantees(db.sql as never);
     await raiseMissingGuarantees(db.sql as never);
     const rows = await alertsOf('R6-道-204');
-    expect(rows).toEqual([{ type: 'missing', number: null, revision: null }, { type: 'missing', number: null, revision: null }]);
+    expect(rows).toEqual([
+      { type: 'missing', number: null, revision: null },
+      { type: 'missing', number: null, revision: null },
+    ]);
     const kinds = (await db.sql`select kind from alerts where contract = 'R6-道-204' order by kind`).map((r) => r.kind);
     expect(kinds).toEqual(['advance_payment', 'contract']);
     expect(await alertsOf('R6-道-205')).toEqual([]);
-    const [alert] = (await api('GET', '/api/v1/alerts?open=true')).json.items.filter((a: { contract: string; kind: string }) => a.contract === 'R6-道-204' && a.kind === 'contract');
+    const [alert] = (await api('GET', '/api/v1/alerts?open=true')).json.items.filter(
+      (a: { contract: string; kind: string }) => a.contract === 'R6-道-204' && a.kind === 'contract',
+    );
     expect(alert.message).toBe('案件R6-道-204の契約保証証書がまだ提出されていません。受注者に証書の認証キーの提出を依頼してください。');
     // an organisation that allows only one day finds the 3-day-old contract late too
     await db.sql`insert into ledger_rules (org_id, missing_after_days) values ('hiroshima', 1) on conflict (org_id) do update set missing_after_days = 1`;

@@ -53,7 +53,9 @@ function mailsFor(to: string, count: number): Promise<Delivered[]> {
 /** `shosho user add` as a person types it, password on standard input. */
 function addUser(username: string, ...flags: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'user', 'add', username, '--org', 'hiroshima', '--role', 'clerk', ...flags], {
-    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error' }, input: 'correct-horse-battery\n', encoding: 'utf8',
+    env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error' },
+    input: 'correct-horse-battery\n',
+    encoding: 'utf8',
   });
   return r;
 }
@@ -67,7 +69,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
   service = await startTestService(db, {
-    SHOSHO_SMTP_URL: `smtp://127.0.0.1:${port}`, SHOSHO_MAIL_FROM: 'shosho@pref.example.lg.jp', SHOSHO_WEBHOOK_RETRY_MS: '50',
+    SHOSHO_SMTP_URL: `smtp://127.0.0.1:${port}`,
+    SHOSHO_MAIL_FROM: 'shosho@pref.example.lg.jp',
+    SHOSHO_WEBHOOK_RETRY_MS: '50',
     SHOSHO_PUBLIC_URL: 'https://shosho.pref.example.lg.jp',
   });
   base = service.url;
@@ -108,8 +112,15 @@ describe('alert mail', () => {
     const [alert] = await db.sql`select id from alerts where number = ${number}`;
     expect(mail!.mail.subject).toBe(`【shosho 要対応】新しい回の発行：${number} 前払金保証証書`);
     const text = mail!.mail.text!;
-    for (const s of [number, '前払金保証証書', '第1回', '受注者に第1回変更の認証キーの提出を依頼してください', 'JST',
-      `https://shosho.pref.example.lg.jp/alerts#alert-${alert!.id}`, 'Ask the contractor for the auth key of revision 1']) {
+    for (const s of [
+      number,
+      '前払金保証証書',
+      '第1回',
+      '受注者に第1回変更の認証キーの提出を依頼してください',
+      'JST',
+      `https://shosho.pref.example.lg.jp/alerts#alert-${alert!.id}`,
+      'Ask the contractor for the auth key of revision 1',
+    ]) {
       expect(text).toContain(s);
     }
     expect(text).not.toContain(key);
@@ -126,7 +137,7 @@ describe('alert mail', () => {
     const [digest] = await mailsFor('suzuki@pref.example.lg.jp', 1);
     expect(digest!.mail.subject).toBe(`【shosho 要対応】${day}の要対応事項（1件）`);
     expect(digest!.mail.text).toContain('2090000101');
-    const [{ n }] = await db.sql`select count(*)::int as n from outbox where channel = 'mail' and dedupe_key is not null` as unknown as [{ n: number }];
+    const [{ n }] = (await db.sql`select count(*)::int as n from outbox where channel = 'mail' and dedupe_key is not null`) as unknown as [{ n: number }];
     expect(n).toBe(1);
     expect(inbox.filter((m) => m.to.includes('sato@pref.example.lg.jp'))).toEqual([]);
   });

@@ -17,10 +17,18 @@ const receiver = new WebhookReceiver();
 let service: RunningService;
 
 beforeAll(async () => {
-  service = await startService(loadConfig({
-    PORT: '0', SHOSHO_DATA_DIR: dataDir, SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_PDF_WARMUP: 'false', SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-    SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true', SHOSHO_WEBHOOK_RETRY_MS: '50',
-  }), silentLogger);
+  service = await startService(
+    loadConfig({
+      PORT: '0',
+      SHOSHO_DATA_DIR: dataDir,
+      SHOSHO_AUDIENCE: AUDIENCE,
+      SHOSHO_PDF_WARMUP: 'false',
+      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+      SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true',
+      SHOSHO_WEBHOOK_RETRY_MS: '50',
+    }),
+    silentLogger,
+  );
 }, 60_000);
 afterAll(async () => {
   await service?.stop();
@@ -36,8 +44,12 @@ describe('the outbox on the embedded PGlite (one connection)', () => {
     const { secret } = await addWebhook(sql, { orgId: 'hiroshima', url: await receiver.listen(), actor: 'test', allowPrivate: true });
     receiver.answer = (_r, nth) => (nth === 0 ? 'fail' : 'ok');
     const input = contractInputSchema.parse({
-      projectName: '県道改良工事', contractor: { name: '瀬戸内建設株式会社' }, contractPrice: 50_000_000, contractDate: '2024-06-01',
-      period: { from: '2024-06-03', to: '2025-03-14' }, required: ['contract'],
+      projectName: '県道改良工事',
+      contractor: { name: '瀬戸内建設株式会社' },
+      contractPrice: 50_000_000,
+      contractDate: '2024-06-01',
+      period: { from: '2024-06-03', to: '2025-03-14' },
+      required: ['contract'],
     });
     await putContract(sql, 'hiroshima', 'R6-道-301', input, { actor: 'test' });
     expect(await raiseMissingGuarantees(sql)).toBe(1);

@@ -49,12 +49,19 @@ async function openAlerts(token: string): Promise<Array<Record<string, any>>> {
   return r.json.items;
 }
 const alertsOf = async (number: string) =>
-  (await db.sql`select type, revision, org_id from alerts where number = ${number} order by created_at`) as unknown as Array<{ type: string; revision: number; org_id: string }>;
+  (await db.sql`select type, revision, org_id from alerts where number = ${number} order by created_at`) as unknown as Array<{
+    type: string;
+    revision: number;
+    org_id: string;
+  }>;
 
 beforeAll(async () => {
   fx = await serviceWithIssuer(ENV);
   ({ db, issuer, base } = fx);
-  hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'admin1', role: 'admin' }]);
+  hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'admin1', role: 'admin' },
+  ]);
   okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'yamada', role: 'clerk' }]);
   const url = await receiver.listen();
   ({ secret } = await addWebhook(db.sql, { orgId: 'hiroshima', url, actor: 'test', allowPrivate: true }));
@@ -80,9 +87,30 @@ describe('new_revision and withdrawn alerts are raised once, for the organisatio
     const open = await openAlerts(hiroshima.token);
     const mine = open.filter((a) => a.number === number);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ type: 'new_revision', number, kind: 'advance_payment', revision: 1, contract: null, resolvedAt: null, resolvedBy: null, note: null });
+    expect(mine[0]).toMatchObject({
+      type: 'new_revision',
+      number,
+      kind: 'advance_payment',
+      revision: 1,
+      contract: null,
+      resolvedAt: null,
+      resolvedBy: null,
+      note: null,
+    });
     expect(mine[0]!.message).toContain('受注者に第1回変更の認証キーの提出を依頼してください');
-    expect(Object.keys(mine[0]!).sort()).toEqual(['contract', 'createdAt', 'id', 'kind', 'message', 'note', 'number', 'resolvedAt', 'resolvedBy', 'revision', 'type']);
+    expect(Object.keys(mine[0]!).sort()).toEqual([
+      'contract',
+      'createdAt',
+      'id',
+      'kind',
+      'message',
+      'note',
+      'number',
+      'resolvedAt',
+      'resolvedBy',
+      'revision',
+      'type',
+    ]);
     expect(await openAlerts(okayama.token)).toEqual([]);
   });
 
@@ -91,7 +119,11 @@ describe('new_revision and withdrawn alerts are raised once, for the organisatio
     try {
       const rev2 = correctionRevision(changeRevision(rev0, 1, await digestFor('NR01KEY1'), '2024-09-02'), 2, await digestFor('NR02KEY1'), '2024-10-01');
       const s = await issuer.sign(CERTIFICATE_EVENT, rev2 as never);
-      const results = await Promise.all([issuer.push(`${base}/sets`, s.token), issuer.push(`${second.url}/sets`, s.token), issuer.push(`${second.url}/sets`, s.token)]);
+      const results = await Promise.all([
+        issuer.push(`${base}/sets`, s.token),
+        issuer.push(`${second.url}/sets`, s.token),
+        issuer.push(`${second.url}/sets`, s.token),
+      ]);
       expect(results.map((r) => r.status)).toEqual([202, 202, 202]);
     } finally {
       await second.stop();
@@ -151,7 +183,9 @@ describe('resolving', () => {
     const again = await api(hiroshima.token, 'POST', `/api/v1/alerts/${alert!.id}/resolve`, { note: 'another' });
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
-    const [{ n }] = await db.sql`select count(*)::int as n from audit_log where action = 'alert.resolve' and subject = ${alert!.id}` as unknown as [{ n: number }];
+    const [{ n }] = (await db.sql`select count(*)::int as n from audit_log where action = 'alert.resolve' and subject = ${alert!.id}`) as unknown as [
+      { n: number },
+    ];
     expect(n).toBe(1);
     expect((await api(okayama.token, 'POST', `/api/v1/alerts/${alert!.id}/resolve`, {})).status).toBe(404);
     expect((await api(hiroshima.token, 'POST', '/api/v1/alerts/not-an-id/resolve', {})).status).toBe(404);
@@ -162,7 +196,11 @@ describe('resolving', () => {
 
   it('bad input is refused naming what is wrong, and changes nothing', async () => {
     const [alert] = await openAlerts(hiroshima.token);
-    const badJson = await fetch(`${base}/api/v1/alerts/${alert!.id}/resolve`, { method: 'POST', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' }, body: '{"note":' });
+    const badJson = await fetch(`${base}/api/v1/alerts/${alert!.id}/resolve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' },
+      body: '{"note":',
+    });
     expect(badJson.status).toBe(400);
     const badNote = await api(hiroshima.token, 'POST', `/api/v1/alerts/${alert!.id}/resolve`, { note: 42 });
     expect(badNote.status).toBe(422);
@@ -186,7 +224,9 @@ describe('resolving', () => {
     const seen: string[] = [];
     let next: string | null = null;
     do {
-      const page: { items: Array<{ id: string }>; next: string | null } = (await api(hiroshima.token, 'GET', `/api/v1/alerts?limit=1${next ? `&cursor=${next}` : ''}`)).json;
+      const page: { items: Array<{ id: string }>; next: string | null } = (
+        await api(hiroshima.token, 'GET', `/api/v1/alerts?limit=1${next ? `&cursor=${next}` : ''}`)
+      ).json;
       seen.push(...page.items.map((a) => a.id));
       next = page.next;
     } while (next);
@@ -267,13 +307,30 @@ describe('webhooks', () => {
     const port = receiver.port;
     await receiver.close();
     await push({ number, kind: 'advance_payment', revision: 1, reason: 'cancelled', withdrawnOn: '2024-11-01' }, WITHDRAWN_EVENT);
-    await expect.poll(async () => (await db.sql`
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.sql`
       select count(*)::int as n from outbox o join alerts a on a.id = o.alert_id
-      where a.number = ${number} and a.type = 'withdrawn' and o.attempts >= 2 and o.last_error is not null`)[0]!.n, { timeout: 30_000, interval: 50 }).toBe(1);
+      where a.number = ${number} and a.type = 'withdrawn' and o.attempts >= 2 and o.last_error is not null`
+          )[0]!.n,
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBe(1);
     await receiver.listen(port);
     await receiver.waitFor((rs) => rs.some((r) => mine(r) && JSON.parse(r.body).data.type === 'withdrawn'), 'the withdrawn alert after the receiver came back');
-    const listed = await db.sql`select delivered_at, attempts from outbox o join alerts a on a.id = o.alert_id where a.number = ${number} and a.type = 'withdrawn'`;
-    await expect.poll(async () => (await db.sql`select delivered_at from outbox where id in (select o.id from outbox o join alerts a on a.id = o.alert_id where a.number = ${number} and a.type = 'withdrawn')`)[0]!.delivered_at, { timeout: 10_000, interval: 50 }).not.toBeNull();
+    const listed =
+      await db.sql`select delivered_at, attempts from outbox o join alerts a on a.id = o.alert_id where a.number = ${number} and a.type = 'withdrawn'`;
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.sql`select delivered_at from outbox where id in (select o.id from outbox o join alerts a on a.id = o.alert_id where a.number = ${number} and a.type = 'withdrawn')`
+          )[0]!.delivered_at,
+        { timeout: 10_000, interval: 50 },
+      )
+      .not.toBeNull();
     expect(listed).toHaveLength(1);
   });
 
@@ -305,9 +362,11 @@ describe('webhooks', () => {
   }, 60_000);
 
   it('shosho webhook add prints the secret alone on the last line; list shows failures; remove stops it', async () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'webhook', ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error', SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true' }, encoding: 'utf8',
-    });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'webhook', ...args], {
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error', SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'true' },
+        encoding: 'utf8',
+      });
     const added = cli('add', '--org', 'okayama', '--url', 'http://127.0.0.1:9/okayama-hooks');
     expect(added.status, added.stderr).toBe(0);
     const lines = added.stdout.trimEnd().split('\n');
@@ -342,11 +401,32 @@ describe('webhooks', () => {
 
 describe('private addresses', () => {
   it('are refused unless allowed: literals when the URL is checked, resolved names when connecting', async () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+    ]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
     for (const a of ['8.8.8.8', '203.0.113.250'.replace('203.0.113', '133.242.0'), '2400:8500::1']) expect(isPrivateAddress(a), a).toBe(false);
-    for (const u of ['http://127.0.0.1:9/x', 'http://[::1]/x', 'http://169.254.169.254/latest', 'http://localhost/x', 'ftp://example.com/', 'file:///etc/passwd', 'https://user:pw@example.com/']) {
+    for (const u of [
+      'http://127.0.0.1:9/x',
+      'http://[::1]/x',
+      'http://169.254.169.254/latest',
+      'http://localhost/x',
+      'ftp://example.com/',
+      'file:///etc/passwd',
+      'https://user:pw@example.com/',
+    ]) {
       expect(() => checkWebhookUrl(u, false), u).toThrow();
     }
     expect(checkWebhookUrl('https://keiyaku.example.lg.jp/hooks', false).hostname).toBe('keiyaku.example.lg.jp');
@@ -354,7 +434,13 @@ describe('private addresses', () => {
     const redirecting = http.createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${receiver.port}/hooks` }).end());
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     const seen = receiver.received.length;
-    expect(await postJson(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`, {}, '{}', { allowPrivate: true, timeoutMs: 5000, maxResponseBytes: 1024 })).toBe(307);
+    expect(
+      await postJson(`http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`, {}, '{}', {
+        allowPrivate: true,
+        timeoutMs: 5000,
+        maxResponseBytes: 1024,
+      }),
+    ).toBe(307);
     redirecting.close();
     expect(receiver.received.length).toBe(seen);
     // a name that resolves to loopback (this machine's own name) is refused when connecting, before any byte is sent
@@ -363,9 +449,14 @@ describe('private addresses', () => {
     await expect(postJson(byName, {}, '{}', { allowPrivate: false, timeoutMs: 5000, maxResponseBytes: 1024 })).rejects.toThrow(/private address/);
     expect(receiver.received.length).toBe(before);
     expect(await postJson(byName, {}, '{}', { allowPrivate: true, timeoutMs: 5000, maxResponseBytes: 1024 })).toBe(204);
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'webhook', 'add', '--org', 'okayama', '--url', 'http://169.254.169.254/latest'], {
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error', SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'false' }, encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'webhook', 'add', '--org', 'okayama', '--url', 'http://169.254.169.254/latest'],
+      {
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error', SHOSHO_WEBHOOK_ALLOW_PRIVATE: 'false' },
+        encoding: 'utf8',
+      },
+    );
     expect(cli.status).toBe(2);
     expect(cli.stderr).toContain('SHOSHO_WEBHOOK_ALLOW_PRIVATE');
     expect((await db.sql`select count(*)::int as n from webhook_endpoints where url like '%169.254.169.254%'`)[0]!.n).toBe(0);

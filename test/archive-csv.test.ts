@@ -51,9 +51,12 @@ describe('CSV fields', () => {
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
     );
     const records = fc.array(fc.array(fc.string({ unit, maxLength: 12 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 });
-    fc.assert(fc.property(records, (rows) => {
-      expect(parseCsv(rows.map(csvLine).join(''))).toEqual(rows.map((row) => row.map(inert)));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(records, (rows) => {
+        expect(parseCsv(rows.map(csvLine).join(''))).toEqual(rows.map((row) => row.map(inert)));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('JST: times say their zone, and a JST day starts at 15:00 UTC', () => {
@@ -95,14 +98,21 @@ describe('archiveCsv', () => {
     const a = await certificate('2070004426', 'AB12CD34', 'advance_payment', 0);
     tricky = {
       // a line break in a signed name is refused at the feed (SPEC §2); the memo carries one below
-      ...a, project: { ...a.project, name: '護岸工事, "第1工区" (夜間)' }, contractor: { ...a.contractor, name: '備後建設株式会社' }, obligee: { name: '広島県知事' },
+      ...a,
+      project: { ...a.project, name: '護岸工事, "第1工区" (夜間)' },
+      contractor: { ...a.contractor, name: '備後建設株式会社' },
+      obligee: { name: '広島県知事' },
     };
     filed.push(await file('hiroshima', tricky, { reference: '@SUM(A1)', memo: '=HYPERLINK("http://evil.example","押して")' }));
     const b = await certificate('3150001111', 'AB12CD34', 'contract', 1);
     filed.push(await file('hiroshima', { ...b, contractor: { ...b.contractor, name: '-1+1 建設' } }, { reference: '広島-2024-001', memo: '一行目\r\n二行目' }));
     filed.push(await file('hiroshima', await certificate('2070007777', 'AB12CD34', 'interim_advance_payment', 2), {}));
-    const sets = await Promise.all(Array.from({ length: 230 }, async (_, i) =>
-      (await issuer.sign(CERTIFICATE_EVENT, await certificate(`60000${String(i).padStart(5, '0')}`, 'AB12CD34', 'contract', i))).token));
+    const sets = await Promise.all(
+      Array.from(
+        { length: 230 },
+        async (_, i) => (await issuer.sign(CERTIFICATE_EVENT, await certificate(`60000${String(i).padStart(5, '0')}`, 'AB12CD34', 'contract', i))).token,
+      ),
+    );
     await receiver.receive(sets, 'push');
     await db.sql`
       insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_by, status_when_archived, issuer_id, number, kind, revision,
@@ -124,12 +134,27 @@ describe('archiveCsv', () => {
     const [roadWorks, paving, contract] = rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]])));
     expect(rows).toHaveLength(3);
     expect(roadWorks).toMatchObject({
-      ID: filed[0]!.id, '保証契約番号・証券番号': '2070004426', 種別: '前払金保証', 変更回: '0', 区分: '新規', 工事名: '護岸工事, "第1工区" (夜間)',
-      保証契約者: '備後建設株式会社', 保証債権者: '広島県知事', 発行者: 'wjcs 建設業保証',
-      保証金額: String(tricky.guarantee.amount), '保証期間（自）': tricky.guarantee.period.from, '保証期間（至）': tricky.guarantee.period.to,
-      現在の状態: '有効', 保管時の状態: '有効', 保管後の状態変化: '変化なし', '保管日時（JST）': formatJst(filed[0]!.archivedAt),
-      保管者: 'yamada@pref.hiroshima', 案件番号: "'@SUM(A1)", メモ: `'=HYPERLINK("http://evil.example","押して")`,
-      '保管したPDFのSHA-256': filed[0]!.pdfSha256, '署名データのSHA-256': filed[0]!.jwsSha256,
+      ID: filed[0]!.id,
+      '保証契約番号・証券番号': '2070004426',
+      種別: '前払金保証',
+      変更回: '0',
+      区分: '新規',
+      工事名: '護岸工事, "第1工区" (夜間)',
+      保証契約者: '備後建設株式会社',
+      保証債権者: '広島県知事',
+      発行者: 'wjcs 建設業保証',
+      保証金額: String(tricky.guarantee.amount),
+      '保証期間（自）': tricky.guarantee.period.from,
+      '保証期間（至）': tricky.guarantee.period.to,
+      現在の状態: '有効',
+      保管時の状態: '有効',
+      保管後の状態変化: '変化なし',
+      '保管日時（JST）': formatJst(filed[0]!.archivedAt),
+      保管者: 'yamada@pref.hiroshima',
+      案件番号: "'@SUM(A1)",
+      メモ: `'=HYPERLINK("http://evil.example","押して")`,
+      '保管したPDFのSHA-256': filed[0]!.pdfSha256,
+      '署名データのSHA-256': filed[0]!.jwsSha256,
     });
     // the screens' words: no 受注者/発注者 in the header
     expect(header!.join()).not.toMatch(/受注者|発注者/);
@@ -146,7 +171,9 @@ describe('archiveCsv', () => {
 
   it('streams every matching record a page at a time, whatever cursor and limit the search carried', async () => {
     const { text, chunks } = await csvOf('bulk', { limit: 5, cursor: 'from another page', sort: 'number', order: 'asc' });
-    const numbers = parseCsv(text.slice(1)).slice(1).map((row) => row[1]);
+    const numbers = parseCsv(text.slice(1))
+      .slice(1)
+      .map((row) => row[1]);
     expect(numbers).toEqual(Array.from({ length: 230 }, (_, i) => `60000${String(i).padStart(5, '0')}`));
     expect(chunks).toBe(3); // the header, then pages of 200 and 30
   });

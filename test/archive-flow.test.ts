@@ -100,7 +100,10 @@ describe('from lookup to an archived PDF a person can read and anyone can verify
     const env = { ...process.env };
     delete env.DATABASE_URL;
     // asynchronously: a synchronous child would stall the service this process also runs
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/shosho.js', 'verify', pdfPath, '--jwks', jwksFile, '--json'], { env, encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/shosho.js', 'verify', pdfPath, '--jwks', jwksFile, '--json'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(stdout)).toMatchObject({ result: 'passed', subject: { number: '2080001234' } });
   });
 
@@ -117,7 +120,13 @@ describe('from lookup to an archived PDF a person can read and anyone can verify
     expect(r.json.result).toBe('failed');
     expect(r.json.checks.find((c: any) => c.name === 'pdf-digest').result).toBe('failed');
 
-    const w = await issuer.sign(WITHDRAWN_EVENT, { number: '2080001234', kind: 'interim_advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2025-01-31' });
+    const w = await issuer.sign(WITHDRAWN_EVENT, {
+      number: '2080001234',
+      kind: 'interim_advance_payment',
+      revision: 0,
+      reason: 'cancelled',
+      withdrawnOn: '2025-01-31',
+    });
     expect((await issuer.push(`${base}/sets`, w.token)).status).toBe(202);
     r = await api(hiroshima.token, 'POST', `/api/v1/archive/${archiveId}/recheck`);
     expect(r.json.checks.find((c: any) => c.name === 'status')).toMatchObject({ result: 'failed' });
@@ -134,9 +143,13 @@ describe('shosho recheck', () => {
   it('re-verifies every record of the organisation, reports progress and writes the reports to a file; exit 1 when one failed', async () => {
     const report = path.join(tmp, 'recheck.json');
     const run = promisify(execFile)(process.execPath, ['bin/shosho.js', 'recheck', '--org', 'hiroshima', '--report', report], {
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' }, encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
     });
-    const failure = await run.then(() => null, (e: { code: number; stdout: string; stderr: string }) => e);
+    const failure = await run.then(
+      () => null,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
     expect(failure?.code).toBe(1); // the tampered PDF above
     expect(failure!.stdout).toMatch(/rechecked 1: 0 passed, 1 failed, 0 indeterminate/);
     expect(failure!.stderr).toMatch(/1\/1/);

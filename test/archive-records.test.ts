@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import {
-  archiveRevision, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord, toArchiveJson, type ArchiveRecord,
-} from '../src/archive/index.js';
+import { archiveRevision, findArchived, getArchiveJws, getArchivePdf, getArchiveRecord, toArchiveJson, type ArchiveRecord } from '../src/archive/index.js';
 import { createReceiver, KeyStore, type Receiver } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { loadCertificate, type CertificateRecord } from '../src/lookup/index.js';
@@ -72,15 +70,42 @@ describe('archiveRevision', () => {
     expect(asView.id).toBe(record.id);
     const json = toArchiveJson(record);
     expect(Object.keys(json)).toEqual([
-      'id', 'certificateId', 'number', 'kind', 'revision', 'revisionType', 'projectName', 'contractor', 'obligee', 'issuer',
-      'status', 'archivedAt', 'archivedBy', 'reference', 'memo', 'pdfSha256', 'jwsSha256', 'contract',
+      'id',
+      'certificateId',
+      'number',
+      'kind',
+      'revision',
+      'revisionType',
+      'projectName',
+      'contractor',
+      'obligee',
+      'issuer',
+      'status',
+      'archivedAt',
+      'archivedBy',
+      'reference',
+      'memo',
+      'pdfSha256',
+      'jwsSha256',
+      'contract',
     ]);
     const { payload } = hiroshimaCert;
     expect(json).toMatchObject({
-      certificateId: hiroshimaCert.id, number: '2070004426', kind: 'advance_payment', revision: 0, revisionType: 'new',
-      projectName: payload.project.name, contractor: payload.contractor.name, obligee: '広島県知事', issuer: 'wjcs 建設業保証',
-      status: 'current', archivedBy: 'clerk1', reference: '広島-2024-001', memo: '前払金の請求に添付',
-      pdfSha256: sha256(PDF), jwsSha256: hiroshimaCert.verification.jwsSha256,
+      certificateId: hiroshimaCert.id,
+      number: '2070004426',
+      kind: 'advance_payment',
+      revision: 0,
+      revisionType: 'new',
+      projectName: payload.project.name,
+      contractor: payload.contractor.name,
+      obligee: '広島県知事',
+      issuer: 'wjcs 建設業保証',
+      status: 'current',
+      archivedBy: 'clerk1',
+      reference: '広島-2024-001',
+      memo: '前払金の請求に添付',
+      pdfSha256: sha256(PDF),
+      jwsSha256: hiroshimaCert.verification.jwsSha256,
     });
     expect(json.jwsSha256).toBe(sha256(hiroshimaCert.jws));
     expect(json.archivedAt).toBe(record.archivedAt.toISOString());
@@ -91,7 +116,10 @@ describe('archiveRevision', () => {
     const attempt = (notes: { reference?: string; memo?: string }) =>
       archiveRevision(db.sql, { orgId: 'okayama', certificate: okayamaCert, pdf: PDF, actor: 'clerk', ...notes });
     const paths = async (p: Promise<unknown>) => {
-      const error = await p.then(() => null, (e: unknown) => e);
+      const error = await p.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ZodError);
       return (error as ZodError).issues.map((i) => i.path.join('.'));
     };

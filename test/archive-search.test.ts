@@ -5,7 +5,14 @@ import { archiveRevision, archiveSearchSchema, ARCHIVE_SORT_KEYS, searchArchive,
 import { createReceiver, KeyStore, type Receiver } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { loadCertificate } from '../src/lookup/index.js';
-import { CERTIFICATE_EVENT, changeRevision, WITHDRAWN_EVENT, type CertificatePayloadInput, type Kind, type ReferenceIssuer } from '../reference-issuer/index.js';
+import {
+  CERTIFICATE_EVENT,
+  changeRevision,
+  WITHDRAWN_EVENT,
+  type CertificatePayloadInput,
+  type Kind,
+  type ReferenceIssuer,
+} from '../reference-issuer/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { certificate, digestFor, registeredIssuer } from './helpers/issuer.js';
 import { AUDIENCE } from './helpers/service.js';
@@ -17,7 +24,10 @@ const ids: Record<string, string> = {}; // archive id by certificate number
 
 async function ingest(events: Array<{ event: string; payload: unknown }>): Promise<void> {
   const sets = await Promise.all(events.map((e) => issuer.sign(e.event, e.payload)));
-  const outcomes = await receiver.receive(sets.map((s) => s.token), 'push');
+  const outcomes = await receiver.receive(
+    sets.map((s) => s.token),
+    'push',
+  );
   expect(outcomes.every((o) => o.status === 'stored')).toBe(true);
 }
 
@@ -25,7 +35,12 @@ async function fileInArchive(orgId: string, payload: CertificatePayloadInput): P
   await ingest([{ event: CERTIFICATE_EVENT, payload }]);
   const [{ id }] = await db.sql<[{ id: string }]>`select id from certificate_revisions where number = ${payload.number} and revision = 0`;
   await db.sql`insert into unlocks (org_id, revision_id, unlocked_by) values (${orgId}, ${id}, 'clerk')`;
-  const { record } = await archiveRevision(db.sql, { orgId, certificate: (await loadCertificate(db.sql, orgId, id))!, pdf: new Uint8Array([37, 80, 68, 70]), actor: 'clerk' });
+  const { record } = await archiveRevision(db.sql, {
+    orgId,
+    certificate: (await loadCertificate(db.sql, orgId, id))!,
+    pdf: new Uint8Array([37, 80, 68, 70]),
+    actor: 'clerk',
+  });
   ids[payload.number] = record.id;
 }
 
@@ -37,14 +52,17 @@ async function sample(number: string, kind: Kind, project: string, contractor: s
 
 /** Archive rows filed straight in SQL from the first `count` bulk revisions (40000…), at times `at` of n (0, 1, … by number). */
 async function fileWithSql(orgId: string, count: number, at: string) {
-  await db.sql.unsafe(`
+  await db.sql.unsafe(
+    `
     insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_at, archived_by, status_when_archived, issuer_id, number, kind,
                                  revision, revision_type, project_name, contractor, obligee, search_text)
     select $1, r.id, '\\x25504446', repeat('0', 64), s.jws_sha256, ${at}, 'bulk', 'current', r.issuer_id, r.number, r.kind, r.revision,
            r.revision_type, r.payload->'project'->>'name', r.payload->'contractor'->>'name', r.obligee_name, r.number
     from (select *, row_number() over (order by number) - 1 as n from certificate_revisions where number like '40000%') r
     join received_sets s on s.id = r.set_id
-    where r.n < $2`, [orgId, count]);
+    where r.n < $2`,
+    [orgId, count],
+  );
 }
 
 beforeAll(async () => {
@@ -56,18 +74,30 @@ beforeAll(async () => {
   const roadWorks = await sample('2070004426', 'advance_payment', '一般国道2号道路改良工事', '備後建設株式会社', '広島県知事');
   await fileInArchive('hiroshima', roadWorks);
   await fileInArchive('hiroshima', await sample('3150001111', 'contract', '二級河川芦田川護岸改修工事', '瀬戸内土木工業株式会社', '岡山県知事'));
-  await fileInArchive('hiroshima', await sample('2070007777', 'interim_advance_payment', '県道福山鞆線舗装補修工事（第２工区）', '株式会社中国舗装', '福山市長'));
+  await fileInArchive(
+    'hiroshima',
+    await sample('2070007777', 'interim_advance_payment', '県道福山鞆線舗装補修工事（第２工区）', '株式会社中国舗装', '福山市長'),
+  );
   await fileInArchive('okayama', await sample('5550001234', 'advance_payment', '旭川水系砂防堰堤工事', '吉備橋梁株式会社', '岡山県知事'));
   await ingest([
     { event: CERTIFICATE_EVENT, payload: changeRevision(roadWorks, 1, await digestFor('AB12CD34'), '2024-07-01') },
     { event: WITHDRAWN_EVENT, payload: { number: '3150001111', kind: 'contract', revision: 0, reason: 'cancelled', withdrawnOn: '2024-07-01' } },
   ]);
-  await ingest(await Promise.all(Array.from({ length: 120 }, async (_, i) => ({
-    event: CERTIFICATE_EVENT, payload: await certificate(`40000${String(i).padStart(5, '0')}`, 'AB12CD34', 'contract', i),
-  }))));
+  await ingest(
+    await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => ({
+        event: CERTIFICATE_EVENT,
+        payload: await certificate(`40000${String(i).padStart(5, '0')}`, 'AB12CD34', 'contract', i),
+      })),
+    ),
+  );
   // groups of four share a second; within one, pairs differ by a microsecond only
   await fileWithSql('paging', 120, `timestamptz '2024-06-03 00:00:00Z' + (n / 4) * interval '1 second' + (n % 2) * interval '1 microsecond'`);
-  await fileWithSql('dates', 4, `(array[timestamptz '2024-06-02 14:59:59.999999Z', '2024-06-02 15:00:00Z', '2024-06-03 14:59:59.999999Z', '2024-06-03 15:00:00Z'])[n + 1]`);
+  await fileWithSql(
+    'dates',
+    4,
+    `(array[timestamptz '2024-06-02 14:59:59.999999Z', '2024-06-02 15:00:00Z', '2024-06-03 14:59:59.999999Z', '2024-06-03 15:00:00Z'])[n + 1]`,
+  );
 });
 afterAll(async () => {
   await issuer?.close();
@@ -104,8 +134,7 @@ describe('searchArchive filters', () => {
   });
 
   it('from and to are JST days, inclusive: a day starts at 15:00 UTC the day before', async () => {
-    const at = async (search: ArchiveSearchOptions) =>
-      (await searchArchive(db.sql, 'dates', search)).items.map((r) => r.archivedAt.toISOString()).reverse();
+    const at = async (search: ArchiveSearchOptions) => (await searchArchive(db.sql, 'dates', search)).items.map((r) => r.archivedAt.toISOString()).reverse();
     expect(await at({ from: '2024-06-03', to: '2024-06-03' })).toEqual(['2024-06-02T15:00:00.000Z', '2024-06-03T14:59:59.999Z']);
     expect(await at({ to: '2024-06-02' })).toEqual(['2024-06-02T14:59:59.999Z']);
     expect(await at({ from: '2024-06-04' })).toEqual(['2024-06-03T15:00:00.000Z']);
@@ -146,7 +175,10 @@ describe('sorting and keyset paging', () => {
         for (const order of ['asc', 'desc'] as const) {
           const walked: string[] = [];
           const searched: string[] = [];
-          for (const [q, ids] of [[undefined, walked], ['40000', searched]] as const) {
+          for (const [q, ids] of [
+            [undefined, walked],
+            ['40000', searched],
+          ] as const) {
             let cursor: string | undefined;
             do {
               const page = await searchArchive(watched, 'paging', { q, sort, order, limit: 9, cursor });
@@ -175,7 +207,7 @@ describe('sorting and keyset paging', () => {
     expect(first.items).toHaveLength(50);
     const times = first.items.map((r) => r.archivedAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    const byNumber = (await searchArchive(db.sql, 'paging', { sort: 'number', order: 'asc', limit: 40 }));
+    const byNumber = await searchArchive(db.sql, 'paging', { sort: 'number', order: 'asc', limit: 40 });
     expect(byNumber.items.map((r) => r.number)).toEqual(Array.from({ length: 40 }, (_, i) => `40000${String(i).padStart(5, '0')}`));
     const second = await searchArchive(db.sql, 'paging', { sort: 'number', order: 'asc', limit: 40, cursor: byNumber.next! });
     const third = await searchArchive(db.sql, 'paging', { sort: 'number', order: 'asc', limit: 40, cursor: second.next! });
@@ -186,7 +218,10 @@ describe('sorting and keyset paging', () => {
 
 describe('validation', () => {
   const failingFields = async (search: Record<string, unknown>) => {
-    const error = await searchArchive(db.sql, 'paging', search as ArchiveSearchOptions).then(() => null, (e: unknown) => e);
+    const error = await searchArchive(db.sql, 'paging', search as ArchiveSearchOptions).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ZodError);
     return (error as ZodError).issues.map((i) => i.path.join('.'));
   };
@@ -206,7 +241,10 @@ describe('validation', () => {
 
   it('archiveSearchSchema reads a query string: blanks are absent, numbers are parsed, q is NFKC-folded', () => {
     expect(archiveSearchSchema.parse({ q: ' ２０７０ ', kind: '', status: '', from: '', to: '', cursor: '', limit: '20' })).toEqual({
-      q: '2070', sort: 'archivedAt', order: 'desc', limit: 20,
+      q: '2070',
+      sort: 'archivedAt',
+      order: 'desc',
+      limit: 20,
     });
   });
 });

@@ -17,8 +17,16 @@ import { NOTICES_AUDIT_ACTIONS } from '../src/notices/index.js';
 import { LANGS, messages } from '../src/render/index.js';
 
 const LISTS = [
-  ALERTS_AUDIT_ACTIONS, ARCHIVE_AUDIT_ACTIONS, AUDIT_AUDIT_ACTIONS, AUDITLOG_AUDIT_ACTIONS, AUTH_AUDIT_ACTIONS, FEED_AUDIT_ACTIONS,
-  LEDGER_AUDIT_ACTIONS, CERTIFICATE_AUDIT_ACTIONS, LOOKUP_AUDIT_ACTIONS, NOTICES_AUDIT_ACTIONS,
+  ALERTS_AUDIT_ACTIONS,
+  ARCHIVE_AUDIT_ACTIONS,
+  AUDIT_AUDIT_ACTIONS,
+  AUDITLOG_AUDIT_ACTIONS,
+  AUTH_AUDIT_ACTIONS,
+  FEED_AUDIT_ACTIONS,
+  LEDGER_AUDIT_ACTIONS,
+  CERTIFICATE_AUDIT_ACTIONS,
+  LOOKUP_AUDIT_ACTIONS,
+  NOTICES_AUDIT_ACTIONS,
 ] as const;
 const ALL: readonly AuditAction[] = LISTS.flat();
 
@@ -37,14 +45,19 @@ describe('audit actions', () => {
 
   it('each have a name on the audit page, in Japanese and English, and every name is of an action', () => {
     for (const lang of LANGS) {
-      const named = Object.keys(messages(lang)).filter((k) => k.startsWith('auditAction.')).map((k) => k.slice('auditAction.'.length));
+      const named = Object.keys(messages(lang))
+        .filter((k) => k.startsWith('auditAction.'))
+        .map((k) => k.slice('auditAction.'.length));
       expect([...named].sort(), lang).toEqual([...ALL].sort());
     }
   });
 
-  it('the audit page\'s 操作 drop-down offers only actions that exist', () => {
+  it("the audit page's 操作 drop-down offers only actions that exist", () => {
     const view = fs.readFileSync('views/audit.hbs', 'utf8');
-    const choices = /name="action"[^}]*choices=\(list ([^)]*)\)/.exec(view)?.[1]?.match(/"[^"]+"/g)?.map((s) => s.slice(1, -1));
+    const choices = /name="action"[^}]*choices=\(list ([^)]*)\)/
+      .exec(view)?.[1]
+      ?.match(/"[^"]+"/g)
+      ?.map((s) => s.slice(1, -1));
     expect(choices?.length).toBeGreaterThan(10);
     expect(choices!.filter((c) => !(ALL as readonly string[]).includes(c))).toEqual([]);
   });

@@ -52,12 +52,25 @@ async function fileCertificate(issuer: ReferenceIssuer, issuerId: string, number
   const issuerRow = (await findIssuer(db.sql, { id: issuerId }))!;
   const identity = { number, kind: payload.kind, revision: payload.revision };
   const verification = await verifyEvidence({
-    jws: token, identity, recordedJwsSha256: sha256Hex(token), issuerIss: issuer.iss, keySource: 'kept', audience: AUDIENCE,
-    findKey: (kid) => freshKeys().find(issuerRow, kid, { offline: true }), status: { status: 'current' },
+    jws: token,
+    identity,
+    recordedJwsSha256: sha256Hex(token),
+    issuerIss: issuer.iss,
+    keySource: 'kept',
+    audience: AUDIENCE,
+    findKey: (kid) => freshKeys().find(issuerRow, kid, { offline: true }),
+    status: { status: 'current' },
   });
   const pdf = await renderer.render({
     html: `<!DOCTYPE html><html lang="ja"><body><h1>前払金保証証書</h1><p>保証契約番号 ${number}</p><p>保証金額 金${payload.guarantee.amount.toLocaleString('en')}円</p></body></html>`,
-    footer: { issuer: issuerRow.name, number, kind: '前払金保証', revision: String(payload.revision), jwsSha256: sha256Hex(token), producedAt: '令和6年6月3日 10:00 JST' },
+    footer: {
+      issuer: issuerRow.name,
+      number,
+      kind: '前払金保証',
+      revision: String(payload.revision),
+      jwsSha256: sha256Hex(token),
+      producedAt: '令和6年6月3日 10:00 JST',
+    },
     metadata: { title: `前払金保証 ${number}`, subject: '電子証書', author: issuerRow.name },
     attachments: [
       { name: 'certificate.jws', data: opts.embeddedJws ?? token, mimeType: 'application/jose' },
@@ -95,8 +108,13 @@ describe('recheck of an archive record (SPEC §6)', () => {
     expect(Object.keys(report!.subject).sort()).toEqual(['archiveId', 'issuer', 'jwsSha256', 'kind', 'number', 'revision']);
     expect(new Date(report!.checkedAt).toISOString()).toBe(report!.checkedAt);
     expect(report!.checks.map((c) => [c.name, c.result])).toEqual([
-      ['jws-digest', 'passed'], ['signature', 'passed'], ['claims', 'passed'], ['payload', 'passed'],
-      ['pdf-digest', 'passed'], ['pdf-embedded-jws', 'passed'], ['status', 'passed'],
+      ['jws-digest', 'passed'],
+      ['signature', 'passed'],
+      ['claims', 'passed'],
+      ['payload', 'passed'],
+      ['pdf-digest', 'passed'],
+      ['pdf-embedded-jws', 'passed'],
+      ['status', 'passed'],
     ]);
     expect(resultOf(report, 'signature')!.detail).toContain(wjcs.signingKey.kid);
     expect(resultOf(report, 'payload')!.detail).toContain(payload.issuedOn);
@@ -184,7 +202,7 @@ describe('recheck of an archive record (SPEC §6)', () => {
     }
   });
 
-  it('answers null for another organisation\'s record and for an id that is not one', async () => {
+  it("answers null for another organisation's record and for an id that is not one", async () => {
     const { archiveId } = await fileCertificate(wjcs, 'wjcs', '2070000010');
     expect(await recheck(archiveId, 'okayama-pref')).toBeNull();
     expect(await recheck('not-a-uuid')).toBeNull();
@@ -193,14 +211,27 @@ describe('recheck of an archive record (SPEC §6)', () => {
 
   it('logs every recheck in the audit log with its result and the checks that failed', async () => {
     const { archiveId } = await fileCertificate(wjcs, 'wjcs', '2070000011');
-    await ingest((await wjcs.sign(WITHDRAWN_EVENT, {
-      number: '2070000011', kind: 'advance_payment', revision: 0, reason: 'issued_in_error', withdrawnOn: '2024-07-01',
-    })).token);
+    await ingest(
+      (
+        await wjcs.sign(WITHDRAWN_EVENT, {
+          number: '2070000011',
+          kind: 'advance_payment',
+          revision: 0,
+          reason: 'issued_in_error',
+          withdrawnOn: '2024-07-01',
+        })
+      ).token,
+    );
     await recheckArchiveRecord(db.sql, freshKeys(), AUDIENCE, { orgId: ORG, archiveId, actor: 'user:auditor1', client: '192.0.2.7', requestId: 'req-42' });
     const rows = await db.sql`select * from audit_log where action = 'archive.recheck' and subject = ${archiveId}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      outcome: 'failed', actor: 'user:auditor1', org_id: ORG, client: '192.0.2.7', request_id: 'req-42', number: '2070000011',
+      outcome: 'failed',
+      actor: 'user:auditor1',
+      org_id: ORG,
+      client: '192.0.2.7',
+      request_id: 'req-42',
+      number: '2070000011',
       detail: { result: 'failed', failed: ['status'] },
     });
   });
@@ -221,7 +252,19 @@ describe('the check runner', () => {
   const subject = { number: '2070000001', kind: 'contract' as const, revision: 0, issuer: 'https://x.example', jwsSha256: '0'.repeat(64), archiveId: null };
 
   it('turns a check that throws into indeterminate with the error, never a pass', async () => {
-    const report = await runChecks([{ name: 'status', applies: () => true, run: () => { throw new Error('database went away'); } }], {}, subject);
+    const report = await runChecks(
+      [
+        {
+          name: 'status',
+          applies: () => true,
+          run: () => {
+            throw new Error('database went away');
+          },
+        },
+      ],
+      {},
+      subject,
+    );
     expect(report.result).toBe('indeterminate');
     expect(report.checks[0]).toMatchObject({ name: 'status', result: 'indeterminate', detail: expect.stringContaining('database went away') });
   });
@@ -229,8 +272,13 @@ describe('the check runner', () => {
   it('is indeterminate when a key lookup fails, and leaves out the archive checks without a PDF', async () => {
     const { token } = await wjcs.sign(CERTIFICATE_EVENT, await certificate('2070000001', 'AB12CD34'));
     const report = await verifyEvidence({
-      jws: token, identity: { number: '2070000001', kind: 'advance_payment', revision: 0 }, recordedJwsSha256: sha256Hex(token),
-      issuerIss: wjcs.iss, keySource: 'kept', audience: AUDIENCE, findKey: () => Promise.reject(new Error('connection refused')),
+      jws: token,
+      identity: { number: '2070000001', kind: 'advance_payment', revision: 0 },
+      recordedJwsSha256: sha256Hex(token),
+      issuerIss: wjcs.iss,
+      keySource: 'kept',
+      audience: AUDIENCE,
+      findKey: () => Promise.reject(new Error('connection refused')),
     });
     expect(report.checks.map((c) => c.name)).toEqual(['jws-digest', 'signature', 'claims', 'payload']);
     expect(report.checks[1]).toMatchObject({ result: 'indeterminate', detail: expect.stringContaining('connection refused') });
@@ -242,8 +290,13 @@ describe('the check runner', () => {
     const old = Math.floor(Date.parse('2024-06-03T00:00:00Z') / 1000);
     const { token } = await wjcs.sign(CERTIFICATE_EVENT, await certificate('2070000001', 'AB12CD34'), { aud: ['https://elsewhere.example'], iat: old });
     const evidence = {
-      jws: token, identity: { number: '2070000001', kind: 'advance_payment' as const, revision: 0 }, recordedJwsSha256: sha256Hex(token),
-      issuerIss: wjcs.iss, keySource: 'kept' as const, audience: AUDIENCE, findKey: async () => null,
+      jws: token,
+      identity: { number: '2070000001', kind: 'advance_payment' as const, revision: 0 },
+      recordedJwsSha256: sha256Hex(token),
+      issuerIss: wjcs.iss,
+      keySource: 'kept' as const,
+      audience: AUDIENCE,
+      findKey: async () => null,
     };
     expect((await verifyEvidence(evidence)).checks[2]).toMatchObject({ result: 'failed', detail: expect.stringContaining('aud') });
     expect((await verifyEvidence({ ...evidence, audience: null })).checks[2]!.result).toBe('passed');

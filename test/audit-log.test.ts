@@ -18,7 +18,9 @@ beforeAll(async () => {
   base = svc.url;
   stop = svc.stop;
   hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
-    { username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }, { username: 'root', role: 'admin' },
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'auditor' },
+    { username: 'root', role: 'admin' },
   ]);
   okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'okansa', role: 'auditor' }]);
 });
@@ -43,8 +45,16 @@ describe('the audit log is append-only and hash-chained', () => {
 
   it('stays a valid chain under concurrent writers on separate connections (as several instances would)', async () => {
     const instances = [postgres(db.url, { max: 4 }), postgres(db.url, { max: 4 }), postgres(db.url, { max: 4 })];
-    await Promise.all(instances.flatMap((sql, i) => Array.from({ length: 40 }, (_, j) =>
-      recordAudit(sql, [{ action: 'audit.verify', outcome: 'success', actor: `instance-${i}`, detail: { j } }, { action: 'audit.verify', outcome: 'second', actor: `instance-${i}` }]))));
+    await Promise.all(
+      instances.flatMap((sql, i) =>
+        Array.from({ length: 40 }, (_, j) =>
+          recordAudit(sql, [
+            { action: 'audit.verify', outcome: 'success', actor: `instance-${i}`, detail: { j } },
+            { action: 'audit.verify', outcome: 'second', actor: `instance-${i}` },
+          ]),
+        ),
+      ),
+    );
     await Promise.all(instances.map((s) => s.end()));
     const report = await verifyAuditChain(db.sql);
     expect(report.intact).toBe(true);

@@ -28,11 +28,20 @@ const files = { pdf: '', jwks: '', wrongKeyJwks: '', notPdf: '' };
 async function certificatePdf(jws: string, recordedJwsSha256 = sha256Hex(jws)): Promise<Uint8Array> {
   const verification = {
     subject: { number: NUMBER, kind: 'advance_payment', revision: 0, issuer: issuer.iss, jwsSha256: recordedJwsSha256, archiveId: null },
-    checkedAt: '2024-06-03T01:00:00.000Z', result: 'passed', checks: [],
+    checkedAt: '2024-06-03T01:00:00.000Z',
+    result: 'passed',
+    checks: [],
   };
   return renderer.render({
     html: '<!DOCTYPE html><html lang="ja"><body><h1>前払金保証証書</h1><p>保証金額 金49,280,000円</p></body></html>',
-    footer: { issuer: '西日本建設業保証', number: NUMBER, kind: '前払金保証', revision: '新規', jwsSha256: recordedJwsSha256, producedAt: '令和6年6月3日 10:00 JST' },
+    footer: {
+      issuer: '西日本建設業保証',
+      number: NUMBER,
+      kind: '前払金保証',
+      revision: '新規',
+      jwsSha256: recordedJwsSha256,
+      producedAt: '令和6年6月3日 10:00 JST',
+    },
     metadata: { title: `前払金保証 ${NUMBER}`, subject: '電子証書', author: '西日本建設業保証' },
     attachments: [
       { name: 'certificate.jws', data: jws, mimeType: 'application/jose' },
@@ -64,7 +73,12 @@ beforeAll(async () => {
   ({ token } = await issuer.sign(CERTIFICATE_EVENT, await certificate(NUMBER, 'AB12CD34')));
   pdf = await certificatePdf(token);
   thumbprint = await calculateJwkThumbprint(issuer.signingKey.publicJwk, 'sha256');
-  Object.assign(files, { pdf: join(dir, 'certificate.pdf'), jwks: join(dir, 'jwks.json'), wrongKeyJwks: join(dir, 'wrong.json'), notPdf: join(dir, 'note.pdf') });
+  Object.assign(files, {
+    pdf: join(dir, 'certificate.pdf'),
+    jwks: join(dir, 'jwks.json'),
+    wrongKeyJwks: join(dir, 'wrong.json'),
+    notPdf: join(dir, 'note.pdf'),
+  });
   await writeFile(files.pdf, pdf);
   await writeFile(files.jwks, JSON.stringify(jwks(issuer.keys)));
   await writeFile(files.wrongKeyJwks, JSON.stringify(jwks([generateSigningKey('ES256', issuer.signingKey.kid)])));
@@ -77,7 +91,7 @@ afterAll(async () => {
 });
 
 describe('verifyPdfOffline (SPEC §5 shosho verify)', () => {
-  it('passes with the issuer\'s JWKS, leaving out status and the archive checks', async () => {
+  it("passes with the issuer's JWKS, leaving out status and the archive checks", async () => {
     const { report, certificate: cert, embeddedKeyThumbprint } = await verifyPdfOffline(pdf, { jwks: jwks(issuer.keys) });
     expect(report.result).toBe('passed');
     expect(report.checks.map((c) => c.name)).toEqual(['jws-digest', 'signature', 'claims', 'payload']);
@@ -119,7 +133,9 @@ describe('verifyPdfOffline (SPEC §5 shosho verify)', () => {
     const plain = await PDFDocument.create();
     plain.addPage();
     await expect(verifyPdfOffline(await plain.save())).rejects.toMatchObject({
-      name: 'OfflineVerificationError', code: 'NOT_A_CERTIFICATE_PDF', message: expect.stringContaining('certificate.jws'),
+      name: 'OfflineVerificationError',
+      code: 'NOT_A_CERTIFICATE_PDF',
+      message: expect.stringContaining('certificate.jws'),
     });
     await expect(verifyPdfOffline(new TextEncoder().encode('not a PDF'))).rejects.toBeInstanceOf(OfflineVerificationError);
     await expect(verifyPdfOffline(pdf, { jwks: { keys: [] } })).rejects.toMatchObject({ code: 'BAD_JWKS' });

@@ -14,7 +14,12 @@ afterAll(async () => {
   await fx?.close();
 });
 
-interface Summary { minuteFrom: string; writtenInFull: number; notWritten: number; tally: Record<string, number> }
+interface Summary {
+  minuteFrom: string;
+  writtenInFull: number;
+  notWritten: number;
+  tally: Record<string, number>;
+}
 
 async function entries(action: string, outcome: string) {
   return fx.db.sql<Array<{ actor: string; client: string; detail: { err?: string; summary?: Summary } }>>`
@@ -23,11 +28,16 @@ async function entries(action: string, outcome: string) {
 
 describe('refused pushes from one client', () => {
   it('200 refusals append at most 10 entries a minute in full, then one summary that counts the rest by refusal code', async () => {
-    const pushes = await Promise.all(Array.from({ length: 200 }, () =>
-      fetch(`${fx.base}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: 'not.a.set' }).then((r) => r.status)));
+    const pushes = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        fetch(`${fx.base}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: 'not.a.set' }).then((r) => r.status),
+      ),
+    );
     expect(pushes.every((s) => s === 400)).toBe(true);
     const full = await entries('feed.ingest', 'refused');
-    const minutes = new Set((await fx.db.sql<{ w: Date }[]>`select window_start as w from audit_rollups where action = 'feed.ingest'`).map((r) => r.w.getTime()));
+    const minutes = new Set(
+      (await fx.db.sql<{ w: Date }[]>`select window_start as w from audit_rollups where action = 'feed.ingest'`).map((r) => r.w.getTime()),
+    );
     expect(full.length).toBeLessThanOrEqual(FULL_ENTRIES_PER_MINUTE * minutes.size);
 
     expect(await flushAuditRollups(fx.db.sql, { all: true })).toBeGreaterThan(0);
@@ -43,14 +53,19 @@ describe('refused pushes from one client', () => {
 });
 
 describe('failed logins from one client', () => {
-  it('are written in full up to the minute\'s allowance, the rest counted per username tried', async () => {
+  it("are written in full up to the minute's allowance, the rest counted per username tried", async () => {
     const res = await fetch(`${fx.base}/login`);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
     const tries = 2 * FULL_ENTRIES_PER_MINUTE + 3; // more than a minute's allowance even if the tries straddle two minutes
     for (let i = 0; i < tries; i++) {
       const r = await fetch(`${fx.base}/login`, {
-        method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ username: `guess${i}`, password: 'wrong-password', _csrf: csrf }).toString(),
       });
       expect(r.status).toBe(401);

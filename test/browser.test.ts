@@ -22,7 +22,10 @@ const outside: string[] = [];
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
+  ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'admin' },
+  ]));
   const rev0 = await certificate('2070004426', 'QW12ER34TY56');
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, rev0)).token);
   const rev1 = changeRevision(rev0, 1, await digestFor('CH12AN34GE56'), '2024-09-02');

@@ -75,7 +75,7 @@ let rev0Path: string;
 
 // each step signs in and looks up with scrypt, and filing prints a PDF: on a shared two-core machine that takes minutes
 describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
-  it('says a change revision changed what, and that the values before need the earlier revision\'s key', async () => {
+  it("says a change revision changed what, and that the values before need the earlier revision's key", async () => {
     const page = await signedIn();
     rev1Path = await lookUp(page, NUMBER, KEYS[1]!);
     const changes = await page.$eval('.changes', (s) => (s as HTMLElement).innerText);
@@ -87,7 +87,9 @@ describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
 
     rev0Path = await lookUp(page, NUMBER, KEYS[0]!);
     await page.goto(base + rev1Path);
-    const rows = await page.$$eval('.changes-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
+    const rows = await page.$$eval('.changes-table tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.children).map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())),
+    );
     const heads = await page.$$eval('.changes-table thead th', (ths) => ths.map((th) => (th as HTMLElement).innerText));
     expect(heads).toEqual(['項目', '変更前（第0回）', '変更後（この回）']);
     // the change moves the end of the works 45 days later
@@ -100,7 +102,7 @@ describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
     await page.close();
   });
 
-  it('shows the certifying sentence (保証文言) and the issuer\'s representative the event carries on the sheet', async () => {
+  it("shows the certifying sentence (保証文言) and the issuer's representative the event carries on the sheet", async () => {
     const page = await signedIn();
     await page.goto(base + rev1Path);
     const sheet = await page.$eval('.sheet', (s) => (s as HTMLElement).innerText);
@@ -113,20 +115,40 @@ describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
     const page = await signedIn();
     await page.goto(`${base}${rev1Path}?lang=en`);
     expect(await page.$eval('html', (h) => h.lang)).toBe('en');
-    const langs = await page.evaluate((texts: string[]) => {
-      const sheet = document.querySelector('.sheet')!;
-      const walker = document.createTreeWalker(sheet, NodeFilter.SHOW_TEXT);
-      const found: Record<string, string | null> = {};
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        for (const text of texts) {
-          if (!(text in found) && node.textContent!.includes(text)) found[text] = node.parentElement!.closest('[lang]')!.getAttribute('lang');
+    const langs = await page.evaluate(
+      (texts: string[]) => {
+        const sheet = document.querySelector('.sheet')!;
+        const walker = document.createTreeWalker(sheet, NodeFilter.SHOW_TEXT);
+        const found: Record<string, string | null> = {};
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const text of texts) {
+            if (!(text in found) && node.textContent!.includes(text)) found[text] = node.parentElement!.closest('[lang]')!.getAttribute('lang');
+          }
         }
-      }
-      return found;
-    }, ['広島県知事', '西日本建設業保証株式会社', '支店長 木村秀樹', '瀬戸内土木工業株式会社', '岡山県倉敷市', '二級河川芦田川護岸改修工事', '令和6年6月3日', '円', '保証します']);
+        return found;
+      },
+      [
+        '広島県知事',
+        '西日本建設業保証株式会社',
+        '支店長 木村秀樹',
+        '瀬戸内土木工業株式会社',
+        '岡山県倉敷市',
+        '二級河川芦田川護岸改修工事',
+        '令和6年6月3日',
+        '円',
+        '保証します',
+      ],
+    );
     expect(langs).toEqual({
-      広島県知事: 'ja', 西日本建設業保証株式会社: 'ja', '支店長 木村秀樹': 'ja', 瀬戸内土木工業株式会社: 'ja', 岡山県倉敷市: 'ja',
-      二級河川芦田川護岸改修工事: 'ja', 令和6年6月3日: 'ja', 円: 'ja', 保証します: 'ja',
+      広島県知事: 'ja',
+      西日本建設業保証株式会社: 'ja',
+      '支店長 木村秀樹': 'ja',
+      瀬戸内土木工業株式会社: 'ja',
+      岡山県倉敷市: 'ja',
+      二級河川芦田川護岸改修工事: 'ja',
+      令和6年6月3日: 'ja',
+      円: 'ja',
+      保証します: 'ja',
     });
     // the form's own words stay English
     expect(await page.$eval('.sheet-particulars th', (th) => th.closest('[lang]')!.getAttribute('lang'))).toBe('en');
@@ -164,7 +186,9 @@ describe('the certificate page in Chromium', { timeout: 240_000 }, () => {
   it('asks before filing a superseded revision, saying what is filed and why that is unusual', async () => {
     const page = await signedIn();
     await page.goto(base + rev0Path);
-    expect(await page.$eval('.archive-form', (s) => (s as HTMLElement).innerText)).toContain('この回は最新ではありません。保管する前に確認の画面が表示されます。');
+    expect(await page.$eval('.archive-form', (s) => (s as HTMLElement).innerText)).toContain(
+      'この回は最新ではありません。保管する前に確認の画面が表示されます。',
+    );
     await submitArchiveForm(page, '福土第7号', '旧版');
     const confirm = await page.$eval('.filing-confirm', (s) => (s as HTMLElement).innerText);
     expect(confirm).toContain('最新ではない回を保管しようとしています');

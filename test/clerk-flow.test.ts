@@ -24,7 +24,10 @@ const api = (token: string, method: string, path: string, body?: unknown) => api
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }]);
+  hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'auditor' },
+  ]);
   okayama = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'yamada', role: 'clerk' }]);
   await issue('2070004426');
   await issue('2070005555', 'OK12-AY34', { name: '岡山県知事', code: '330001' });
@@ -170,7 +173,8 @@ describe('lookup answers (SPEC §3, §4)', () => {
     const right = await api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070006666', authKey: KEY });
     expect(right.status).toBe(429);
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
-    const [unlocked] = await db.sql`select count(*)::int as n from unlocks u join certificate_revisions r on r.id = u.revision_id where r.number = '2070006666'`;
+    const [unlocked] =
+      await db.sql`select count(*)::int as n from unlocks u join certificate_revisions r on r.id = u.revision_id where r.number = '2070006666'`;
     expect(unlocked!.n).toBe(0);
     // another organisation is not locked out of the same number
     expect((await api(okayama.token, 'POST', '/api/v1/lookup', { number: '2070006666', authKey: 'ZZZZ-ZZZZ' })).status).toBe(404);
@@ -182,7 +186,9 @@ describe('lookup answers (SPEC §3, §4)', () => {
   it('concurrent guesses cannot slip past the limit', async () => {
     await issue('2070007777');
     const results = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070007777', authKey: `GUESS${String(i).padStart(3, '0')}` })),
+      Array.from({ length: 16 }, (_, i) =>
+        api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070007777', authKey: `GUESS${String(i).padStart(3, '0')}` }),
+      ),
     );
     // a machine too slow to check them all in time answers some 503 (busy, not counted) instead of 429
     expect(results.filter((r) => r.status === 404).length).toBeLessThanOrEqual(5);
@@ -233,7 +239,12 @@ describe('organisations are isolated', () => {
 describe('the JSON API (SPEC §4)', () => {
   it('returns the certificate without its digest, the issuer, status and verification; the id then opens without a key', async () => {
     const r = await api(hiroshima.token, 'POST', '/api/v1/lookup', { number: '2070004426', authKey: KEY });
-    expect(r.json).toMatchObject({ status: 'current', issuer: { id: 'wjcs' }, verification: { alg: 'ES256' }, certificate: { number: '2070004426', revision: 0 } });
+    expect(r.json).toMatchObject({
+      status: 'current',
+      issuer: { id: 'wjcs' },
+      verification: { alg: 'ES256' },
+      certificate: { number: '2070004426', revision: 0 },
+    });
     expect(r.text).not.toContain('scrypt');
     const again = await api(hiroshima.token, 'GET', `/api/v1/certificates/${r.json.id}`);
     expect(again.json).toEqual(r.json);

@@ -12,7 +12,11 @@ describe('shosho demo without Chromium', () => {
   it('prints in its banner what to install, and serves pages and lookups without it', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-demo-nochromium-'));
     const env: Record<string, string | undefined> = {
-      ...process.env, SHOSHO_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'error', CHROMIUM_PATH: path.join(dataDir, 'no-such-chromium'),
+      ...process.env,
+      SHOSHO_DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      CHROMIUM_PATH: path.join(dataDir, 'no-such-chromium'),
     };
     delete env.DATABASE_URL;
     const child = spawn(process.execPath, ['bin/shosho.cjs', 'demo'], { env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -26,7 +26,9 @@ describe('shosho demo', () => {
       expect(pairs.filter((p) => p.line.includes('履行保証保険')).length).toBe(1);
       for (const p of pairs) {
         const res = await fetch(`${url}/api/v1/lookup`, {
-          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ number: p.number, authKey: p.authKey }),
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ number: p.number, authKey: p.authKey }),
         });
         const body = await res.json();
         if (p.line.includes('other_obligee')) {
@@ -39,7 +41,12 @@ describe('shosho demo', () => {
       }
       expect((await fetch(`${url}/login`)).status).toBe(200);
       // the sample ledger: complete, incomplete, one mismatch, one needing a 変更 key
-      for (const [reference, state] of [['デモ-完了', 'complete'], ['デモ-未提出', 'incomplete'], ['デモ-不一致', 'attention'], ['デモ-要変更', 'attention']]) {
+      for (const [reference, state] of [
+        ['デモ-完了', 'complete'],
+        ['デモ-未提出', 'incomplete'],
+        ['デモ-不一致', 'attention'],
+        ['デモ-要変更', 'attention'],
+      ]) {
         expect(out).toMatch(new RegExp(`${reference}\\S*\\s+${state}\\b`));
       }
       // the key-notice PDFs it printed read back to pairs it listed

@@ -35,7 +35,9 @@ describe("docs/auditing.md: the auditor's by-hand checks", () => {
     expect(out).toContain("typ: 'secevent+jwt'");
     expect(out).toMatch(/ES256 golden-es256-2024 signature valid/);
     expect(out).toMatch(/^passed\njws-digest: passed/m);
-    const cli = spawnSync(process.execPath, ['bin/shosho.cjs', 'verify', 'test/vectors/certificate.pdf', '--jwks', 'test/vectors/issuer-jwks.json', '--json'], { encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, ['bin/shosho.cjs', 'verify', 'test/vectors/certificate.pdf', '--jwks', 'test/vectors/issuer-jwks.json', '--json'], {
+      encoding: 'utf8',
+    });
     expect(JSON.parse(cli.stdout).result).toBe('passed');
   });
 
@@ -48,7 +50,9 @@ describe("docs/auditing.md: the auditor's by-hand checks", () => {
     claims.jti = `${claims.jti}-altered`;
     const doc = await PDFDocument.create();
     doc.addPage();
-    await doc.attach(Buffer.from(`${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`), 'certificate.jws', { mimeType: 'application/jose' });
+    await doc.attach(Buffer.from(`${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`), 'certificate.jws', {
+      mimeType: 'application/jose',
+    });
     await doc.attach(Buffer.from(attachments.get('issuer-jwks.json')!), 'issuer-jwks.json', { mimeType: 'application/json' });
     await doc.attach(Buffer.from(attachments.get('verification.json')!), 'verification.json', { mimeType: 'application/json' });
     const altered = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-docs-')), 'altered.pdf');
@@ -64,7 +68,9 @@ describe("docs/auditing.md: the auditor's by-hand checks", () => {
 describe('docs/api.md', () => {
   it('names only routes the OpenAPI document has', () => {
     const text = fs.readFileSync('docs/api.md', 'utf8');
-    const named = [...text.matchAll(/\b(GET|POST|PUT|DELETE)\s+`?(\/api\/v1\/[^\s`?]*)/g)].map((m) => `${m[1]!.toLowerCase()} ${m[2]!.replace(/\{(\w+)\}/g, ':$1')}`);
+    const named = [...text.matchAll(/\b(GET|POST|PUT|DELETE)\s+`?(\/api\/v1\/[^\s`?]*)/g)].map(
+      (m) => `${m[1]!.toLowerCase()} ${m[2]!.replace(/\{(\w+)\}/g, ':$1')}`,
+    );
     expect(named.length).toBeGreaterThan(10);
     const documented = new Set(API_OPERATIONS.map((op) => `${op.method} ${op.path}`));
     expect(named.filter((route) => !documented.has(route))).toEqual([]);

@@ -41,7 +41,10 @@ describe('the audit chain check notices a lost tail', () => {
   it('entries the service saw committed, then lost behind its back (the chain itself still verifies): /audit/verify reports them', async () => {
     const auditor = new WebClient(svc.url);
     await auditor.login('kansa', password);
-    await recordAudit(db.sql, Array.from({ length: 10 }, (_, i) => ({ action: 'audit.verify' as const, outcome: 'success', actor: `test:${i}` })));
+    await recordAudit(
+      db.sql,
+      Array.from({ length: 10 }, (_, i) => ({ action: 'audit.verify' as const, outcome: 'success', actor: `test:${i}` })),
+    );
     const [last] = await db.sql<{ seq: string }[]>`select max(seq) as seq from audit_log`;
     const seen = await recordedUpTo(Number(last!.seq));
     expect((await auditor.get('/audit/verify')).text).toContain('result-passed');

@@ -10,14 +10,22 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const caught = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e);
+const caught = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
 
 describe('which errors mean "the database is out of reach" (503) and which do not', () => {
   it('a statement cut by statement_timeout is; a constraint violation or a syntax error is not', async () => {
-    const timedOut = await caught(db.sql.begin(async (tx) => {
-      await tx`set local statement_timeout = 50`;
-      await tx`select pg_sleep(2)`;
-    }));
+    const timedOut = await caught(
+      db.sql.begin(async (tx) => {
+        await tx`set local statement_timeout = 50`;
+        await tx`select pg_sleep(2)`;
+      }),
+    );
     expect(asDatabaseUnavailable(timedOut)).toBeInstanceOf(DatabaseUnavailable);
     await db.sql`create table t (id int primary key)`;
     await db.sql`insert into t values (1)`;

@@ -36,7 +36,9 @@ const terminateServiceBackends = async () =>
 describe('a dropped database connection under load', () => {
   it(`survives ${ROUNDS} connection resets and ${ROUNDS} terminated backends; every 202 is stored and audited once`, async () => {
     const load = new SetLoad(svc.url, await SetLoad.signed(issuer, 4000, 5_100_000_000));
-    const died = svc.exited.then((code) => { throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`); });
+    const died = svc.exited.then((code) => {
+      throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`);
+    });
     died.catch(() => {});
     load.start(8);
     const cuts: Array<[string, () => Promise<number> | number]> = [];

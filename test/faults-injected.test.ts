@@ -53,13 +53,16 @@ describe('a session the server ends (the pool shosho serves with)', () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('mid-query: that query fails with the server\'s reason (503 material), and the next session does not inherit it', async () => {
+  it("mid-query: that query fails with the server's reason (503 material), and the next session does not inherit it", async () => {
     const pool = await openPool();
     try {
       await pool.sql`select 1`; // the session is up
       const ended = proxy.sessionsEnded;
       proxy.endSessionOn('select 6 * 7', PROTOCOL_VIOLATION);
-      const failed = await pool.sql`select 6 * 7 as answer`.then(() => null, (e: unknown) => e);
+      const failed = await pool.sql`select 6 * 7 as answer`.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(proxy.sessionsEnded).toBe(ended + 1);
       // before the patch's second stage this failed too, with the error of the session that ended
       const [row] = await pool.sql<{ answer: number }[]>`select 6 * 7 as answer`;
@@ -93,7 +96,9 @@ describe('shosho serve under push load while the server ends its sessions', () =
 
   it(`survives ${ROUNDS * POINTS.length} sessions ended at ${POINTS.length} points, both with 08P01 and 57P01; every 202 is stored and audited once`, async () => {
     const load = new SetLoad(svc.url, await SetLoad.signed(issuer, 3000, 5_500_000_000));
-    const died = svc.exited.then((code) => { throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`); });
+    const died = svc.exited.then((code) => {
+      throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`);
+    });
     died.catch(() => {});
     load.start(8);
     try {

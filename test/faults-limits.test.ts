@@ -24,13 +24,26 @@ describe('database limits from the environment', () => {
 
   it('defaults to the documented limits and reads each variable', () => {
     expect(loadConfig({}).databaseLimits).toEqual(DEFAULT_DATABASE_LIMITS);
-    expect(loadConfig({
-      DATABASE_CONNECT_TIMEOUT_MS: '3000', DATABASE_STATEMENT_TIMEOUT_MS: '10000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '20000',
-      DATABASE_PROBE_INTERVAL_MS: '500', DATABASE_PROBE_TIMEOUT_MS: '1500', DATABASE_RECONNECT_MAX_MS: '0', DATABASE_IDLE_TIMEOUT_MS: '0',
-      DATABASE_RETRY_AFTER_SECONDS: '9',
-    }).databaseLimits).toEqual({
-      connectTimeoutMs: 3000, statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 20_000, probeIntervalMs: 500,
-      probeTimeoutMs: 1500, reconnectMaxMs: 0, idleTimeoutMs: 0, retryAfterSeconds: 9,
+    expect(
+      loadConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '3000',
+        DATABASE_STATEMENT_TIMEOUT_MS: '10000',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '20000',
+        DATABASE_PROBE_INTERVAL_MS: '500',
+        DATABASE_PROBE_TIMEOUT_MS: '1500',
+        DATABASE_RECONNECT_MAX_MS: '0',
+        DATABASE_IDLE_TIMEOUT_MS: '0',
+        DATABASE_RETRY_AFTER_SECONDS: '9',
+      }).databaseLimits,
+    ).toEqual({
+      connectTimeoutMs: 3000,
+      statementTimeoutMs: 10_000,
+      idleInTransactionTimeoutMs: 20_000,
+      probeIntervalMs: 500,
+      probeTimeoutMs: 1500,
+      reconnectMaxMs: 0,
+      idleTimeoutMs: 0,
+      retryAfterSeconds: 9,
     });
   });
 });
@@ -56,7 +69,10 @@ describe('the limits reach PostgreSQL and the clients', () => {
       const [row] = await pool.sql<{ statement: string; idle: string }[]>`
         select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`;
       expect(row).toEqual({ statement: '300ms', idle: '4321ms' });
-      const slow = await pool.sql`select pg_sleep(5)`.then(() => null, (e: unknown) => e);
+      const slow = await pool.sql`select pg_sleep(5)`.then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(slow).toMatchObject({ code: '57014' });
       expect(asDatabaseUnavailable(slow)).not.toBeNull();
     } finally {
@@ -68,7 +84,9 @@ describe('the limits reach PostgreSQL and the clients', () => {
     svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name), DATABASE_RETRY_AFTER_SECONDS: '17' });
     await proxy.down();
     const res = await fetch(`${svc.url}/api/v1/lookup`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` }, body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` },
+      body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
     });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('17');

@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CONTENDERS = 3;
 const ROUNDS = 30;
 
-interface Contender { child: ChildProcess; next(): Promise<string> }
+interface Contender {
+  child: ChildProcess;
+  next(): Promise<string>;
+}
 
 /** A process holding lock-contender.ts, and the lines it answers, one at a time. */
 function contender(dataDir: string): Contender {

@@ -19,7 +19,9 @@ beforeAll(async () => {
   issuer = await registeredIssuer(db.sql, 'outage');
   await proxy.up();
   svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name) });
-  died = svc.exited.then((code) => { throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`); });
+  died = svc.exited.then((code) => {
+    throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`);
+  });
   died.catch(() => {});
 }, 60_000);
 afterAll(async () => {
@@ -87,7 +89,9 @@ describe('a database outage', () => {
   it('refused connections (database down): 503 with Retry-After, the API in its JSON form, recovery when it is back', async () => {
     await proxy.down();
     const res = await fetch(`${svc.url}/api/v1/lookup`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` }, body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` },
+      body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
     });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');

@@ -21,7 +21,9 @@ beforeAll(async () => {
   if (unavailable) return;
   await cluster.start();
   svc = await startServeProcess({ DATABASE_URL: cluster.url }); // migrates the new cluster
-  died = svc.exited.then((code) => { throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`); });
+  died = svc.exited.then((code) => {
+    throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`);
+  });
   died.catch(() => {});
   sql = postgres(cluster.url, { max: 2, onnotice: () => {} });
   issuer = await registeredIssuer(sql, 'restart');

@@ -49,13 +49,14 @@ function sync() {
     env: { ...process.env, DATABASE_URL: db.url, SHOSHO_AUDIENCE: AUDIENCE, LOG_LEVEL: 'error' },
     stdio: 'ignore',
   });
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, ended };
 }
 
 const storedJtis = async (list: string[]) =>
-  list.length ? new Set((await db.sql`select jti from received_sets where issuer_id = 'crash' and jti in ${db.sql(list)}`).map((r) => r.jti as string)) : new Set<string>();
+  list.length
+    ? new Set((await db.sql`select jti from received_sets where issuer_id = 'crash' and jti in ${db.sql(list)}`).map((r) => r.jti as string))
+    : new Set<string>();
 const unstoredAcks = async () => {
   const acked = jtis.filter((j) => issuer.acknowledged.has(j));
   const stored = await storedJtis(acked);

@@ -30,10 +30,9 @@ let serial = 0;
 const signed = async () => issuer.sign(CERTIFICATE_EVENT, await certificate(String(5_500_000_000 + ++serial), 'AB12CD34'));
 
 describe('with the database unreachable, a SET is never refused (SPEC §2.3)', () => {
-  it('push answers 503 with Retry-After, telling nothing of the failure; the issuer\'s retry is accepted once the database is back', async () => {
+  it("push answers 503 with Retry-After, telling nothing of the failure; the issuer's retry is accepted once the database is back", async () => {
     const service = await startTestService({ ...db, url: proxy.url(db.name) });
-    const push = (token: string) =>
-      fetch(`${service.url}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: token });
+    const push = (token: string) => fetch(`${service.url}/sets`, { method: 'POST', headers: { 'content-type': 'application/secevent+jwt' }, body: token });
     try {
       const s = await signed();
       await proxy.down();
@@ -57,7 +56,7 @@ describe('with the database unreachable, a SET is never refused (SPEC §2.3)', (
     }
   });
 
-  it('the receiver behind push: unavailable (the route\'s 503), with nothing of shosho\'s own failure told to the client', async () => {
+  it("the receiver behind push: unavailable (the route's 503), with nothing of shosho's own failure told to the client", async () => {
     const receiver = createReceiver({ sql: viaProxy, keys: new KeyStore(viaProxy, { log: silentLogger }), audience: AUDIENCE, log: silentLogger });
     const s = await signed();
     await proxy.down();

@@ -43,7 +43,8 @@ const push = async (token: string) => {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: text ? JSON.parse(text) : null };
 };
 const isStored = async (jti: string) => (await db.sql`select 1 from received_sets where jti = ${jti}`).length === 1;
-const refusalsAudited = async () => (await db.sql`select count(*)::int as n from audit_log where action = 'feed.ingest' and outcome = 'refused'`)[0]!.n as number;
+const refusalsAudited = async () =>
+  (await db.sql`select count(*)::int as n from audit_log where action = 'feed.ingest' and outcome = 'refused'`)[0]!.n as number;
 /** A key the issuer signs with but has not published yet: its kid is unknown to shosho. */
 const unpublishedKey = () => {
   const key = issuer.rotate();
@@ -86,18 +87,21 @@ describe('a SET that cannot be checked now is never refused (SPEC §2.3)', () =>
     expect(await isStored(s.jti)).toBe(true);
   }, 30_000);
 
-  it.each([['hangs', 'hang' as const], ['answers HTTP 500', 500], ['answers garbage', 'garbage' as const]])(
-    'receiver: an unknown kid while the JWKS %s is unavailable, not invalid_key', async (_, failure) => {
-      const receiver = receiverWaiting(300);
-      const s = await signed(issuer, unpublishedKey());
-      issuer.jwksFailure = failure;
-      try {
-        const [result] = await receiver.receive([s.token], 'push');
-        expect(result!.status).toBe('unavailable');
-      } finally {
-        issuer.jwksFailure = null;
-      }
-    });
+  it.each([
+    ['hangs', 'hang' as const],
+    ['answers HTTP 500', 500],
+    ['answers garbage', 'garbage' as const],
+  ])('receiver: an unknown kid while the JWKS %s is unavailable, not invalid_key', async (_, failure) => {
+    const receiver = receiverWaiting(300);
+    const s = await signed(issuer, unpublishedKey());
+    issuer.jwksFailure = failure;
+    try {
+      const [result] = await receiver.receive([s.token], 'push');
+      expect(result!.status).toBe('unavailable');
+    } finally {
+      issuer.jwksFailure = null;
+    }
+  });
 
   it('receiver: a JWKS that answers and lacks the kid proves the key unknown: invalid_key', async () => {
     const s = await signed(issuer, unpublishedKey());

@@ -27,7 +27,10 @@ const theIssuer = async () => (await findIssuer(db.sql, { id: 'poll-issuer' }))!
 async function enqueue(count: number, prefix: string) {
   const jtis: string[] = [];
   for (let i = 0; i < count; i++) {
-    const s = await issuer.sign(CERTIFICATE_EVENT, await certificate(`${prefix}${String(i).padStart(10 - prefix.length, '0')}`, 'AB12CD34', 'advance_payment', i));
+    const s = await issuer.sign(
+      CERTIFICATE_EVENT,
+      await certificate(`${prefix}${String(i).padStart(10 - prefix.length, '0')}`, 'AB12CD34', 'advance_payment', i),
+    );
     issuer.enqueue(s);
     jtis.push(s.jti);
   }
@@ -55,7 +58,8 @@ describe('RFC 8936 poll', () => {
     const [a, b] = await Promise.all([pollOnce(await theIssuer(), deps()), pollOnce(await theIssuer(), deps())]);
     expect(a!.stored + b!.stored).toBe(60);
     expect((await storedJtis(jtis)).length).toBe(60);
-    const [row] = await db.sql`select count(*)::int as n from audit_log where action = 'feed.ingest' and outcome = 'stored' and detail->>'jti' in ${db.sql(jtis)}`;
+    const [row] =
+      await db.sql`select count(*)::int as n from audit_log where action = 'feed.ingest' and outcome = 'stored' and detail->>'jti' in ${db.sql(jtis)}`;
     expect(row!.n).toBe(60);
   });
 
@@ -102,8 +106,12 @@ describe('keys', () => {
     const before = issuer.jwksFetches;
     const fresh = issuer.rotate('ES256');
     issuer.keys = issuer.keys.filter((k) => k !== fresh); // not in the JWKS yet
-    const tokens = await Promise.all(Array.from({ length: 10 }, async (_, i) =>
-      (await issuer.sign(CERTIFICATE_EVENT, await certificate(`36000000${String(i).padStart(2, '0')}`, 'AB12CD34'), { key: fresh })).token));
+    const tokens = await Promise.all(
+      Array.from(
+        { length: 10 },
+        async (_, i) => (await issuer.sign(CERTIFICATE_EVENT, await certificate(`36000000${String(i).padStart(2, '0')}`, 'AB12CD34'), { key: fresh })).token,
+      ),
+    );
     const results = await receiver.receive(tokens, 'push');
     expect(results.every((r) => r.status === 'refused' && r.err === 'invalid_key')).toBe(true);
     expect(issuer.jwksFetches - before).toBe(1);
@@ -130,11 +138,23 @@ describe('keys', () => {
 
   it('a withdrawal is stored beside the revision without deleting anything', async () => {
     const { receiver } = deps();
-    const w = await issuer.sign(WITHDRAWN_EVENT, { number: '3500000001', kind: 'advance_payment', revision: 0, reason: 'issued_in_error', withdrawnOn: '2024-07-01' });
+    const w = await issuer.sign(WITHDRAWN_EVENT, {
+      number: '3500000001',
+      kind: 'advance_payment',
+      revision: 0,
+      reason: 'issued_in_error',
+      withdrawnOn: '2024-07-01',
+    });
     expect((await receiver.receive([w.token], 'poll'))[0]!.status).toBe('stored');
     const [rev] = await db.sql`select count(*)::int as n from certificate_revisions where number = '3500000001'`;
     expect(rev!.n).toBe(1);
-    const again = await issuer.sign(WITHDRAWN_EVENT, { number: '3500000001', kind: 'advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2024-07-02' });
+    const again = await issuer.sign(WITHDRAWN_EVENT, {
+      number: '3500000001',
+      kind: 'advance_payment',
+      revision: 0,
+      reason: 'cancelled',
+      withdrawnOn: '2024-07-02',
+    });
     expect((await receiver.receive([again.token], 'poll'))[0]!.status).toBe('conflict');
   });
 });

@@ -36,7 +36,14 @@ const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 const now = () => Math.floor(Date.now() / 1000);
 
 async function claims(over: Record<string, unknown> = {}) {
-  return { iss: issuer.iss, aud: AUDIENCE, iat: now(), jti: crypto.randomUUID(), events: { [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34') }, ...over };
+  return {
+    iss: issuer.iss,
+    aud: AUDIENCE,
+    iat: now(),
+    jti: crypto.randomUUID(),
+    events: { [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34') },
+    ...over,
+  };
 }
 async function signed(c: Record<string, unknown>, header: Record<string, unknown> = {}) {
   const key = issuer.signingKey;
@@ -48,32 +55,52 @@ async function signed(c: Record<string, unknown>, header: Record<string, unknown
 describe('push: every malformed SET is refused with its RFC 8935 code and stores nothing', () => {
   const cases: Array<[string, () => Promise<string>, string]> = [
     ['not a JWS at all', async () => 'not-a-jwt', 'invalid_request'],
-    ['a flipped bit in the signature', async () => {
-      const t = await signed(await claims());
-      const sig = Buffer.from(t.split('.')[2]!, 'base64url');
-      sig[10]! ^= 0x01;
-      return `${t.split('.').slice(0, 2).join('.')}.${sig.toString('base64url')}`;
-    }, 'invalid_key'],
-    ['claims changed after signing (guarantee amount raised)', async () => {
-      const c = await claims();
-      const t = await signed(c);
-      const forged = structuredClone(c) as { events: Record<string, { guarantee: { amount: number } }> };
-      forged.events[CERTIFICATE_EVENT]!.guarantee.amount += 1_000_000;
-      return `${t.split('.')[0]}.${b64(forged)}.${t.split('.')[2]}`;
-    }, 'invalid_key'],
-    ['alg swapped to EdDSA on an ES256 signature', async () => {
-      const t = await signed(await claims());
-      const h = JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString());
-      return `${b64({ ...h, alg: 'EdDSA' })}.${t.split('.')[1]}.${t.split('.')[2]}`;
-    }, 'invalid_key'],
-    ['HS256 signed with the issuer public key as the secret', async () => {
-      const secret = new TextEncoder().encode(JSON.stringify(issuer.signingKey.publicJwk));
-      return new SignJWT(await claims()).setProtectedHeader({ alg: 'HS256', typ: 'secevent+jwt', kid: issuer.signingKey.kid }).sign(secret);
-    }, 'invalid_request'],
-    ['RS256 with an RSA key (key confusion)', async () => {
-      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      return new SignJWT(await claims()).setProtectedHeader({ alg: 'RS256', typ: 'secevent+jwt', kid: issuer.signingKey.kid }).sign(privateKey);
-    }, 'invalid_request'],
+    [
+      'a flipped bit in the signature',
+      async () => {
+        const t = await signed(await claims());
+        const sig = Buffer.from(t.split('.')[2]!, 'base64url');
+        sig[10]! ^= 0x01;
+        return `${t.split('.').slice(0, 2).join('.')}.${sig.toString('base64url')}`;
+      },
+      'invalid_key',
+    ],
+    [
+      'claims changed after signing (guarantee amount raised)',
+      async () => {
+        const c = await claims();
+        const t = await signed(c);
+        const forged = structuredClone(c) as { events: Record<string, { guarantee: { amount: number } }> };
+        forged.events[CERTIFICATE_EVENT]!.guarantee.amount += 1_000_000;
+        return `${t.split('.')[0]}.${b64(forged)}.${t.split('.')[2]}`;
+      },
+      'invalid_key',
+    ],
+    [
+      'alg swapped to EdDSA on an ES256 signature',
+      async () => {
+        const t = await signed(await claims());
+        const h = JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString());
+        return `${b64({ ...h, alg: 'EdDSA' })}.${t.split('.')[1]}.${t.split('.')[2]}`;
+      },
+      'invalid_key',
+    ],
+    [
+      'HS256 signed with the issuer public key as the secret',
+      async () => {
+        const secret = new TextEncoder().encode(JSON.stringify(issuer.signingKey.publicJwk));
+        return new SignJWT(await claims()).setProtectedHeader({ alg: 'HS256', typ: 'secevent+jwt', kid: issuer.signingKey.kid }).sign(secret);
+      },
+      'invalid_request',
+    ],
+    [
+      'RS256 with an RSA key (key confusion)',
+      async () => {
+        const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return new SignJWT(await claims()).setProtectedHeader({ alg: 'RS256', typ: 'secevent+jwt', kid: issuer.signingKey.kid }).sign(privateKey);
+      },
+      'invalid_request',
+    ],
     ['alg none', async () => `${b64({ alg: 'none', typ: 'secevent+jwt', kid: issuer.signingKey.kid })}.${b64(await claims())}.`, 'invalid_request'],
     ['typ JWT instead of secevent+jwt', async () => signed(await claims(), { typ: 'JWT' }), 'invalid_request'],
     ['no kid', async () => signed(await claims(), { kid: undefined }), 'invalid_request'],
@@ -82,24 +109,71 @@ describe('push: every malformed SET is refused with its RFC 8935 code and stores
     ['iat missing', async () => signed(await claims({ iat: undefined })), 'invalid_request'],
     ['another audience', async () => signed(await claims({ aud: 'https://elsewhere.example' })), 'invalid_audience'],
     ['an unknown kid (not in the JWKS even after refetching)', async () => signed(await claims(), { kid: 'never-published' }), 'invalid_key'],
-    ['signed by a key the issuer never published', async () => {
-      const rogue = generateSigningKey('ES256', issuer.signingKey.kid);
-      return (await signSet({ iss: issuer.iss, aud: AUDIENCE, key: rogue, event: CERTIFICATE_EVENT, payload: (await claims()).events[CERTIFICATE_EVENT] })).token;
-    }, 'invalid_key'],
+    [
+      'signed by a key the issuer never published',
+      async () => {
+        const rogue = generateSigningKey('ES256', issuer.signingKey.kid);
+        return (await signSet({ iss: issuer.iss, aud: AUDIENCE, key: rogue, event: CERTIFICATE_EVENT, payload: (await claims()).events[CERTIFICATE_EVENT] }))
+          .token;
+      },
+      'invalid_key',
+    ],
     ['an unregistered iss', async () => signed(await claims({ iss: 'https://stranger.example' })), 'invalid_issuer'],
-    ['two events', async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34'), [WITHDRAWN_EVENT]: { number: '2070004426', kind: 'advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2024-07-01' } } })), 'invalid_request'],
+    [
+      'two events',
+      async () =>
+        signed(
+          await claims({
+            events: {
+              [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34'),
+              [WITHDRAWN_EVENT]: { number: '2070004426', kind: 'advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2024-07-01' },
+            },
+          }),
+        ),
+      'invalid_request',
+    ],
     ['an unknown event type', async () => signed(await claims({ events: { 'urn:example:other': {} } })), 'invalid_request'],
-    ['no authKeyDigest', async () => {
-      const { authKeyDigest: _, ...payload } = await certificate('2070004426', 'AB12CD34');
-      return signed(await claims({ events: { [CERTIFICATE_EVENT]: payload } }));
-    }, 'invalid_request'],
-    ['a weak authKeyDigest (ln=10)', async () => {
-      const p = await certificate('2070004426', 'AB12CD34');
-      return signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...p, authKeyDigest: p.authKeyDigest.replace('ln=14', 'ln=10') } } }));
-    }, 'invalid_request'],
-    ['a number that is not 10 digits', async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), number: '207000442' } } })), 'invalid_request'],
-    ['a contract guarantee with an advance payment', async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34', 'contract').then((c) => ({ ...c, guarantee: { ...c.guarantee, advancePayment: 1 } })) } })), 'invalid_request'],
-    ['larger than 64 KiB', async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), notes: 'あ'.repeat(30_000) } } })), 'invalid_request'],
+    [
+      'no authKeyDigest',
+      async () => {
+        const { authKeyDigest: _, ...payload } = await certificate('2070004426', 'AB12CD34');
+        return signed(await claims({ events: { [CERTIFICATE_EVENT]: payload } }));
+      },
+      'invalid_request',
+    ],
+    [
+      'a weak authKeyDigest (ln=10)',
+      async () => {
+        const p = await certificate('2070004426', 'AB12CD34');
+        return signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...p, authKeyDigest: p.authKeyDigest.replace('ln=14', 'ln=10') } } }));
+      },
+      'invalid_request',
+    ],
+    [
+      'a number that is not 10 digits',
+      async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), number: '207000442' } } })),
+      'invalid_request',
+    ],
+    [
+      'a contract guarantee with an advance payment',
+      async () =>
+        signed(
+          await claims({
+            events: {
+              [CERTIFICATE_EVENT]: await certificate('2070004426', 'AB12CD34', 'contract').then((c) => ({
+                ...c,
+                guarantee: { ...c.guarantee, advancePayment: 1 },
+              })),
+            },
+          }),
+        ),
+      'invalid_request',
+    ],
+    [
+      'larger than 64 KiB',
+      async () => signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), notes: 'あ'.repeat(30_000) } } })),
+      'invalid_request',
+    ],
   ];
 
   it.each(cases.map(([name, make, code]) => ({ name, make, code })))('$name → $code', async ({ make, code }) => {
@@ -113,7 +187,9 @@ describe('push: every malformed SET is refused with its RFC 8935 code and stores
   });
 
   it('names the field path when the payload is invalid', async () => {
-    const res = await push(await signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), issuedOn: '2024-02-30' } } })));
+    const res = await push(
+      await signed(await claims({ events: { [CERTIFICATE_EVENT]: { ...(await certificate('2070004426', 'AB12CD34')), issuedOn: '2024-02-30' } } })),
+    );
     expect(res.body).toMatchObject({ err: 'invalid_request' });
     expect(res.body.description).toContain('issuedOn');
   });
@@ -123,7 +199,7 @@ describe('push: every malformed SET is refused with its RFC 8935 code and stores
     expect(res).toMatchObject({ status: 400, body: { err: 'invalid_request' } });
   });
 
-  it('records every refusal in the audit log, without the token: in full, or counted in a summary past a client\'s allowance', async () => {
+  it("records every refusal in the audit log, without the token: in full, or counted in a summary past a client's allowance", async () => {
     await flushAuditRollups(db.sql, { all: true });
     const rows = await db.sql`select outcome, detail from audit_log where action = 'feed.ingest' and outcome = 'refused'`;
     const full = rows.filter((r) => !r.detail.summary);

@@ -73,9 +73,16 @@ describe('bytes are bounded while reading (SPEC §2.1)', () => {
   it('a feed answer of 200 MB is abandoned past the limit, not read whole', async () => {
     const counter = { written: 0 };
     const url = await hostile((_req, res) => flood(res, 200 * 1024 * 1024, counter));
-    await insertIssuer(db.sql, { id: 'flood', iss: 'https://flood.example', jwksInline: { keys: [issuer.signingKey.publicJwk as never] }, feedUrl: `${url}/feed` });
+    await insertIssuer(db.sql, {
+      id: 'flood',
+      iss: 'https://flood.example',
+      jwksInline: { keys: [issuer.signingKey.publicJwk as never] },
+      feedUrl: `${url}/feed`,
+    });
     const rssBefore = process.memoryUsage().rss;
-    await expect(pollOnce((await findIssuer(db.sql, { id: 'flood' }))!, { ...receiverDeps(), maxEvents: 10 })).rejects.toThrow(/larger than the \d+ bytes allowed/);
+    await expect(pollOnce((await findIssuer(db.sql, { id: 'flood' }))!, { ...receiverDeps(), maxEvents: 10 })).rejects.toThrow(
+      /larger than the \d+ bytes allowed/,
+    );
     // what the socket buffers took beyond the limit, not the 200 MB
     expect(counter.written).toBeLessThan(48 * 1024 * 1024);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
@@ -87,7 +94,12 @@ describe('bytes are bounded while reading (SPEC §2.1)', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(1024 * 1024 * 1024) });
       res.write('{"sets":{');
     });
-    await insertIssuer(db.sql, { id: 'declared', iss: 'https://declared.example', jwksInline: { keys: [issuer.signingKey.publicJwk as never] }, feedUrl: `${url}/feed` });
+    await insertIssuer(db.sql, {
+      id: 'declared',
+      iss: 'https://declared.example',
+      jwksInline: { keys: [issuer.signingKey.publicJwk as never] },
+      feedUrl: `${url}/feed`,
+    });
     await expect(pollOnce((await findIssuer(db.sql, { id: 'declared' }))!, receiverDeps())).rejects.toThrow(/declares 1073741824 bytes/);
     await removeIssuer(db.sql, 'declared');
   });
@@ -164,13 +176,13 @@ describe('issuers are polled independently, each round within a budget', () => {
     }
   });
 
-  it('an endless, slow feed\'s round ends on its time budget, having stored what it took', async () => {
+  it("an endless, slow feed's round ends on its time budget, having stored what it took", async () => {
     const endless = await endlessIssuer('aaa-endless-budget');
     const budget = 1200;
     const scheduler = new PollScheduler({ ...receiverDeps(), tickMs: 20, roundBudgetMs: budget, maxRequests: 10_000 });
     scheduler.start();
     try {
-      await until('the endless feed\'s round to end', () => endless.roundEnds.length >= 1);
+      await until("the endless feed's round to end", () => endless.roundEnds.length >= 1);
     } finally {
       await scheduler.stop();
       await removeIssuer(db.sql, 'aaa-endless-budget');

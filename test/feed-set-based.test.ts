@@ -82,7 +82,14 @@ const KINDS = ['advance_payment', 'interim_advance_payment', 'contract'] as cons
 let serial = 0;
 const nextNumber = () => String(6_200_000_000 + ++serial);
 
-interface Sent { issuer: number; event: string; payload: Certificate | Record<string, unknown>; jti: string; token: string; unstorable: boolean }
+interface Sent {
+  issuer: number;
+  event: string;
+  payload: Certificate | Record<string, unknown>;
+  jti: string;
+  token: string;
+  unstorable: boolean;
+}
 
 /** Turns steps into signed SETs, each step reading the SETs made before it (in this batch or earlier ones). */
 async function makeBatch(steps: Step[], history: Sent[]): Promise<Sent[]> {
@@ -125,7 +132,11 @@ async function makeBatch(steps: Step[], history: Sent[]): Promise<Sent[]> {
       case 'withdraw':
         if (earlierCertificate) {
           await sign(earlierCertificate.issuer, WITHDRAWN_EVENT, {
-            number: c!.number, kind: c!.kind, revision: c!.revision, reason: st.reason, withdrawnOn: `2024-10-0${st.day + 1}`,
+            number: c!.number,
+            kind: c!.kind,
+            revision: c!.revision,
+            reason: st.reason,
+            withdrawnOn: `2024-10-0${st.day + 1}`,
           });
         }
         break;
@@ -141,13 +152,15 @@ async function makeBatch(steps: Step[], history: Sent[]): Promise<Sent[]> {
 }
 
 async function verified(batch: Sent[]): Promise<VerifiedSet[]> {
-  return Promise.all(batch.map(async (s) => {
-    const v = await verifySet(s.token, { keys, audience: AUDIENCE });
-    if (!v.ok) throw new Error(`test SET refused: ${v.description}`);
-    // past every check, as a future rule change might let through: PostgreSQL cannot store U+0000 in jsonb
-    if (s.unstorable && v.value.event.type === CERTIFICATE_EVENT) v.value.event.payload.contractor.name = 'a\u0000b';
-    return v.value;
-  }));
+  return Promise.all(
+    batch.map(async (s) => {
+      const v = await verifySet(s.token, { keys, audience: AUDIENCE });
+      if (!v.ok) throw new Error(`test SET refused: ${v.description}`);
+      // past every check, as a future rule change might let through: PostgreSQL cannot store U+0000 in jsonb
+      if (s.unstorable && v.value.event.type === CERTIFICATE_EVENT) v.value.event.payload.contractor.name = 'a\u0000b';
+      return v.value;
+    }),
+  );
 }
 
 /** Everything ingest writes, with generated ids replaced by the jti of the SET they stand for. */
@@ -200,9 +213,15 @@ describe('set-based ingest', () => {
 
   it('stores a batch of new SETs with a statement per table, not statements per SET', async () => {
     const history: Sent[] = [];
-    const sets = await verified(await makeBatch(Array.from({ length: 60 }, (_, i): Step => (
-      i % 6 === 5 ? { op: 'withdraw unknown', issuer: i % 2, kind: i % 3 } : { op: 'new', issuer: i % 2, kind: i % 3 }
-    )), history));
+    const sets = await verified(
+      await makeBatch(
+        Array.from(
+          { length: 60 },
+          (_, i): Step => (i % 6 === 5 ? { op: 'withdraw unknown', issuer: i % 2, kind: i % 3 } : { op: 'new', issuer: i % 2, kind: i % 3 }),
+        ),
+        history,
+      ),
+    );
     const statements: string[] = [];
     const watched = postgres(setBased.url, { max: 1, onnotice: () => {}, debug: (_c, query) => statements.push(query) });
     try {
@@ -226,8 +245,13 @@ describe('verifySet without a query per SET', () => {
       const i = { id: 'gone', iss: 'https://gone.issuer.test.example', key: generateSigningKey('ES256', 'gone-1') };
       await insertIssuer(perSet.sql, { id: i.id, iss: i.iss, jwksInline: jwks([i.key]) as never });
       await storeKeys(perSet.sql, i.id, (await parseJwks(jwks([i.key]))).keys, silentLogger);
-      const tokens = await Promise.all(Array.from({ length: 20 }, async () =>
-        (await signSet({ iss: i.iss, aud: AUDIENCE, key: i.key, event: CERTIFICATE_EVENT, payload: await certificate(nextNumber(), 'AB12CD34') })).token));
+      const tokens = await Promise.all(
+        Array.from(
+          { length: 20 },
+          async () =>
+            (await signSet({ iss: i.iss, aud: AUDIENCE, key: i.key, event: CERTIFICATE_EVENT, payload: await certificate(nextNumber(), 'AB12CD34') })).token,
+        ),
+      );
       const checked = await Promise.all(tokens.map((t) => verifySet(t, { keys: store, audience: AUDIENCE })));
       expect(checked.every((c) => c.ok)).toBe(true);
       expect(statements.filter((q) => /from issuers/.test(q))).toHaveLength(1);

@@ -31,16 +31,76 @@ const nextNumber = () => String(5_100_000_000 + ++serial);
 type Payload = Awaited<ReturnType<typeof certificate>>;
 /** Each case puts one forbidden character into one text of the event and names the field the refusal must name. */
 const forbidden: Array<[string, (p: Payload) => void, string]> = [
-  ['U+0000 (NUL) in the contractor name', (p) => { p.contractor.name = '株式会社\u0000山田組'; }, 'contractor.name'],
-  ['U+001B (ESC) in the guarantor office', (p) => { p.guarantor.office = '広島\u001B[31m支店'; }, 'guarantor.office'],
-  ['U+000A (line feed) in the project name', (p) => { p.project.name = '道路改良\n工事'; }, 'project.name'],
-  ['U+0009 (tab) in the obligee name', (p) => { p.obligee.name = '広島県\t知事'; }, 'obligee.name'],
-  ['U+007F (DEL) in the project location', (p) => { p.project.location = '広島県\u007F'; }, 'project.location'],
-  ['U+0085 (NEL, a C1 control) in the notes', (p) => { p.notes = '特約\u0085事項'; }, 'notes'],
-  ['U+0000 in the notes', (p) => { p.notes = '特約\u0000'; }, 'notes'],
-  ['U+202E (right-to-left override) in the project name', (p) => { p.project.name = '工事\u202Eｺｺ'; }, 'project.name'],
-  ['U+2066 (left-to-right isolate) in the contractor address', (p) => { p.contractor.address = '\u2066広島市'; }, 'contractor.address'],
-  ['U+2069 (pop directional isolate) in a changes entry', (p) => { (p as { changes?: string[] }).changes = ['guarantee.amount\u2069']; }, 'changes.0'],
+  [
+    'U+0000 (NUL) in the contractor name',
+    (p) => {
+      p.contractor.name = '株式会社\u0000山田組';
+    },
+    'contractor.name',
+  ],
+  [
+    'U+001B (ESC) in the guarantor office',
+    (p) => {
+      p.guarantor.office = '広島\u001B[31m支店';
+    },
+    'guarantor.office',
+  ],
+  [
+    'U+000A (line feed) in the project name',
+    (p) => {
+      p.project.name = '道路改良\n工事';
+    },
+    'project.name',
+  ],
+  [
+    'U+0009 (tab) in the obligee name',
+    (p) => {
+      p.obligee.name = '広島県\t知事';
+    },
+    'obligee.name',
+  ],
+  [
+    'U+007F (DEL) in the project location',
+    (p) => {
+      p.project.location = '広島県\u007F';
+    },
+    'project.location',
+  ],
+  [
+    'U+0085 (NEL, a C1 control) in the notes',
+    (p) => {
+      p.notes = '特約\u0085事項';
+    },
+    'notes',
+  ],
+  [
+    'U+0000 in the notes',
+    (p) => {
+      p.notes = '特約\u0000';
+    },
+    'notes',
+  ],
+  [
+    'U+202E (right-to-left override) in the project name',
+    (p) => {
+      p.project.name = '工事\u202Eｺｺ';
+    },
+    'project.name',
+  ],
+  [
+    'U+2066 (left-to-right isolate) in the contractor address',
+    (p) => {
+      p.contractor.address = '\u2066広島市';
+    },
+    'contractor.address',
+  ],
+  [
+    'U+2069 (pop directional isolate) in a changes entry',
+    (p) => {
+      (p as { changes?: string[] }).changes = ['guarantee.amount\u2069'];
+    },
+    'changes.0',
+  ],
 ];
 
 async function signedWith(edit: (p: Payload) => void, opts: { jti?: string } = {}) {
@@ -76,7 +136,9 @@ describe('control and bidirectional characters in a SET (SPEC §2)', () => {
   });
 
   it('push: tab and line feed are allowed in the notes, and kept as sent', async () => {
-    const { token, jti } = await signedWith((p) => { p.notes = '特約事項\n\t一、前払金は工事以外に使用しないこと。'; });
+    const { token, jti } = await signedWith((p) => {
+      p.notes = '特約事項\n\t一、前払金は工事以外に使用しないこと。';
+    });
     expect((await push(token)).status).toBe(202);
     const [row] = await db.sql`select r.payload->>'notes' as notes from certificate_revisions r join received_sets s on s.id = r.set_id where s.jti = ${jti}`;
     expect(row!.notes).toBe('特約事項\n\t一、前払金は工事以外に使用しないこと。');
@@ -110,11 +172,13 @@ describe('control and bidirectional characters in a SET (SPEC §2)', () => {
     const keys = new KeyStore(db.sql, { log: silentLogger });
     const ctx = { sql: db.sql, keys, audience: AUDIENCE };
     const sets = await Promise.all([signedWith(() => {}), signedWith(() => {}), signedWith(() => {})]);
-    const verified = await Promise.all(sets.map(async (s) => {
-      const v = await verifySet(s.token, ctx);
-      if (!v.ok) throw new Error(v.description);
-      return v.value;
-    }));
+    const verified = await Promise.all(
+      sets.map(async (s) => {
+        const v = await verifySet(s.token, ctx);
+        if (!v.ok) throw new Error(v.description);
+        return v.value;
+      }),
+    );
     // past every check, as a future rule change might let through: PostgreSQL cannot store U+0000 in jsonb
     const middle = verified[1]!;
     if (middle.event.type !== CERTIFICATE_EVENT) throw new Error('expected a certificate event');

@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  formatAmount,
-  formatGregorianJa,
-  formatJst,
-  formatWareki,
-  formatWarekiParts,
-  formatYen,
-  parseIsoDate,
-  parseWareki,
-} from '../src/domain/format.js';
+import { formatAmount, formatGregorianJa, formatJst, formatWareki, formatWarekiParts, formatYen, parseIsoDate, parseWareki } from '../src/domain/format.js';
 
 describe('formatWareki', () => {
   it.each([
@@ -37,12 +28,9 @@ describe('formatWareki', () => {
     expect(formatWarekiParts('2019-05-01')).toEqual({ era: '令和', year: 1, month: 5, day: 1 });
   });
 
-  it.each(['2024-02-30', '2023-02-29', '1900-02-29', '2024-13-01', '2024-00-10', '2024-04-31', '2024-6-3', '20240603', '', 'x'])(
-    'rejects %j',
-    (iso) => {
-      expect(() => formatWareki(iso)).toThrow(RangeError);
-    },
-  );
+  it.each(['2024-02-30', '2023-02-29', '1900-02-29', '2024-13-01', '2024-00-10', '2024-04-31', '2024-6-3', '20240603', '', 'x'])('rejects %j', (iso) => {
+    expect(() => formatWareki(iso)).toThrow(RangeError);
+  });
 
   it('rejects dates before the Gregorian calendar reached Japan', () => {
     expect(() => formatWareki('1872-12-31')).toThrow(RangeError);
@@ -95,9 +83,7 @@ describe('formatYen and formatAmount', () => {
   });
 
   it('keeps the digits when the commas are taken out', () => {
-    fc.assert(
-      fc.property(fc.maxSafeNat(), (amount) => formatAmount(amount).replaceAll(',', '') === String(amount)),
-    );
+    fc.assert(fc.property(fc.maxSafeNat(), (amount) => formatAmount(amount).replaceAll(',', '') === String(amount)));
   });
 });
 

@@ -9,19 +9,22 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { PgProxy } from './helpers/pg-proxy.js';
 import { startTestService } from './helpers/service.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as net.AddressInfo;
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-});
 
 async function waitReady(url: string, ms: number): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < ms) {
     try {
       if ((await fetch(`${url}/readyz`)).status === 200) return Date.now() - started;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not ready within ${ms} ms`);
@@ -144,20 +147,25 @@ describe('shosho serve as a process', () => {
     expect(fs.existsSync(path.join(dataDir, 'shosho.lock'))).toBe(false);
 
     const add = spawnSync(process.execPath, ['bin/shosho.js', 'org', 'add', 'fukuyama', '福山市', '--obligee-code', '342076'], {
-      env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
     });
     expect(add.stderr).toBe('');
     expect(add.status).toBe(0);
 
     child = serve(env);
     await waitReady(`http://127.0.0.1:${port}`, 40_000);
-    const second = spawnSync(process.execPath, ['bin/shosho.js', 'migrate'], { env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir }, encoding: 'utf8' });
+    const second = spawnSync(process.execPath, ['bin/shosho.js', 'migrate'], {
+      env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/in use by process/);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     const token = spawnSync(process.execPath, ['bin/shosho.js', 'token', 'add', '--org', 'fukuyama'], {
-      env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
     });
     expect(token.status).toBe(0); // the organisation survived the restart
     expect(token.stdout.trim().split('\n').pop()).toMatch(/^shosho_[A-Za-z0-9_-]{43}$/);
@@ -170,7 +178,11 @@ describe('request bodies', () => {
     const db = await createTestDatabase();
     const svc = await startTestService(db);
     try {
-      const res = await fetch(`${svc.url}/api/v1/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x'.repeat(300_000) }) });
+      const res = await fetch(`${svc.url}/api/v1/lookup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ number: 'x'.repeat(300_000) }),
+      });
       expect(res.status).toBe(413);
       expect((await res.json()).error.code).toBe('body_too_large');
     } finally {

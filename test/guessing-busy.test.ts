@@ -27,16 +27,21 @@ afterAll(async () => {
 });
 
 describe('a flood of sign-ins', () => {
-  it('300 logins from 300 addresses: 401 or 503 with Retry-After (never 500), no failure counted for a 503, and clerks\' lookups meanwhile succeed', async () => {
+  it("300 logins from 300 addresses: 401 or 503 with Retry-After (never 500), no failure counted for a 503, and clerks' lookups meanwhile succeed", async () => {
     const res = await fetch(`${fx.base}/login`);
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
     const logins = Array.from({ length: 300 }, (_, i) =>
       fetch(`${fx.base}/login`, {
-        method: 'POST', redirect: 'manual',
+        method: 'POST',
+        redirect: 'manual',
         headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `10.1.${i >> 8}.${i & 255}` },
         body: new URLSearchParams({ username: `flood${i}`, password: 'not-the-password', _csrf: csrf }).toString(),
-      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.text() })));
+      }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.text() })),
+    );
     const lookups = ['2072000001', '2072000002', '2072000003'].map((number) => apiCall(fx.base, token, 'POST', '/api/v1/lookup', { number, authKey: KEY }));
     const [answers, found] = await Promise.all([Promise.all(logins), Promise.all(lookups)]);
 
@@ -66,7 +71,9 @@ describe('a lookup too busy to check its key', () => {
     open();
     await holding;
     expect(await ahead).toEqual({ status: 'not_found' });
-    const rows = await fx.db.sql<{ subject: string }[]>`select subject from attempt_failures where scope = 'lookup-number' and subject like 'hiroshima:207299999%'`;
+    const rows = await fx.db.sql<
+      { subject: string }[]
+    >`select subject from attempt_failures where scope = 'lookup-number' and subject like 'hiroshima:207299999%'`;
     expect(rows.map((r) => r.subject)).toEqual(['hiroshima:2072999991']);
   });
 });

@@ -29,7 +29,15 @@ afterAll(async () => {
 /** `shosho serve` as operators run it, on the test database; resolves with its URL once it prints it. */
 function serve(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['bin/shosho.cjs', 'serve'], {
-    env: { ...process.env, DATABASE_URL: fx.db.url, PORT: '0', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_PDF_WARMUP: 'false', SHOSHO_POLL_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: fx.db.url,
+      PORT: '0',
+      SHOSHO_AUDIENCE: AUDIENCE,
+      SHOSHO_PDF_WARMUP: 'false',
+      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -63,7 +71,8 @@ describe('a lookup cut short by SIGKILL', () => {
     expect(rows.map((r) => r.pending)).toEqual([false, false, false, false, true]);
     expect(rows[4]!.lasts).toBeLessThanOrEqual(PENDING_EXPIRY_MS / 1000);
     // a minute later (moved back rather than waited for) it no longer counts
-    await fx.db.sql`update attempt_failures set pending_until = now() - interval '1 second', at = at - interval '1 minute' where subject = ${SUBJECT} and pending_until is not null`;
+    await fx.db
+      .sql`update attempt_failures set pending_until = now() - interval '1 second', at = at - interval '1 minute' where subject = ${SUBJECT} and pending_until is not null`;
     expect((await apiCall(fx.base, token, 'POST', '/api/v1/lookup', { number: NUMBER, authKey: KEY })).status).toBe(200);
   }, 120_000);
 });

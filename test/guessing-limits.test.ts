@@ -28,11 +28,15 @@ const count = (list: Array<{ status: number }>, status: number) => list.filter((
 /** A login form as a browser holds it: the pre-session CSRF cookie and its token. */
 async function loginForm(url: string) {
   const res = await fetch(`${url}/login`);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
   return (username: string, password: string, forwardedFor?: string) =>
     fetch(`${url}/login`, {
-      method: 'POST', redirect: 'manual',
+      method: 'POST',
+      redirect: 'manual',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) },
       body: new URLSearchParams({ username, password, _csrf: token }).toString(),
     }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), text: await r.text() }));
@@ -50,10 +54,7 @@ afterAll(async () => {
 describe('logins are throttled atomically', () => {
   it('30 wrong passwords and the right one at once for one user: at most 5 passwords are checked, and the right one does not slip in after them', async () => {
     const post = await loginForm(base);
-    const burst = await Promise.all([
-      ...Array.from({ length: 30 }, (_, i) => post('tanaka', `wrong-password-${i}`)),
-      post('tanaka', hiroshima.password),
-    ]);
+    const burst = await Promise.all([...Array.from({ length: 30 }, (_, i) => post('tanaka', `wrong-password-${i}`)), post('tanaka', hiroshima.password)]);
     const checked = count(burst, 401) + count(burst, 303);
     expect(checked).toBeLessThanOrEqual(LOGIN_USER_LIMIT.limit);
     expect(count(burst, 401)).toBeGreaterThan(0);

@@ -17,12 +17,21 @@ let certificateId: string;
 const KiB = 1024;
 const api = (method: string, path: string, body?: unknown) => apiCall(base, org.token, method, path, body);
 const bearer = () => ({ authorization: `Bearer ${org.token}` });
-const json = (text: string) => { try { return JSON.parse(text); } catch { return null; } };
+const json = (text: string) => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
 
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  org = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }]);
+  org = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'auditor' },
+  ]);
   const s = await issuer.sign(CERTIFICATE_EVENT, await certificate('2080001111', 'ED12GE34'));
   expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
   const r = await api('POST', '/api/v1/lookup', { number: '2080001111', authKey: 'ED12GE34' });
@@ -78,7 +87,11 @@ describe('one error policy per surface', () => {
     const unknown = await api('GET', '/api/v1/no-such-route');
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
-    const big = await fetch(`${base}/api/v1/lookup`, { method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify({ number: 'x'.repeat(300 * KiB) }) });
+    const big = await fetch(`${base}/api/v1/lookup`, {
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: JSON.stringify({ number: 'x'.repeat(300 * KiB) }),
+    });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'body_too_large' } });
     const page = await fetch(`${base}/no-such-page`);
@@ -92,10 +105,22 @@ describe('a refused body leaves the keep-alive connection usable', () => {
   const refusals: Array<[string, string, string, Record<string, string>, () => string | Buffer[]]> = [
     ['/sets, 100 KiB', 'POST', '/sets', { 'content-type': 'application/secevent+jwt' }, () => 'a'.repeat(100 * KiB)],
     ['/sets, 1 MiB', 'POST', '/sets', { 'content-type': 'application/secevent+jwt' }, () => 'a'.repeat(1024 * KiB)],
-    ['/sets, 4 MiB chunked', 'POST', '/sets', { 'content-type': 'application/secevent+jwt' }, () => Array.from({ length: 64 }, () => Buffer.alloc(64 * KiB, 0x61))],
+    [
+      '/sets, 4 MiB chunked',
+      'POST',
+      '/sets',
+      { 'content-type': 'application/secevent+jwt' },
+      () => Array.from({ length: 64 }, () => Buffer.alloc(64 * KiB, 0x61)),
+    ],
     ['/sets, wrong type', 'POST', '/sets', { 'content-type': 'text/plain' }, () => 'a'.repeat(32 * KiB)],
     ['API, 1 MiB JSON', 'POST', '/api/v1/lookup', { 'content-type': 'application/json' }, () => JSON.stringify({ number: 'x'.repeat(1024 * KiB) })],
-    ['API, 4 MiB chunked JSON', 'POST', '/api/v1/lookup', { 'content-type': 'application/json' }, () => Array.from({ length: 64 }, () => Buffer.alloc(64 * KiB, 0x20))],
+    [
+      'API, 4 MiB chunked JSON',
+      'POST',
+      '/api/v1/lookup',
+      { 'content-type': 'application/json' },
+      () => Array.from({ length: 64 }, () => Buffer.alloc(64 * KiB, 0x20)),
+    ],
     ['API, truncated JSON', 'POST', '/api/v1/lookup', { 'content-type': 'application/json' }, () => '{"number": "2080001111", "authKey": "ED12'],
     ['form, 1 MiB', 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, () => form({ username: 'x'.repeat(1024 * KiB), password: 'y' })],
   ];
@@ -130,7 +155,9 @@ describe('a body that is not JSON is 400, never read as an empty one', () => {
     expect((await issuer.push(`${base}/sets`, s.token)).status).toBe(202);
     const id = (await api('POST', '/api/v1/lookup', { number: '2080003333', authKey: 'ED12GE34' })).json.id;
     const truncated = await fetch(`${base}/api/v1/certificates/${id}/archive`, {
-      method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' }, body: '{"reference": "福土第45号", "memo": "中間前払',
+      method: 'POST',
+      headers: { ...bearer(), 'content-type': 'application/json' },
+      body: '{"reference": "福土第45号", "memo": "中間前払',
     });
     expect(truncated.status).toBe(400);
     expect(await truncated.json()).toMatchObject({ error: { code: 'invalid_json' } });
@@ -207,7 +234,8 @@ describe('no client input gives a 500', () => {
   });
 
   it.each(['/audit?actor=%00', '/audit?action=a%00', '/audit?number=%00', '/audit?from=0000-01-01', '/audit.csv?actor=%00', '/audit.csv?to=0000-01-01'])(
-    'the audit log: %s is a 422 page, not a 500', async (path) => {
+    'the audit log: %s is a 422 page, not a 500',
+    async (path) => {
       const web = new WebClient(base);
       await web.login('kansa', org.password);
       const res = await web.get(path);
@@ -238,7 +266,8 @@ describe('a CSV export that fails part-way does not look complete', () => {
       // the export now waits on the lock: fail its query, as a lost database would
       let blocked: Array<{ pid: number }> = [];
       while (!blocked.length) {
-        blocked = await db.sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%archive_records%'`;
+        blocked =
+          await db.sql`select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%archive_records%'`;
         if (!blocked.length) await new Promise((resolve) => setImmediate(resolve));
       }
       await db.sql`select pg_cancel_backend(${blocked[0]!.pid})`;

@@ -15,12 +15,25 @@ let server: RunningServer;
 beforeAll(async () => {
   const routes = new Hono<AppEnv>();
   // what the feed engineer's push answers when a SET cannot be checked now (SPEC §2.3)
-  routes.post('/sets', () => { throw new AppError('service_unavailable', { headers: { 'retry-after': '30' }, detail: 'the issuer JWKS does not answer' }); });
-  routes.put('/sets', () => { throw new Error('a bug in push'); });
-  routes.get('/api/v1/broken', () => { throw new Error('a bug', { cause: new Error('its cause') }); });
-  routes.get('/broken', () => { throw new Error('a bug'); });
+  routes.post('/sets', () => {
+    throw new AppError('service_unavailable', { headers: { 'retry-after': '30' }, detail: 'the issuer JWKS does not answer' });
+  });
+  routes.put('/sets', () => {
+    throw new Error('a bug in push');
+  });
+  routes.get('/api/v1/broken', () => {
+    throw new Error('a bug', { cause: new Error('its cause') });
+  });
+  routes.get('/broken', () => {
+    throw new Error('a bug');
+  });
   const app = createApp({
-    config: { trustProxy: false, proxyHops: 1, secureCookies: false, databaseLimits: DEFAULT_DATABASE_LIMITS }, log: silentLogger, metrics: new Registry(), renderer: createRenderer(), readiness: [], routes: [routes],
+    config: { trustProxy: false, proxyHops: 1, secureCookies: false, databaseLimits: DEFAULT_DATABASE_LIMITS },
+    log: silentLogger,
+    metrics: new Registry(),
+    renderer: createRenderer(),
+    readiness: [],
+    routes: [routes],
   });
   server = await listen(app, { port: 0, host: '127.0.0.1' });
 });

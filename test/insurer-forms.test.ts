@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  acceptedInPlaceNote, certificateForm, certificatePayloadSchema, certificateView, fulfilsRequirement, KINDS, parseNumber,
-  withdrawalPayloadSchema, type CertificatePayload, type CertificateViewInput, type InsurerKind, type Kind,
+  acceptedInPlaceNote,
+  certificateForm,
+  certificatePayloadSchema,
+  certificateView,
+  fulfilsRequirement,
+  KINDS,
+  parseNumber,
+  withdrawalPayloadSchema,
+  type CertificatePayload,
+  type CertificateViewInput,
+  type InsurerKind,
+  type Kind,
 } from '../src/domain/index.js';
 import { createRenderer, isMessageKey, translate, type Lang } from '../src/render/index.js';
 
@@ -18,7 +28,13 @@ function policy(kind: InsurerKind): CertificatePayload {
     guarantor: { name: '東京海上日動火災保険株式会社', office: '広島支店 公共法人課' },
     obligee: { name: '広島県知事', code: '340006' },
     contractor: { name: '備後建設株式会社', address: '広島県福山市東桜町3-5', representative: '代表取締役 佐藤花子' },
-    project: { name: '一般国道2号道路改良工事', location: '広島県福山市地内', contractDate: '2024-06-01', period: { from: '2024-06-03', to: '2025-03-14' }, contractPrice: 123_200_000 },
+    project: {
+      name: '一般国道2号道路改良工事',
+      location: '広島県福山市地内',
+      contractDate: '2024-06-01',
+      period: { from: '2024-06-03', to: '2025-03-14' },
+      contractPrice: 123_200_000,
+    },
     guarantee: { amount: 12_320_000, period: { from: '2024-06-03', to: '2025-03-14' } },
   };
 }
@@ -67,7 +83,9 @@ describe('the payload of an insurer kind (SPEC §2)', () => {
 
   it('the 保証事業会社 kinds keep exactly 10 digits, and only the advance-payment kinds carry an advance payment', () => {
     const asKind = (kind: Kind, over: Partial<CertificatePayload['guarantee']> = {}) => ({
-      ...policy('performance_bond'), kind, guarantee: { ...policy('performance_bond').guarantee, ...over },
+      ...policy('performance_bond'),
+      kind,
+      guarantee: { ...policy('performance_bond').guarantee, ...over },
     });
     expect(paths(certificatePayloadSchema.safeParse(asKind('contract')))).toEqual(['number']);
     expect(paths(certificatePayloadSchema.safeParse({ ...asKind('contract'), number: '207000442' }))).toEqual(['number']);
@@ -122,7 +140,14 @@ function viewInput(payload: CertificatePayload): CertificateViewInput {
     payload: shown,
     issuer: { id: 'tokiomarine', name: '東京海上日動火災保険株式会社' },
     status: { status: 'current' },
-    verification: { alg: 'EdDSA', kid: 'tmn-2025', verifiedAt: new Date('2024-06-03T00:00:05Z'), receivedAt: new Date('2024-06-03T00:00:04Z'), jwsSha256: 'a'.repeat(64), via: 'poll' },
+    verification: {
+      alg: 'EdDSA',
+      kid: 'tmn-2025',
+      verifiedAt: new Date('2024-06-03T00:00:05Z'),
+      receivedAt: new Date('2024-06-03T00:00:04Z'),
+      jwsSha256: 'a'.repeat(64),
+      via: 'poll',
+    },
     revisions: [{ id: 'cert-1', revision: 0, revisionType: 'new', issuedOn: '2024-06-03', status: 'current', unlocked: true }],
   };
 }
@@ -131,9 +156,23 @@ describe("each kind's paper form, described by data", () => {
   it('names only catalog keys that exist in Japanese and English', () => {
     for (const kind of KINDS) {
       const form = certificateForm(kind);
-      const keys = [form.title, form.heading, form.number, form.obligeeLabel, form.guarantorLabel, form.addressee, form.notice,
-        form.verificationSummary, form.revisionsCaption, ...Object.values(form.via), ...Object.values(form.fields)];
-      expect(keys.filter((key) => !isMessageKey(key)), kind).toEqual([]);
+      const keys = [
+        form.title,
+        form.heading,
+        form.number,
+        form.obligeeLabel,
+        form.guarantorLabel,
+        form.addressee,
+        form.notice,
+        form.verificationSummary,
+        form.revisionsCaption,
+        ...Object.values(form.via),
+        ...Object.values(form.fields),
+      ];
+      expect(
+        keys.filter((key) => !isMessageKey(key)),
+        kind,
+      ).toEqual([]);
     }
   });
 
@@ -152,7 +191,19 @@ describe("each kind's paper form, described by data", () => {
     expect(html).toContain('<h2 id="sheet-title" class="sheet-title">公共工事履行保証証券</h2>');
     expect(html).toContain('公共工事履行保証証券（証券番号 PB2025000123456）');
     for (const word of ['保証人（損害保険会社）', '債権者', '広島県知事 殿', '損害保険会社の公開鍵', '損害保険会社からの取得']) expect(html).toContain(word);
-    expect(rowLabels(html)).toEqual(['主たる債務者の住所', '主たる債務者', '代表者', '工事名', '工事場所', '契約日', '請負代金額', '工期', '保証金額', '保証期間', '特約事項']);
+    expect(rowLabels(html)).toEqual([
+      '主たる債務者の住所',
+      '主たる債務者',
+      '代表者',
+      '工事名',
+      '工事場所',
+      '契約日',
+      '請負代金額',
+      '工期',
+      '保証金額',
+      '保証期間',
+      '特約事項',
+    ]);
     for (const word of ['保証債権者', '保証契約者', '保証事業会社', '保証契約番号', '前払金']) expect(html).not.toContain(word);
   });
 
@@ -160,16 +211,36 @@ describe("each kind's paper form, described by data", () => {
     const html = page('performance_insurance', 'ja');
     expect(html).toContain('<h2 id="sheet-title" class="sheet-title">履行保証保険証券</h2>');
     for (const word of ['保険者（損害保険会社）', '被保険者', '証券番号']) expect(html).toContain(word);
-    expect(rowLabels(html)).toEqual(['保険契約者の住所', '保険契約者', '代表者', '工事名', '工事場所', '契約日', '請負代金額', '工期', '保険金額', '保険期間', '特約事項']);
+    expect(rowLabels(html)).toEqual([
+      '保険契約者の住所',
+      '保険契約者',
+      '代表者',
+      '工事名',
+      '工事場所',
+      '契約日',
+      '請負代金額',
+      '工期',
+      '保険金額',
+      '保険期間',
+      '特約事項',
+    ]);
     for (const word of ['保証債権者', '保証契約者', '保証金額', '保証期間', '殿']) expect(html).not.toContain(word);
   });
 
-  it('names changed fields in the form\'s own words, and in English', () => {
+  it("names changed fields in the form's own words, and in English", () => {
     const html = page('performance_insurance', 'ja', ['guarantee.amount', 'obligee.name', 'contractor.name']);
     const changes = /<section class="changes"[\s\S]*?<\/section>/.exec(html)![0];
     for (const word of ['被保険者', '保険契約者', '保険金額']) expect(changes).toContain(`<th class="changes-field" scope="row">${word}</th>`);
     const en = page('performance_insurance', 'en');
-    for (const word of ['Performance Guarantee Insurance Policy', 'Insurer (insurance company)', 'Insured', 'Policyholder', 'Sum insured', 'Period of insurance']) expect(en).toContain(word);
+    for (const word of [
+      'Performance Guarantee Insurance Policy',
+      'Insurer (insurance company)',
+      'Insured',
+      'Policyholder',
+      'Sum insured',
+      'Period of insurance',
+    ])
+      expect(en).toContain(word);
     const bond = page('performance_bond', 'en');
     for (const word of ['Public Works Performance Bond', 'Surety (insurance company)', 'Principal', 'Guarantee amount']) expect(bond).toContain(word);
   });

@@ -17,7 +17,7 @@ let token: string;
 
 const push = async (by: ReferenceIssuer, token: string) => by.push(`${base}/sets`, token);
 const stored = async (number: string) =>
-  (await db.sql<{ issuer_id: string; kind: string }[]>`select issuer_id, kind from certificate_revisions where number = ${number} order by issuer_id`);
+  await db.sql<{ issuer_id: string; kind: string }[]>`select issuer_id, kind from certificate_revisions where number = ${number} order by issuer_id`;
 const lookup = (number: string, authKey: string) => apiCall(base, token, 'POST', '/api/v1/lookup', { number, authKey });
 
 beforeAll(async () => {
@@ -62,10 +62,23 @@ describe("one issuer's key never verifies the other's SET", () => {
     expect(await stored('PB2025000333333')).toEqual([]);
   });
 
-  it('each issuer\'s own SET under the shared kid is accepted, and both keys are kept apart', async () => {
-    expect((await push(company, (await company.sign(CERTIFICATE_EVENT, await certificate('2070003333', 'AB12-CD34-EF56', 'contract'))).token)).status).toBe(202);
-    expect((await push(insurer, (await insurer.sign(CERTIFICATE_EVENT, await certificate('PB2025000444444', 'AB12-CD34-EF56', 'performance_bond'), { key: insurer.keys[0] })).token)).status).toBe(202);
-    const kept = await db.sql<{ issuer_id: string; thumbprint: string }[]>`select issuer_id, thumbprint from issuer_keys where kid = ${SHARED_KID} order by issuer_id`;
+  it("each issuer's own SET under the shared kid is accepted, and both keys are kept apart", async () => {
+    expect((await push(company, (await company.sign(CERTIFICATE_EVENT, await certificate('2070003333', 'AB12-CD34-EF56', 'contract'))).token)).status).toBe(
+      202,
+    );
+    expect(
+      (
+        await push(
+          insurer,
+          (
+            await insurer.sign(CERTIFICATE_EVENT, await certificate('PB2025000444444', 'AB12-CD34-EF56', 'performance_bond'), { key: insurer.keys[0] })
+          ).token,
+        )
+      ).status,
+    ).toBe(202);
+    const kept = await db.sql<
+      { issuer_id: string; thumbprint: string }[]
+    >`select issuer_id, thumbprint from issuer_keys where kid = ${SHARED_KID} order by issuer_id`;
     expect(kept.map((k) => k.issuer_id)).toEqual(['tokiomarine', 'wjcs']);
     expect(kept[0]!.thumbprint).not.toBe(kept[1]!.thumbprint);
   });
@@ -80,7 +93,11 @@ describe("one issuer's withdrawal never touches the other's certificate", () => 
     expect((await push(company, (await company.sign(CERTIFICATE_EVENT, fromCompany)).token)).status).toBe(202);
     expect((await push(insurer, (await insurer.sign(CERTIFICATE_EVENT, bond)).token)).status).toBe(202);
     expect((await push(insurer, (await insurer.sign(CERTIFICATE_EVENT, sameKind)).token)).status).toBe(202);
-    expect((await stored(number)).map((r) => `${r.issuer_id} ${r.kind}`).sort()).toEqual(['tokiomarine contract', 'tokiomarine performance_bond', 'wjcs contract']);
+    expect((await stored(number)).map((r) => `${r.issuer_id} ${r.kind}`).sort()).toEqual([
+      'tokiomarine contract',
+      'tokiomarine performance_bond',
+      'wjcs contract',
+    ]);
 
     for (const kind of ['performance_bond', 'contract']) {
       const withdrawal = await insurer.sign(WITHDRAWN_EVENT, { number, kind, revision: 0, reason: 'cancelled', withdrawnOn: '2025-03-31' });

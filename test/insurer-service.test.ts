@@ -34,7 +34,8 @@ beforeAll(async () => {
   ({ db, base } = fx);
   insurer = await registeredIssuer(db.sql, 'tokiomarine', 'EdDSA', INSURER_NAME);
   hiroshima = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]);
-  const push = async (by: ReferenceIssuer, payload: unknown) => expect((await by.push(`${base}/sets`, (await by.sign(CERTIFICATE_EVENT, payload)).token)).status).toBe(202);
+  const push = async (by: ReferenceIssuer, payload: unknown) =>
+    expect((await by.push(`${base}/sets`, (await by.sign(CERTIFICATE_EVENT, payload)).token)).status).toBe(202);
   await push(insurer, await certificate(BOND, BOND_KEY, 'performance_bond', 0));
   await push(insurer, await certificate(POLICY, POLICY_KEY, 'performance_insurance', 1));
   await push(fx.issuer, await certificate(GUARANTEE, GUARANTEE_KEY, 'contract', 2));
@@ -46,7 +47,7 @@ afterAll(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('looking up an insurer\'s 証券番号 and 閲覧用パスワード (real HTTP)', () => {
+describe("looking up an insurer's 証券番号 and 閲覧用パスワード (real HTTP)", () => {
   it.each([
     ['lower case with dashes', 'pb-2025-000123456', 'bq7m-4kxd-9pra'],
     ['full-width with a long-vowel dash and spaces', 'ＰＢ２０２５ー０００１２３　４５６', 'ＢＱ７Ｍ　４ＫＸＤ　９ＰＲＡ'],
@@ -57,14 +58,30 @@ describe('looking up an insurer\'s 証券番号 and 閲覧用パスワード (re
     expect(res.json.certificate).toMatchObject({ number: BOND, kind: 'performance_bond', guarantor: { name: INSURER_NAME } });
     expect(res.json.certificate.guarantee.advancePayment).toBeUndefined();
     expect(res.json.issuer).toMatchObject({ id: 'tokiomarine', name: INSURER_NAME });
-    expect(res.json.form.ja).toEqual({ title: '公共工事履行保証証券', number: '証券番号', guarantor: '保証人', obligee: '債権者', contractor: '主たる債務者', amount: '保証金額', period: '保証期間' });
+    expect(res.json.form.ja).toEqual({
+      title: '公共工事履行保証証券',
+      number: '証券番号',
+      guarantor: '保証人',
+      obligee: '債権者',
+      contractor: '主たる債務者',
+      amount: '保証金額',
+      period: '保証期間',
+    });
     expect(res.json.form.en.title).toBe('Public Works Performance Bond');
   });
 
   it('the API speaks of the policy in its own words; a 10-digit 保証契約番号 works as before', async () => {
     const policy = await api('POST', '/api/v1/lookup', { number: 'tk-0012-ab34', authKey: POLICY_KEY.toLowerCase() });
     expect(policy.status).toBe(200);
-    expect(policy.json.form.ja).toEqual({ title: '履行保証保険証券', number: '証券番号', guarantor: '保険者', obligee: '被保険者', contractor: '保険契約者', amount: '保険金額', period: '保険期間' });
+    expect(policy.json.form.ja).toEqual({
+      title: '履行保証保険証券',
+      number: '証券番号',
+      guarantor: '保険者',
+      obligee: '被保険者',
+      contractor: '保険契約者',
+      amount: '保険金額',
+      period: '保険期間',
+    });
     expect(policy.json.form.en).toMatchObject({ guarantor: 'Insurer', obligee: 'Insured', contractor: 'Policyholder', amount: 'Sum insured' });
     const guarantee = await api('POST', '/api/v1/lookup', { number: '２０７０ー００４４２６', authKey: GUARANTEE_KEY });
     expect(guarantee.status).toBe(200);
@@ -93,7 +110,15 @@ describe('looking up an insurer\'s 証券番号 and 閲覧用パスワード (re
     const res = await web.post('/lookup', { number: 'ｐｂ-2025-000123456', authKey: 'bq7m 4kxd 9pra' });
     expect(res.status).toBe(303);
     const page = await web.get(res.headers.get('location')!);
-    for (const words of ['公共工事履行保証証券（証券番号 PB2025000123456）', '保証人（損害保険会社）', INSURER_NAME, '債権者', '主たる債務者', '保証金額', '保証期間']) {
+    for (const words of [
+      '公共工事履行保証証券（証券番号 PB2025000123456）',
+      '保証人（損害保険会社）',
+      INSURER_NAME,
+      '債権者',
+      '主たる債務者',
+      '保証金額',
+      '保証期間',
+    ]) {
       expect(page.text).toContain(words);
     }
     expect(page.text).not.toContain('保証債権者');
@@ -103,7 +128,7 @@ describe('looking up an insurer\'s 証券番号 and 閲覧用パスワード (re
   });
 });
 
-describe('filing, searching and exporting an insurer\'s 証券', () => {
+describe("filing, searching and exporting an insurer's 証券", () => {
   let bondId: string;
 
   it('files the bond and finds it by its 証券番号 typed in lower case with dashes, and by kind', async () => {
@@ -133,13 +158,14 @@ describe('filing, searching and exporting an insurer\'s 証券', () => {
     expect(csv.text).toMatch(new RegExp(`"${POLICY}","履行保証保険"`));
   });
 
-  it('the PDF holds the form\'s title, the insurer and its words, in its text, footer and metadata; `shosho verify` accepts it offline', async () => {
+  it("the PDF holds the form's title, the insurer and its words, in its text, footer and metadata; `shosho verify` accepts it offline", async () => {
     const res = await api('GET', `/api/v1/certificates/${bondId}/pdf`);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdfPath = path.join(tmp, 'bond.pdf');
     fs.writeFileSync(pdfPath, res.buf);
     const text = execFileSync('pdftotext', ['-layout', pdfPath, '-']).toString();
-    for (const words of ['公共工事履行保証証券', INSURER_NAME, '保証人（損害保険会社）', '債権者', '主たる債務者', `証券番号 ${BOND}`]) expect(text).toContain(words);
+    for (const words of ['公共工事履行保証証券', INSURER_NAME, '保証人（損害保険会社）', '債権者', '主たる債務者', `証券番号 ${BOND}`])
+      expect(text).toContain(words);
     expect(text).not.toContain('保証契約番号');
     const info = execFileSync('pdfinfo', [pdfPath]).toString();
     expect(info).toMatch(new RegExp(`^Title:\\s+公共工事履行保証証券 ${BOND}$`, 'm'));
@@ -149,21 +175,25 @@ describe('filing, searching and exporting an insurer\'s 証券', () => {
     fs.writeFileSync(jwksFile, JSON.stringify(jwks(insurer.keys)));
     const env = { ...process.env };
     delete env.DATABASE_URL;
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/shosho.js', 'verify', pdfPath, '--jwks', jwksFile, '--json'], { env, encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/shosho.js', 'verify', pdfPath, '--jwks', jwksFile, '--json'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(stdout)).toMatchObject({ result: 'passed', subject: { number: BOND, kind: 'performance_bond', issuer: insurer.iss } });
   });
 
-  it('the policy\'s PDF says 保険者, 被保険者, 保険金額 and 保険期間', async () => {
+  it("the policy's PDF says 保険者, 被保険者, 保険金額 and 保険期間", async () => {
     const policyId = (await api('POST', '/api/v1/lookup', { number: POLICY, authKey: POLICY_KEY })).json.id;
     const res = await api('GET', `/api/v1/certificates/${policyId}/pdf`);
     const pdfPath = path.join(tmp, 'policy.pdf');
     fs.writeFileSync(pdfPath, res.buf);
     const text = execFileSync('pdftotext', ['-layout', pdfPath, '-']).toString();
-    for (const words of ['履行保証保険証券', INSURER_NAME, '保険者（損害保険会社）', '被保険者', '保険契約者', '保険金額', '保険期間', `証券番号 ${POLICY}`]) expect(text).toContain(words);
+    for (const words of ['履行保証保険証券', INSURER_NAME, '保険者（損害保険会社）', '被保険者', '保険契約者', '保険金額', '保険期間', `証券番号 ${POLICY}`])
+      expect(text).toContain(words);
   });
 });
 
-describe('an insurer\'s 証券 in a real browser (Debian Chromium)', () => {
+describe("an insurer's 証券 in a real browser (Debian Chromium)", () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchTestBrowser();
@@ -181,7 +211,8 @@ describe('an insurer\'s 証券 in a real browser (Debian Chromium)', () => {
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
     expect(page.url()).toMatch(/\/certificates\/[0-9a-f-]{36}$/);
     const text = await page.$eval('main', (m) => (m as HTMLElement).innerText);
-    for (const words of ['履行保証保険証券', POLICY, INSURER_NAME, '保険者（損害保険会社）', '被保険者', '保険契約者', '保険金額', '保険期間', 'JST']) expect(text).toContain(words);
+    for (const words of ['履行保証保険証券', POLICY, INSURER_NAME, '保険者（損害保険会社）', '被保険者', '保険契約者', '保険金額', '保険期間', 'JST'])
+      expect(text).toContain(words);
     expect(text).toMatch(/金[0-9]{1,3}(,[0-9]{3})+円/);
     expect(await axeViolations(page)).toEqual([]);
 

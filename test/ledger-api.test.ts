@@ -30,8 +30,16 @@ describe('contracts in the JSON API (SPEC §9)', () => {
   it('PUT creates (201), PUT again replaces (200), GET reads it; a bad field is 422 naming it and changes nothing', async () => {
     let r = await api(hiroshima.token, 'PUT', '/api/v1/contracts/FK-2024-001', ASHIDA);
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ reference: 'FK-2024-001', contractPrice: 88_000_000, required: ['interim_advance_payment', 'contract'], state: 'incomplete' });
-    expect(r.json.guarantees.map((g: any) => [g.kind, g.state])).toEqual([['interim_advance_payment', 'missing'], ['contract', 'missing']]);
+    expect(r.json).toMatchObject({
+      reference: 'FK-2024-001',
+      contractPrice: 88_000_000,
+      required: ['interim_advance_payment', 'contract'],
+      state: 'incomplete',
+    });
+    expect(r.json.guarantees.map((g: any) => [g.kind, g.state])).toEqual([
+      ['interim_advance_payment', 'missing'],
+      ['contract', 'missing'],
+    ]);
     r = await api(hiroshima.token, 'PUT', '/api/v1/contracts/FK-2024-001', { ...ASHIDA, section: '土木課' });
     expect(r.status).toBe(200);
     expect(r.json.section).toBe('土木課');
@@ -44,7 +52,11 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     expect(r.json.error.message).toContain('required.0');
     r = await api(hiroshima.token, 'PUT', `/api/v1/contracts/${'x'.repeat(65)}`, ASHIDA);
     expect(r.status).toBe(422);
-    const raw = await fetch(`${base}/api/v1/contracts/FK-2024-001`, { method: 'PUT', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' }, body: '{"projectName":' });
+    const raw = await fetch(`${base}/api/v1/contracts/FK-2024-001`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' },
+      body: '{"projectName":',
+    });
     expect(raw.status).toBe(400);
     r = await api(hiroshima.token, 'GET', '/api/v1/contracts/FK-2024-001');
     expect(r.json).toMatchObject({ section: '土木課', contractPrice: 88_000_000 });
@@ -58,7 +70,11 @@ describe('contracts in the JSON API (SPEC §9)', () => {
   });
 
   it('an insurer kind in `required` fulfils the contract requirement', async () => {
-    const r = await api(hiroshima.token, 'PUT', '/api/v1/contracts/INS-1', { ...ASHIDA, projectName: '別工事', required: ['performance_bond', '契約保証', 'advance_payment'] });
+    const r = await api(hiroshima.token, 'PUT', '/api/v1/contracts/INS-1', {
+      ...ASHIDA,
+      projectName: '別工事',
+      required: ['performance_bond', '契約保証', 'advance_payment'],
+    });
     expect(r.status).toBe(201);
     expect(r.json.required).toEqual(['contract', 'advance_payment']);
   });
@@ -82,8 +98,12 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     const [interim, contract] = c.json.guarantees;
     expect(interim).toMatchObject({ kind: 'interim_advance_payment', state: 'ok', number: '2090000001', revision: 0 });
     expect(interim.checks.map((x: any) => [x.name, x.result])).toEqual([
-      ['contract-obligee', 'passed'], ['contract-contractor', 'passed'], ['contract-project', 'passed'],
-      ['contract-price', 'passed'], ['guarantee-amount', 'passed'], ['guarantee-period', 'passed'],
+      ['contract-obligee', 'passed'],
+      ['contract-contractor', 'passed'],
+      ['contract-project', 'passed'],
+      ['contract-price', 'passed'],
+      ['guarantee-amount', 'passed'],
+      ['guarantee-period', 'passed'],
     ]);
     expect(contract).toMatchObject({ kind: 'contract', state: 'missing', archiveId: null });
     const record = await api(hiroshima.token, 'GET', `/api/v1/archive/${r.json.id}`);
@@ -103,14 +123,32 @@ describe('contracts in the JSON API (SPEC §9)', () => {
   });
 
   it('filing with zero or two matching contracts links to none; an explicit contract wins; an unknown one is 422 and files nothing', async () => {
-    const none = await issueAndUnlock(base, issuer, hiroshima.token, await ledgerCertificate('2090000003', 'LEDGER03', { projectName: 'どこにもない工事' }), 'LEDGER03');
+    const none = await issueAndUnlock(
+      base,
+      issuer,
+      hiroshima.token,
+      await ledgerCertificate('2090000003', 'LEDGER03', { projectName: 'どこにもない工事' }),
+      'LEDGER03',
+    );
     expect((await file(none)).json.contract).toBeNull();
     await api(hiroshima.token, 'PUT', '/api/v1/contracts/TWIN-A', { ...ASHIDA, projectName: '双子 工事' });
     await api(hiroshima.token, 'PUT', '/api/v1/contracts/TWIN-B', { ...ASHIDA, projectName: '双子工事', contractor: { name: '備後建設㈱' } });
-    const twin = await issueAndUnlock(base, issuer, hiroshima.token, await ledgerCertificate('2090000004', 'LEDGER04', { projectName: '双子工事' }), 'LEDGER04');
+    const twin = await issueAndUnlock(
+      base,
+      issuer,
+      hiroshima.token,
+      await ledgerCertificate('2090000004', 'LEDGER04', { projectName: '双子工事' }),
+      'LEDGER04',
+    );
     const twinFiled = await file(twin);
     expect(twinFiled.json.contract).toBeNull();
-    const other = await issueAndUnlock(base, issuer, hiroshima.token, await ledgerCertificate('2090000005', 'LEDGER05', { projectName: '双子工事' }), 'LEDGER05');
+    const other = await issueAndUnlock(
+      base,
+      issuer,
+      hiroshima.token,
+      await ledgerCertificate('2090000005', 'LEDGER05', { projectName: '双子工事' }),
+      'LEDGER05',
+    );
     const bad = await file(other, { contract: 'NO-SUCH' });
     expect(bad.status).toBe(422);
     expect(bad.json.error.code).toBe('unknown_contract');
@@ -139,7 +177,12 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     expect((await file(id)).json.contract).toBe('CHG-1');
     expect((await api(hiroshima.token, 'GET', '/api/v1/contracts/CHG-1')).json.guarantees[0].state).toBe('ok');
     // works extended past the guarantee period (2025-03-30)
-    const changed = await api(hiroshima.token, 'PUT', '/api/v1/contracts/CHG-1', { ...ASHIDA, projectName: '変更工事', required: ['interim_advance_payment'], period: { from: '2024-06-11', to: '2025-05-30' } });
+    const changed = await api(hiroshima.token, 'PUT', '/api/v1/contracts/CHG-1', {
+      ...ASHIDA,
+      projectName: '変更工事',
+      required: ['interim_advance_payment'],
+      period: { from: '2024-06-11', to: '2025-05-30' },
+    });
     expect(changed.status).toBe(200);
     const g = changed.json.guarantees[0];
     expect(g.state).toBe('needs_change');
@@ -150,8 +193,15 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     expect(entry!.outcome).toBe('change_contract');
 
     // the issuer sends the 変更 (revision 1): until the organisation files it, the guarantee needs it
-    const rev1 = { ...payload, revision: 1, revisionType: 'change' as const, issuedOn: new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10),
-      authKeyDigest: await digestFor('LEDGER06B'), guarantee: { ...payload.guarantee, period: { from: '2024-10-01', to: '2025-06-29' } }, changes: ['guarantee.period.to'] };
+    const rev1 = {
+      ...payload,
+      revision: 1,
+      revisionType: 'change' as const,
+      issuedOn: new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10),
+      authKeyDigest: await digestFor('LEDGER06B'),
+      guarantee: { ...payload.guarantee, period: { from: '2024-10-01', to: '2025-06-29' } },
+      changes: ['guarantee.period.to'],
+    };
     const id1 = await issueAndUnlock(base, issuer, hiroshima.token, rev1, 'LEDGER06B');
     expect((await api(hiroshima.token, 'GET', '/api/v1/contracts/CHG-1')).json.guarantees[0].state).toBe('needs_change');
     expect((await file(id1)).json.contract).toBe('CHG-1');
@@ -163,7 +213,13 @@ describe('contracts in the JSON API (SPEC §9)', () => {
     await api(hiroshima.token, 'PUT', '/api/v1/contracts/WD-1', { ...ASHIDA, projectName: '取消工事', required: ['interim_advance_payment'] });
     const id = await issueAndUnlock(base, issuer, hiroshima.token, await ledgerCertificate('2090000007', 'LEDGER07', { projectName: '取消工事' }), 'LEDGER07');
     await file(id);
-    const set = await issuer.sign(WITHDRAWN_EVENT, { number: '2090000007', kind: 'interim_advance_payment', revision: 0, reason: 'cancelled', withdrawnOn: '2025-01-10' });
+    const set = await issuer.sign(WITHDRAWN_EVENT, {
+      number: '2090000007',
+      kind: 'interim_advance_payment',
+      revision: 0,
+      reason: 'cancelled',
+      withdrawnOn: '2025-01-10',
+    });
     expect((await issuer.push(`${base}/sets`, set.token)).status).toBe(202);
     const c = await api(hiroshima.token, 'GET', '/api/v1/contracts/WD-1');
     expect(c.json.guarantees[0].state).toBe('withdrawn');

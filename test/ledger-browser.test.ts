@@ -34,8 +34,7 @@ async function signedInPage(width = 1280): Promise<Page> {
   return page;
 }
 
-const submit = (page: Page, selector: string) =>
-  Promise.all([page.waitForNavigation(), page.$eval(selector, (f) => (f as HTMLFormElement).requestSubmit())]);
+const submit = (page: Page, selector: string) => Promise.all([page.waitForNavigation(), page.$eval(selector, (f) => (f as HTMLFormElement).requestSubmit())]);
 
 describe('the contract ledger in a real browser', () => {
   it('from the home page count to a contract with a failed check, and every ledger page passes axe-core', async () => {
@@ -47,7 +46,8 @@ describe('the contract ledger in a real browser', () => {
     expect(await axeViolations(page)).toEqual([]);
     await Promise.all([page.waitForNavigation(), page.click('a[href="/contracts/FK-2024-001"]')]);
     const text = await page.$eval('main', (m) => (m as HTMLElement).innerText);
-    for (const s of ['内容不一致', '未提出', '中間前払金額 金17,600,001円 が、請負代金額の20%（金17,600,000円）を超えています。', '令和6年6月10日', 'JST']) expect(text).toContain(s);
+    for (const s of ['内容不一致', '未提出', '中間前払金額 金17,600,001円 が、請負代金額の20%（金17,600,000円）を超えています。', '令和6年6月10日', 'JST'])
+      expect(text).toContain(s);
     expect(await axeViolations(page)).toEqual([]);
     await page.goto(`${base}/contracts/FK-2024-001?lang=en`);
     expect(await axeViolations(page)).toEqual([]);
@@ -61,16 +61,31 @@ describe('the contract ledger in a real browser', () => {
     await page.type('input[name=reference]', 'R6-土-7');
     await page.type('input[name=contractPrice]', '千円');
     await submit(page, 'form[action="/contracts"]');
-    const price = await page.$eval('input[name=contractPrice]', (i) => ({ invalid: i.getAttribute('aria-invalid'), describedBy: i.getAttribute('aria-describedby') }));
+    const price = await page.$eval('input[name=contractPrice]', (i) => ({
+      invalid: i.getAttribute('aria-invalid'),
+      describedBy: i.getAttribute('aria-describedby'),
+    }));
     expect(price.invalid).toBe('true');
     expect(await page.$eval('#contractPrice-error', (e) => e.textContent)).toContain('金額は円単位の数字で入力してください');
     expect(await axeViolations(page)).toEqual([]);
-    await page.$eval('input[name=contractPrice]', (i) => { (i as HTMLInputElement).value = ''; });
+    await page.$eval('input[name=contractPrice]', (i) => {
+      (i as HTMLInputElement).value = '';
+    });
     await page.type('input[name=contractPrice]', '12,000,000');
     await page.type('input[name=projectName]', '市道改良工事');
     await page.type('input[name=contractorName]', '山陽建設株式会社');
-    for (const [name, value] of [['contractDate', '2024-07-01'], ['periodFrom', '2024-07-02'], ['periodTo', '2025-01-31']] as const) {
-      await page.$eval(`input[name=${name}]`, (i, v) => { (i as HTMLInputElement).value = v; }, value);
+    for (const [name, value] of [
+      ['contractDate', '2024-07-01'],
+      ['periodFrom', '2024-07-02'],
+      ['periodTo', '2025-01-31'],
+    ] as const) {
+      await page.$eval(
+        `input[name=${name}]`,
+        (i, v) => {
+          (i as HTMLInputElement).value = v;
+        },
+        value,
+      );
     }
     await page.click('#required-contract');
     await submit(page, 'form[action="/contracts"]');

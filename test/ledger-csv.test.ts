@@ -22,8 +22,16 @@ describe('reading a contracts CSV (SPEC §9)', () => {
     const { rows, errors } = parse(bytes);
     expect(errors).toEqual([]);
     expect(rows[0]).toMatchObject({
-      line: 2, reference: 'R6-髙﨑-①',
-      input: { projectName: '髙﨑地区 道路改良工事', contractor: { name: '㈱髙﨑組' }, contractPrice: 12_345_000, contractDate: '2024-06-01', period: { from: '2024-06-02', to: '2025-03-14' }, required: ['contract', 'advance_payment'] },
+      line: 2,
+      reference: 'R6-髙﨑-①',
+      input: {
+        projectName: '髙﨑地区 道路改良工事',
+        contractor: { name: '㈱髙﨑組' },
+        contractPrice: 12_345_000,
+        contractDate: '2024-06-01',
+        period: { from: '2024-06-02', to: '2025-03-14' },
+        required: ['contract', 'advance_payment'],
+      },
     });
   });
 
@@ -36,12 +44,18 @@ describe('reading a contracts CSV (SPEC §9)', () => {
   });
 
   it('takes English headers in any order, amounts with , 円 and 金, dates with - or /, kinds by SPEC name', () => {
-    const { rows, errors } = parse('required,periodTo,reference,contractPrice,projectName,contractor,contractDate,periodFrom\n"advance_payment; interim_advance_payment",2025-03-14,A-1,"金5,000円",工事,建設,2024-06-01,2024/06/02\n');
+    const { rows, errors } = parse(
+      'required,periodTo,reference,contractPrice,projectName,contractor,contractDate,periodFrom\n"advance_payment; interim_advance_payment",2025-03-14,A-1,"金5,000円",工事,建設,2024-06-01,2024/06/02\n',
+    );
     expect(errors).toEqual([]);
-    expect(rows[0]!.input).toMatchObject({ contractPrice: 5000, period: { from: '2024-06-02', to: '2025-03-14' }, required: ['advance_payment', 'interim_advance_payment'] });
+    expect(rows[0]!.input).toMatchObject({
+      contractPrice: 5000,
+      period: { from: '2024-06-02', to: '2025-03-14' },
+      required: ['advance_payment', 'interim_advance_payment'],
+    });
   });
 
-  it('reports every error with its line and field, in the reader\'s language', () => {
+  it("reports every error with its line and field, in the reader's language", () => {
     const csv = [
       'reference,projectName,contractor,contractorEmail,contractPrice,contractDate,periodFrom,periodTo,required',
       'E-1,工事,建設,,abc,2024-02-30,2024-04-01,2024-03-01,contract', // amount, impossible date
@@ -53,16 +67,31 @@ describe('reading a contracts CSV (SPEC §9)', () => {
     const { rows, errors } = parse(csv);
     expect(rows).toEqual([]);
     const at = errors.map((e) => `${e.line}:${e.field}`);
-    expect(at).toEqual(expect.arrayContaining([
-      '2:contractPrice', '2:contractDate', '3:contractorEmail', '3:periodTo', '3:required',
-      '4:reference', '4:projectName', '4:contractor', '4:contractDate', '5:reference', '6:',
-    ]));
+    expect(at).toEqual(
+      expect.arrayContaining([
+        '2:contractPrice',
+        '2:contractDate',
+        '3:contractorEmail',
+        '3:periodTo',
+        '3:required',
+        '4:reference',
+        '4:projectName',
+        '4:contractor',
+        '4:contractDate',
+        '5:reference',
+        '6:',
+      ]),
+    );
     expect(errors.find((e) => e.line === 5)!.message).toContain('line 2');
-    expect(parse(csv, 'ja').errors.find((e) => e.line === 2 && e.field === 'contractPrice')!.message).toBe('「abc」は金額として読めません（例：88,000,000円）。');
+    expect(parse(csv, 'ja').errors.find((e) => e.line === 2 && e.field === 'contractPrice')!.message).toBe(
+      '「abc」は金額として読めません（例：88,000,000円）。',
+    );
   });
 
   it('refuses a header it does not know, twice, or missing; an empty file; an open quote', () => {
-    expect(parse('reference,reference,projectName,colour\n').errors.map((e) => `${e.line}:${e.field}`)).toEqual(expect.arrayContaining(['1:reference', '1:colour', '1:contractor', '1:required']));
+    expect(parse('reference,reference,projectName,colour\n').errors.map((e) => `${e.line}:${e.field}`)).toEqual(
+      expect.arrayContaining(['1:reference', '1:colour', '1:contractor', '1:required']),
+    );
     expect(parse('').errors).toMatchObject([{ line: 1, field: '' }]);
     expect(parse(`${HEADER_JA}\n`).errors).toMatchObject([{ line: 2 }]);
     expect(parse(`${HEADER_JA}\nA,"工事,1\n`).errors).toMatchObject([{ line: 2, field: '' }]);
@@ -88,7 +117,11 @@ describe('importing: the API and `shosho contract import`, all or nothing', () =
   });
 
   const post = async (body: Buffer, type = 'text/csv') => {
-    const res = await fetch(`${svc.url}/api/v1/contracts/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: new Uint8Array(body) });
+    const res = await fetch(`${svc.url}/api/v1/contracts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      body: new Uint8Array(body),
+    });
     return { status: res.status, json: (await res.json()) as any };
   };
 
@@ -111,7 +144,10 @@ describe('importing: the API and `shosho contract import`, all or nothing', () =
   });
 
   it('takes 10,000 rows over HTTP (in Shift_JIS), above the limit of other JSON API bodies; over its own limit is a JSON 413', async () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組,,"１２，３４５，０００円",2024/6/1,2024/6/2,2025/3/14,契約保証`);
+    const rows = Array.from(
+      { length: 10_000 },
+      (_, i) => `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組,,"１２，３４５，０００円",2024/6/1,2024/6/2,2025/3/14,契約保証`,
+    );
     const csv = iconv.encode(`${HEADER_JA}\r\n${rows.join('\r\n')}\r\n`, 'cp932');
     expect(csv.length).toBeGreaterThan(256 * 1024);
     const res = await post(csv);
@@ -124,16 +160,23 @@ describe('importing: the API and `shosho contract import`, all or nothing', () =
   }, 120_000);
 
   it('the command line: exit 0 imported, 1 refused with each error on its own line', async () => {
-    const run = (file: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'contract', 'import', '--org', 'hiroshima', file], {
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error' },
-    }).then((r) => ({ code: 0, ...r }), (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+    const run = (file: string) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'contract', 'import', '--org', 'hiroshima', file], {
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'error' },
+      }).then(
+        (r) => ({ code: 0, ...r }),
+        (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+      );
     const okFile = path.join(tmp, 'ok.csv');
     fs.writeFileSync(okFile, iconv.encode(`${HEADER_JA}\r\nCLI-1,コマンド工事,建設,,1000,2024-04-01,2024-04-01,2024-05-01,契約保証\r\n`, 'cp932'));
     const ok = await run(okFile);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('1 created, 0 updated');
     const badFile = path.join(tmp, 'bad.csv');
-    fs.writeFileSync(badFile, `${HEADER_JA}\nCLI-2,工事,建設,,x,2024-04-01,2024-04-01,2024-05-01,契約保証\nCLI-3,工事,建設,,1000,2024-04-01,2024-04-01,2024-05-01,保険\n`);
+    fs.writeFileSync(
+      badFile,
+      `${HEADER_JA}\nCLI-2,工事,建設,,x,2024-04-01,2024-04-01,2024-05-01,契約保証\nCLI-3,工事,建設,,1000,2024-04-01,2024-04-01,2024-05-01,保険\n`,
+    );
     const bad = await run(badFile);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`${badFile}:2 contractPrice:`);

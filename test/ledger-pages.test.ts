@@ -16,8 +16,15 @@ let okayama: { password: string; token: string };
 let web: WebClient;
 
 const FORM = {
-  reference: '福土第12号', projectName: '県道 改良工事', contractorName: '瀬戸内建設㈱', contractorEmail: '', contractPrice: '８８，０００，０００円',
-  contractDate: '2024/6/10', periodFrom: '2024-06-11', periodTo: '2025-02-28', section: '',
+  reference: '福土第12号',
+  projectName: '県道 改良工事',
+  contractorName: '瀬戸内建設㈱',
+  contractorEmail: '',
+  contractPrice: '８８，０００，０００円',
+  contractDate: '2024/6/10',
+  periodFrom: '2024-06-11',
+  periodTo: '2025-02-28',
+  section: '',
 };
 
 /** A form body with `required` repeated, as checkboxes send it. */
@@ -29,7 +36,9 @@ function formWith(values: Record<string, string>, kinds: string[], csrf: string)
 
 async function fetchForm(path: string, body: URLSearchParams) {
   const res = await fetch(base + path, {
-    method: 'POST', redirect: 'manual', body,
+    method: 'POST',
+    redirect: 'manual',
+    body,
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
   });
   return { status: res.status, text: await res.text(), location: res.headers.get('location') };
@@ -50,7 +59,10 @@ afterAll(async () => {
 describe('creating and editing a contract in the browser', () => {
   it('shows every error at its field and keeps what was typed; saves nothing', async () => {
     await web.get('/contracts/-/new');
-    const res = await fetchForm('/contracts', formWith({ ...FORM, projectName: '', contractPrice: '八千万', periodTo: '2024-01-01', contractorEmail: 'not-mail' }, ['bogus'], web.csrf()));
+    const res = await fetchForm(
+      '/contracts',
+      formWith({ ...FORM, projectName: '', contractPrice: '八千万', periodTo: '2024-01-01', contractorEmail: 'not-mail' }, ['bogus'], web.csrf()),
+    );
     expect(res.status).toBe(422);
     for (const field of ['projectName', 'contractPrice', 'periodTo', 'contractorEmail', 'required']) expect(res.text).toContain(`href="#${field}"`);
     expect(res.text).toContain('金額は円単位の数字で入力してください');
@@ -79,13 +91,19 @@ describe('creating and editing a contract in the browser', () => {
 
     const edit = await web.get(`/contracts/${encodeURIComponent('福土第12号')}/edit`);
     expect(edit.text).toContain('value="88000000"');
-    res = await fetchForm(`/contracts/${encodeURIComponent('福土第12号')}/edit`, formWith({ ...FORM, periodTo: '2025-05-30' }, ['advance_payment', 'contract'], web.csrf()));
+    res = await fetchForm(
+      `/contracts/${encodeURIComponent('福土第12号')}/edit`,
+      formWith({ ...FORM, periodTo: '2025-05-30' }, ['advance_payment', 'contract'], web.csrf()),
+    );
     expect(res.status).toBe(303);
     const [row] = await db.sql`select to_char(period_to, 'YYYY-MM-DD') as to, changed_at from contracts where reference = '福土第12号'`;
     expect(row!.to).toBe('2025-05-30');
     expect(row!.changed_at).not.toBeNull();
     const entries = await db.sql`select action, outcome, actor from audit_log where subject = '福土第12号' order by seq`;
-    expect(entries.map((e) => [e.action, e.outcome, e.actor])).toEqual([['contract.create', 'success', 'tanaka'], ['contract.replace', 'change_contract', 'tanaka']]);
+    expect(entries.map((e) => [e.action, e.outcome, e.actor])).toEqual([
+      ['contract.create', 'success', 'tanaka'],
+      ['contract.replace', 'change_contract', 'tanaka'],
+    ]);
   });
 });
 
@@ -95,7 +113,11 @@ describe('every reference is reachable, and so are the forms', () => {
 
   it("each contract's page and edit form answer at /contracts/<reference>, the forms under /contracts/-/", async () => {
     for (const reference of REFERENCES) {
-      expect((await apiCall(base, hiroshima.token, 'PUT', `/api/v1/contracts/${encodeURIComponent(reference)}`, { ...ASHIDA, projectName: `参照${reference}` })).status, reference).toBe(201);
+      expect(
+        (await apiCall(base, hiroshima.token, 'PUT', `/api/v1/contracts/${encodeURIComponent(reference)}`, { ...ASHIDA, projectName: `参照${reference}` }))
+          .status,
+        reference,
+      ).toBe(201);
     }
     for (const reference of REFERENCES) {
       const page = await web.get(`/contracts/${encodeURIComponent(reference)}`);
@@ -129,7 +151,13 @@ describe('the list, a contract and the home page', () => {
 
   it('a contract page shows the filed certificate and each check with its reason in Japanese', async () => {
     expect((await apiCall(base, hiroshima.token, 'PUT', '/api/v1/contracts/FK-2024-001', ASHIDA)).status).toBe(201);
-    const id = await issueAndUnlock(base, issuer, hiroshima.token, await ledgerCertificate('2091000001', 'PAGES001', { guaranteeTo: '2025-02-27' }), 'PAGES001');
+    const id = await issueAndUnlock(
+      base,
+      issuer,
+      hiroshima.token,
+      await ledgerCertificate('2091000001', 'PAGES001', { guaranteeTo: '2025-02-27' }),
+      'PAGES001',
+    );
     const filed = await apiCall(base, hiroshima.token, 'POST', `/api/v1/certificates/${id}/archive`, {});
     archiveId = filed.json.id;
     const page = await web.get('/contracts/FK-2024-001');
@@ -189,12 +217,18 @@ describe('importing a CSV in the browser', () => {
     const body = new FormData();
     body.set('_csrf', web.csrf());
     body.set('file', new Blob([new Uint8Array(csv)], { type: 'text/csv' }), 'contracts.csv');
-    const res = await fetch(`${base}/contracts/import`, { method: 'POST', body, headers: { cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetch(`${base}/contracts/import`, {
+      method: 'POST',
+      body,
+      headers: { cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     return { status: res.status, text: await res.text() };
   }
 
   it('previews what will change, imports nothing until confirmed, then imports', async () => {
-    const csv = Buffer.from('契約番号,工事名,受注者,請負代金額,契約日,工期開始,工期終了,必要な保証\r\nIMP-1,取込工事,取込建設株式会社,"1,000,000円",2024/4/1,2024/4/2,2024/9/30,契約保証\r\nFK-2024-001,二級河川芦田川護岸改修工事,備後建設（株）,88000000,2024-06-10,2024-06-11,2025-02-28,中間前払金保証;契約保証\r\n');
+    const csv = Buffer.from(
+      '契約番号,工事名,受注者,請負代金額,契約日,工期開始,工期終了,必要な保証\r\nIMP-1,取込工事,取込建設株式会社,"1,000,000円",2024/4/1,2024/4/2,2024/9/30,契約保証\r\nFK-2024-001,二級河川芦田川護岸改修工事,備後建設（株）,88000000,2024-06-10,2024-06-11,2025-02-28,中間前払金保証;契約保証\r\n',
+    );
     const preview = await upload(csv);
     expect(preview.status).toBe(200);
     expect(preview.text).toContain('追加 1 件、更新 0 件、変更なし 1 件');
@@ -210,8 +244,11 @@ describe('importing a CSV in the browser', () => {
 
   it('takes a file of 10,000 rows, above the limit of other forms; a file over its own limit is a clear error page', async () => {
     const header = '契約番号,工事名,受注者,受注者メール,請負代金額,契約日,工期開始,工期終了,必要な保証';
-    const rows = Array.from({ length: 10_000 }, (_, i) =>
-      `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組${i % 500},keiyaku${i}@example.jp,"${(12_345_000 + i).toLocaleString('en-US')}円",2024/6/1,2024/7/1,2025/3/14,中間前払金保証;契約保証`);
+    const rows = Array.from(
+      { length: 10_000 },
+      (_, i) =>
+        `BULK-${i},髙﨑地区道路改良工事（その${i}）,㈱髙﨑組${i % 500},keiyaku${i}@example.jp,"${(12_345_000 + i).toLocaleString('en-US')}円",2024/6/1,2024/7/1,2025/3/14,中間前払金保証;契約保証`,
+    );
     const csv = Buffer.from(`${header}\r\n${rows.join('\r\n')}\r\n`);
     expect(csv.length).toBeGreaterThan(256 * 1024);
     const preview = await upload(csv);
@@ -229,7 +266,11 @@ describe('importing a CSV in the browser', () => {
   }, 180_000);
 
   it('lists every error with its line and field, and imports nothing', async () => {
-    const res = await upload(Buffer.from('reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nIMP-2,工事,建設,abc,2024-13-01,2024-04-02,2024-09-30,contract\n'));
+    const res = await upload(
+      Buffer.from(
+        'reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nIMP-2,工事,建設,abc,2024-13-01,2024-04-02,2024-09-30,contract\n',
+      ),
+    );
     expect(res.status).toBe(422);
     expect(res.text).toMatch(/<td>2<\/td><td>contractPrice<\/td>/);
     expect(res.text).toMatch(/<td>2<\/td><td>contractDate<\/td>/);

@@ -3,8 +3,18 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOrganisation } from '../src/auth/index.js';
 import {
-  contractState, countContractStates, guaranteeState, listContracts, listGuaranteeStates, putContract, REQUIREMENTS, setArchiveContract, setLedgerRules, withGuarantees,
-  type GuaranteeState, type Requirement,
+  contractState,
+  countContractStates,
+  guaranteeState,
+  listContracts,
+  listGuaranteeStates,
+  putContract,
+  REQUIREMENTS,
+  setArchiveContract,
+  setLedgerRules,
+  withGuarantees,
+  type GuaranteeState,
+  type Requirement,
 } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
@@ -30,7 +40,20 @@ afterAll(async () => {
 });
 
 /** Every value sits exactly on its boundary, but for at most one fault: a boundary mutation shows up whenever `fault` is none. */
-const FAULTS = ['none', 'none', 'none', 'amountUnder', 'amountOver', 'advanceUnequal', 'periodShort', 'periodLong', 'price', 'contractor', 'project', 'obligee'] as const;
+const FAULTS = [
+  'none',
+  'none',
+  'none',
+  'amountUnder',
+  'amountOver',
+  'advanceUnequal',
+  'periodShort',
+  'periodLong',
+  'price',
+  'contractor',
+  'project',
+  'obligee',
+] as const;
 const certificateModel = fc.record({
   revisions: fc.integer({ min: 1, max: 3 }),
   filed: fc.array(fc.constantFrom(true, true, false), { minLength: 3, maxLength: 3 }),
@@ -78,9 +101,10 @@ function expectedState(m: Model, kind: Requirement, c: CertModel | null, changed
   const unfiledHigher = [...Array(c.revisions).keys()].some((r) => r > linked && !c.filed[r] && !(c.withdrawal === 'error-top' && r === top));
   const t = terms(m, kind, c);
   const bp = BigInt(bpOf(m, kind));
-  const amountFails = kind === 'contract'
-    ? BigInt(t.amount) * 10_000n < BigInt(m.price) * bp
-    : BigInt(t.advancePayment!) * 10_000n > BigInt(m.price) * bp || (kind === 'advance_payment' && t.amount !== t.advancePayment);
+  const amountFails =
+    kind === 'contract'
+      ? BigInt(t.amount) * 10_000n < BigInt(m.price) * bp
+      : BigInt(t.advancePayment!) * 10_000n > BigInt(m.price) * bp || (kind === 'advance_payment' && t.amount !== t.advancePayment);
   const anyCheckFailed = amountFails || ['periodShort', 'price', 'contractor', 'project', 'obligee'].includes(c.fault);
   const issuedOn = addDays(BASE_ISSUED, c.issuedOffset + linked);
   return guaranteeState({ withdrawn, unfiledHigherRevision: unfiledHigher, issuedBeforeChange: changedOn !== null && issuedOn < changedOn, anyCheckFailed });
@@ -91,10 +115,20 @@ async function store(m: Model) {
   await addOrganisation(db.sql, { id: org, name: `組織${run}`, obligees: [{ code: '340006', name: null }] });
   await setLedgerRules(db.sql, org, { contractGuaranteeRatio: m.ratios.contract, advanceRatio: m.ratios.advance, interimRatio: m.ratios.interim });
   const who = { actor: 'property' };
-  await putContract(db.sql, org, 'P-1', {
-    projectName: '芦田川護岸改修工事', contractor: { name: '備後建設株式会社' }, contractPrice: m.price, contractDate: '2024-06-10',
-    period: { from: '2024-06-11', to: PERIOD_TO }, required: m.required,
-  }, who);
+  await putContract(
+    db.sql,
+    org,
+    'P-1',
+    {
+      projectName: '芦田川護岸改修工事',
+      contractor: { name: '備後建設株式会社' },
+      contractPrice: m.price,
+      contractDate: '2024-06-10',
+      period: { from: '2024-06-11', to: PERIOD_TO },
+      required: m.required,
+    },
+    who,
+  );
   const changedOn = m.changedDaysAfterBase === null ? null : addDays(BASE_ISSUED, m.changedDaysAfterBase);
   if (changedOn) await db.sql`update contracts set changed_at = ${`${changedOn}T12:00:00+09:00`}::timestamptz where org_id = ${org}`;
   for (const kind of REQUIREMENTS) {
@@ -105,12 +139,19 @@ async function store(m: Model) {
     let highestFiled: string | null = null;
     for (let r = 0; r < c.revisions; r++) {
       const payload = {
-        number, kind, revision: r, revisionType: r === 0 ? 'new' : 'change', issuedOn: addDays(BASE_ISSUED, c.issuedOffset + r),
+        number,
+        kind,
+        revision: r,
+        revisionType: r === 0 ? 'new' : 'change',
+        issuedOn: addDays(BASE_ISSUED, c.issuedOffset + r),
         guarantor: { name: '西日本建設業保証株式会社' },
         obligee: c.fault === 'obligee' ? { name: '岡山県知事', code: '330001' } : { name: '広島県知事', code: '340006' },
         contractor: { name: c.fault === 'contractor' ? '備後土建株式会社' : c.nameStyle === 'variant' ? '備後建設 ㈱' : '備後建設株式会社' },
-        project: { name: c.fault === 'project' ? '芦田川護岸改修工事（その2）' : c.nameStyle === 'variant' ? '芦田川　護岸改修工事' : '芦田川護岸改修工事',
-          period: { from: '2024-06-11', to: PERIOD_TO }, contractPrice: m.price + (c.fault === 'price' ? 1 : 0) },
+        project: {
+          name: c.fault === 'project' ? '芦田川護岸改修工事（その2）' : c.nameStyle === 'variant' ? '芦田川　護岸改修工事' : '芦田川護岸改修工事',
+          period: { from: '2024-06-11', to: PERIOD_TO },
+          contractPrice: m.price + (c.fault === 'price' ? 1 : 0),
+        },
         guarantee: { ...t, period: { from: BASE_ISSUED, to: addDays(PERIOD_TO, c.fault === 'periodShort' ? -1 : c.fault === 'periodLong' ? 1 : 0) } },
       };
       const jws = randomUUID();
@@ -149,20 +190,23 @@ async function store(m: Model) {
 
 describe('the state shown equals the rule applied to what is stored', () => {
   it('on the contract page, in the list, and for the contract as a whole', async () => {
-    await fc.assert(fc.asyncProperty(model, async (m) => {
-      const { org, changedOn } = await store(m);
-      const expected = m.required.map((kind) => expectedState(m, kind, m.certificates[kind] ?? null, changedOn));
-      const page = await withGuarantees(db.sql, (await listContracts(db.sql, org, {})).items[0]!);
-      expect(page.guarantees.map((g) => g.state)).toEqual(expected);
-      const [listed] = (await listContracts(db.sql, org, {})).items;
-      expect(listed!.guarantees.map((g) => g.state)).toEqual(expected);
-      expect(listed!.state).toBe(contractState(expected));
-      expect(page.state).toBe(contractState(expected));
-      // over the whole organisation: the home page's count, the state filter, the missing check
-      expect((await listGuaranteeStates(db.sql, { orgId: org })).map((g) => g.state)).toEqual(expected);
-      const counts = await countContractStates(db.sql, org);
-      expect(counts[contractState(expected)]).toBe(1);
-      expect((await listContracts(db.sql, org, { state: contractState(expected) })).items.map((i) => i.reference)).toEqual(['P-1']);
-    }), { numRuns: 80 });
+    await fc.assert(
+      fc.asyncProperty(model, async (m) => {
+        const { org, changedOn } = await store(m);
+        const expected = m.required.map((kind) => expectedState(m, kind, m.certificates[kind] ?? null, changedOn));
+        const page = await withGuarantees(db.sql, (await listContracts(db.sql, org, {})).items[0]!);
+        expect(page.guarantees.map((g) => g.state)).toEqual(expected);
+        const [listed] = (await listContracts(db.sql, org, {})).items;
+        expect(listed!.guarantees.map((g) => g.state)).toEqual(expected);
+        expect(listed!.state).toBe(contractState(expected));
+        expect(page.state).toBe(contractState(expected));
+        // over the whole organisation: the home page's count, the state filter, the missing check
+        expect((await listGuaranteeStates(db.sql, { orgId: org })).map((g) => g.state)).toEqual(expected);
+        const counts = await countContractStates(db.sql, org);
+        expect(counts[contractState(expected)]).toBe(1);
+        expect((await listContracts(db.sql, org, { state: contractState(expected) })).items.map((i) => i.reference)).toEqual(['P-1']);
+      }),
+      { numRuns: 80 },
+    );
   }, 120_000);
 });

@@ -3,7 +3,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOrganisation } from '../src/auth/index.js';
 import {
-  CONTRACT_STATES, countContractStates, findContract, importContracts, ledgerRules, listContracts, putContract, setArchiveContract, setLedgerRules, withGuarantees,
+  CONTRACT_STATES,
+  countContractStates,
+  findContract,
+  importContracts,
+  ledgerRules,
+  listContracts,
+  putContract,
+  setArchiveContract,
+  setLedgerRules,
+  withGuarantees,
   type ContractState,
 } from '../src/ledger/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
@@ -27,12 +36,21 @@ const who = { actor: 'versions' };
 let nextNumber = 4_000_000_000;
 
 /** One certificate per (contract, kind), its revisions, and which of them the organisation filed. */
-interface Certificate { number: string; kind: 'interim_advance_payment' | 'contract'; revisions: number; filed: Map<number, string> }
+interface Certificate {
+  number: string;
+  kind: 'interim_advance_payment' | 'contract';
+  revisions: number;
+  filed: Map<number, string>;
+}
 let certificates: Certificate[] = [];
 
 const terms = (reference: string) => ({
-  projectName: `芦田川護岸改修工事${reference}`, contractor: { name: '備後建設株式会社' }, contractPrice: PRICE, contractDate: '2024-06-10',
-  period: { from: '2024-06-11', to: '2025-02-28' }, required: ['interim_advance_payment' as const, 'contract' as const],
+  projectName: `芦田川護岸改修工事${reference}`,
+  contractor: { name: '備後建設株式会社' },
+  contractPrice: PRICE,
+  contractDate: '2024-06-10',
+  period: { from: '2024-06-11', to: '2025-02-28' },
+  required: ['interim_advance_payment' as const, 'contract' as const],
 });
 
 async function received(eventType: string): Promise<string> {
@@ -49,8 +67,14 @@ async function issueRevision(c: Certificate, price = PRICE, reference = 'V-1'): 
   const revision = c.revisions++;
   const amount = c.kind === 'contract' ? PRICE / 10 : PRICE / 5;
   const payload = {
-    number: c.number, kind: c.kind, revision, revisionType: revision === 0 ? 'new' : 'change', issuedOn: '2024-10-01',
-    guarantor: { name: '西日本建設業保証株式会社' }, obligee: { name: '広島県知事', code: '340006' }, contractor: { name: '備後建設（株）' },
+    number: c.number,
+    kind: c.kind,
+    revision,
+    revisionType: revision === 0 ? 'new' : 'change',
+    issuedOn: '2024-10-01',
+    guarantor: { name: '西日本建設業保証株式会社' },
+    obligee: { name: '広島県知事', code: '340006' },
+    contractor: { name: '備後建設（株）' },
     project: { name: terms(reference).projectName, period: { from: '2024-06-11', to: '2025-02-28' }, contractPrice: price },
     guarantee: { amount, period: { from: '2024-10-01', to: '2025-02-28' }, ...(c.kind === 'contract' ? {} : { advancePayment: amount }) },
   };
@@ -92,7 +116,12 @@ async function expectShownEqualsStored(): Promise<void> {
   for (const state of CONTRACT_STATES) {
     expect(counts[state], state).toBe([...fresh.values()].filter((s) => s === state).length);
     const listed = (await listContracts(db.sql, ORG, { state, limit: 200 })).items;
-    expect(listed.map((i) => i.reference).sort(), state).toEqual([...fresh].filter(([, s]) => s === state).map(([r]) => r).sort());
+    expect(listed.map((i) => i.reference).sort(), state).toEqual(
+      [...fresh]
+        .filter(([, s]) => s === state)
+        .map(([r]) => r)
+        .sort(),
+    );
     expect(listed.every((i) => i.state === state)).toBe(true);
   }
 }
@@ -110,12 +139,24 @@ const CHANGES: Record<string, (i: number) => Promise<unknown>> = {
   contractPeriod: async (i) => {
     const reference = pick(REFERENCES, i);
     const c = (await findContract(db.sql, ORG, reference))!;
-    await putContract(db.sql, ORG, reference, { ...terms(reference), contractPrice: c.contractPrice, period: { from: '2024-06-11', to: c.period.to === '2025-02-28' ? '2025-03-31' : '2025-02-28' } }, who);
+    await putContract(
+      db.sql,
+      ORG,
+      reference,
+      { ...terms(reference), contractPrice: c.contractPrice, period: { from: '2024-06-11', to: c.period.to === '2025-02-28' ? '2025-03-31' : '2025-02-28' } },
+      who,
+    );
   },
   contractRequired: async (i) => {
     const reference = pick(REFERENCES, i);
     const c = (await findContract(db.sql, ORG, reference))!;
-    await putContract(db.sql, ORG, reference, { ...terms(reference), contractPrice: c.contractPrice, period: c.period, required: c.required.length === 2 ? ['contract'] : terms(reference).required }, who);
+    await putContract(
+      db.sql,
+      ORG,
+      reference,
+      { ...terms(reference), contractPrice: c.contractPrice, period: c.period, required: c.required.length === 2 ? ['contract'] : terms(reference).required },
+      who,
+    );
   },
   importCsv: async (i) => {
     const reference = pick(REFERENCES, i);
@@ -150,7 +191,8 @@ const CHANGES: Record<string, (i: number) => Promise<unknown>> = {
   },
   withdrawal: async (i) => {
     const c = pick(certificates, i);
-    const exists = await db.sql`select 1 from withdrawals where issuer_id = ${ISSUER} and number = ${c.number} and kind = ${c.kind} and revision = ${c.revisions - 1}`;
+    const exists =
+      await db.sql`select 1 from withdrawals where issuer_id = ${ISSUER} and number = ${c.number} and kind = ${c.kind} and revision = ${c.revisions - 1}`;
     if (exists.length) await issueRevision(c);
     await db.sql`insert into withdrawals (issuer_id, number, kind, revision, reason, withdrawn_on, set_id)
       values (${ISSUER}, ${c.number}, ${c.kind}, ${c.revisions - 1}, ${i % 2 ? 'cancelled' : 'issued_in_error'}, '2025-01-10', ${await received('urn:shosho:certificate-withdrawn')})`;
@@ -164,11 +206,13 @@ const CHANGES: Record<string, (i: number) => Promise<unknown>> = {
   },
   /** a change rolled back changes nothing shown */
   rolledBack: async (i) => {
-    await db.sql.begin(async (tx) => {
-      await tx`update contracts set contract_price = contract_price + 1 where org_id = ${ORG} and reference = ${pick(REFERENCES, i)}`;
-      await countContractStates(tx, ORG);
-      throw new Error('rolled back');
-    }).catch((e: Error) => expect(e.message).toBe('rolled back'));
+    await db.sql
+      .begin(async (tx) => {
+        await tx`update contracts set contract_price = contract_price + 1 where org_id = ${ORG} and reference = ${pick(REFERENCES, i)}`;
+        await countContractStates(tx, ORG);
+        throw new Error('rolled back');
+      })
+      .catch((e: Error) => expect(e.message).toBe('rolled back'));
   },
 };
 
@@ -200,20 +244,40 @@ afterAll(async () => {
 
 describe('the count and the state filter right after each kind of change', () => {
   it('equal the rule applied to what is stored', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...Object.keys(CHANGES)), fc.nat(20)), { minLength: 1, maxLength: 6 }), async (steps) => {
-      await freshLedger();
-      for (const [change, i] of steps) {
-        await CHANGES[change]!(i);
-        await expectShownEqualsStored();
-      }
-    }), {
-      numRuns: 30,
-      // every kind of change from a ledger where every contract is complete, and filing or withdrawing a revision just received
-      examples: [
-        ...Object.keys(CHANGES).flatMap((change) => [[[[change, 0]]], [[[change, 1]]]] as Array<[Array<[string, number]>]>),
-        [[['revision', 0], ['fileOnly', 0]]], [[['revision', 1], ['withdrawal', 1]]], [[['revision', 2], ['withdrawal', 0]]],
-      ],
-    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...Object.keys(CHANGES)), fc.nat(20)), { minLength: 1, maxLength: 6 }), async (steps) => {
+        await freshLedger();
+        for (const [change, i] of steps) {
+          await CHANGES[change]!(i);
+          await expectShownEqualsStored();
+        }
+      }),
+      {
+        numRuns: 30,
+        // every kind of change from a ledger where every contract is complete, and filing or withdrawing a revision just received
+        examples: [
+          ...Object.keys(CHANGES).flatMap((change) => [[[[change, 0]]], [[[change, 1]]]] as Array<[Array<[string, number]>]>),
+          [
+            [
+              ['revision', 0],
+              ['fileOnly', 0],
+            ],
+          ],
+          [
+            [
+              ['revision', 1],
+              ['withdrawal', 1],
+            ],
+          ],
+          [
+            [
+              ['revision', 2],
+              ['withdrawal', 0],
+            ],
+          ],
+        ],
+      },
+    );
   }, 300_000);
 
   it('each kind of change moves the ledger version, and one rolled back does not', async () => {

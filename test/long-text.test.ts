@@ -38,7 +38,13 @@ const MAX = {
 };
 type Payload = Awaited<ReturnType<typeof certificate>>;
 const CASES: Array<{ title: string; number: string; over: (c: Payload) => object; urls: string[]; letters: Record<string, number> }> = [
-  { title: 'a 145-character URL in 特約事項', number: '2080005001', over: (c) => ({ ...c, notes: `工事の特約は次のとおり ${URL_145}` }), urls: [URL_145], letters: {} },
+  {
+    title: 'a 145-character URL in 特約事項',
+    number: '2080005001',
+    over: (c) => ({ ...c, notes: `工事の特約は次のとおり ${URL_145}` }),
+    urls: [URL_145],
+    letters: {},
+  },
   {
     title: 'every text field at its maximum length, unbroken',
     number: '2080005002',
@@ -74,7 +80,11 @@ function pdfWords(pdf: Buffer) {
   const html = execFileSync('pdftotext', ['-bbox', file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const pages = [...html.matchAll(/<page width="([\d.]+)" height="([\d.]+)">([\s\S]*?)<\/page>/g)].map((m) => ({
     width: Number(m[1]),
-    words: [...m[3]!.matchAll(/<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)<\/word>/g)].map((w) => ({ xMin: Number(w[1]), xMax: Number(w[2]), text: w[3]! })),
+    words: [...m[3]!.matchAll(/<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)<\/word>/g)].map((w) => ({
+      xMin: Number(w[1]),
+      xMax: Number(w[2]),
+      text: w[3]!,
+    })),
   }));
   const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   // the page's body without its footer (the bottom 18 mm margin of A4), so a value broken across
@@ -88,7 +98,9 @@ beforeAll(async () => {
   ({ db, issuer, base } = fx);
   org = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]);
   browser = await puppeteer.launch({
-    executablePath: findChromium() ?? undefined, headless: true, pipe: true,
+    executablePath: findChromium() ?? undefined,
+    headless: true,
+    pipe: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1'],
   });
   for (const c of CASES) {
@@ -127,12 +139,21 @@ describe('long unbroken text wraps: the whole signed content is printed and show
     await web.login('tanaka', org.password);
     const page = await (await browser.createBrowserContext()).newPage();
     await page.setCookie(...[...web.cookies].map(([name, value]) => ({ name, value, url: base })));
-    for (const [path, width, lang] of [`/certificates/${ids.get(number)}`, `/archive/${archiveIds.get(number)}`].flatMap((p) => [[p, 375, 'ja'], [p, 375, 'en'], [p, 1280, 'ja']] as const)) {
+    for (const [path, width, lang] of [`/certificates/${ids.get(number)}`, `/archive/${archiveIds.get(number)}`].flatMap(
+      (p) =>
+        [
+          [p, 375, 'ja'],
+          [p, 375, 'en'],
+          [p, 1280, 'ja'],
+        ] as const,
+    )) {
       await page.setViewport({ width, height: 800 });
       await page.goto(`${base}${path}?lang=${lang}`);
       const overflow = await page.evaluate(() => ({
         page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        cells: Array.from(document.querySelectorAll('.sheet *, .facts *')).filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible').map((e) => `${e.tagName}.${e.className} ${e.scrollWidth}/${e.clientWidth}`),
+        cells: Array.from(document.querySelectorAll('.sheet *, .facts *'))
+          .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
+          .map((e) => `${e.tagName}.${e.className} ${e.scrollWidth}/${e.clientWidth}`),
       }));
       expect(overflow, `${path} at ${width} px, ${lang}`).toEqual({ page: 0, cells: [] });
     }

@@ -61,7 +61,13 @@ describe('GET /metrics (prom-client)', () => {
 
   it("has the process's own metrics, the event-loop lag among them", async () => {
     const text = await scrape();
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_gc_duration_seconds',
+    ]) {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
     expect(sample(text, /^nodejs_eventloop_lag_seconds (\S+)$/m)).toBeGreaterThanOrEqual(0);

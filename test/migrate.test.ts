@@ -45,7 +45,11 @@ describe('two instances migrating one fresh database at once', () => {
   it('apply each migration exactly once between them', async () => {
     const [a, b] = await Promise.all([migrate(db.sql), migrate(db.sql)]);
     const applied = [...a!.applied, ...b!.applied].sort();
-    expect(applied).toEqual(readMigrations().map((m) => m.file).sort());
+    expect(applied).toEqual(
+      readMigrations()
+        .map((m) => m.file)
+        .sort(),
+    );
   });
 });
 

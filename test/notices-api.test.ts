@@ -40,10 +40,22 @@ beforeAll(async () => {
   await issue('2070005555', 'OK12-AY34', { name: '岡山県知事', code: '330001' });
   const printer = await NoticePrinter.open();
   try {
-    noticePdf = await printer.print([{
-      number: '2070004426', authKey: KEY, kind: 'advance_payment', revisionType: 'new', projectName: '一般国道2号道路改良工事',
-      contractor: '備後建設株式会社', obligee: '広島県知事', issuer: { name: '西日本建設業保証株式会社', office: '広島支店' }, issuedOn: '2024-06-03',
-    }], { layout: 'table' });
+    noticePdf = await printer.print(
+      [
+        {
+          number: '2070004426',
+          authKey: KEY,
+          kind: 'advance_payment',
+          revisionType: 'new',
+          projectName: '一般国道2号道路改良工事',
+          contractor: '備後建設株式会社',
+          obligee: '広島県知事',
+          issuer: { name: '西日本建設業保証株式会社', office: '広島支店' },
+          issuedOn: '2024-06-03',
+        },
+      ],
+      { layout: 'table' },
+    );
   } finally {
     await printer.close();
   }
@@ -66,9 +78,22 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
   });
 
   it('multipart files: items per file and page, problems named with a message', async () => {
-    const r = await upload(hiroshima.token, [['お知らせ.pdf', noticePdf], ['letter.pdf', textPdf('Dear customer')], ['photo.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0])]]);
+    const r = await upload(hiroshima.token, [
+      ['お知らせ.pdf', noticePdf],
+      ['letter.pdf', textPdf('Dear customer')],
+      ['photo.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0])],
+    ]);
     expect(r.status).toBe(200);
-    expect(r.json.items).toEqual([{ source: 'お知らせ.pdf p.1', number: '2070004426', authKey: 'QW12ER34TY56', kind: 'advance_payment', revisionType: 'new', projectName: '一般国道2号道路改良工事' }]);
+    expect(r.json.items).toEqual([
+      {
+        source: 'お知らせ.pdf p.1',
+        number: '2070004426',
+        authKey: 'QW12ER34TY56',
+        kind: 'advance_payment',
+        revisionType: 'new',
+        projectName: '一般国道2号道路改良工事',
+      },
+    ]);
     expect(r.json.problems).toEqual([
       { source: 'letter.pdf', code: 'no_pair', message: expect.stringContaining('見つかりませんでした') },
       { source: 'photo.jpg', code: 'not_pdf', message: 'PDFファイルではありません。' },
@@ -80,7 +105,10 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
     const r = await upload(hiroshima.token, [['padded.pdf', padded]]);
     expect(r.status).toBe(200);
     expect(r.json.items.map((i: any) => i.number)).toEqual(['2070004426']);
-    const big = await upload(hiroshima.token, [['big.pdf', Buffer.concat([Buffer.from(noticePdf), Buffer.alloc(6 * 1024 * 1024, 0x0a)])], ['ok.pdf', noticePdf]]);
+    const big = await upload(hiroshima.token, [
+      ['big.pdf', Buffer.concat([Buffer.from(noticePdf), Buffer.alloc(6 * 1024 * 1024, 0x0a)])],
+      ['ok.pdf', noticePdf],
+    ]);
     expect(big.status).toBe(200);
     expect(big.json.problems).toEqual([{ source: 'big.pdf', code: 'too_large', message: expect.any(String) }]);
     expect(big.json.items).toHaveLength(1);
@@ -88,13 +116,24 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
 
   it('bad input is a clear error that names it: no input, 21 files, long text, bad JSON, other body type, no token', async () => {
     expect((await api(hiroshima.token, 'POST', '/api/v1/notices/read', { text: '  ' })).json.error.code).toBe('notices_no_input');
-    const many = await upload(hiroshima.token, Array.from({ length: 21 }, (_, i) => [`n${i}.pdf`, textPdf('x')] as [string, Buffer]));
+    const many = await upload(
+      hiroshima.token,
+      Array.from({ length: 21 }, (_, i) => [`n${i}.pdf`, textPdf('x')] as [string, Buffer]),
+    );
     expect([many.status, many.json.error.code]).toEqual([422, 'notices_too_many_files']);
     const long = await api(hiroshima.token, 'POST', '/api/v1/notices/read', { text: 'あ'.repeat(30_000) });
     expect([long.status, long.json.error.code]).toEqual([413, 'notices_text_too_long']);
-    const bad = await fetch(`${base}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' }, body: '{"text": ' });
+    const bad = await fetch(`${base}/api/v1/notices/read`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'application/json' },
+      body: '{"text": ',
+    });
     expect([bad.status, ((await bad.json()) as any).error.code]).toEqual([400, 'invalid_json']);
-    const plain = await fetch(`${base}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'text/plain' }, body: 'x' });
+    const plain = await fetch(`${base}/api/v1/notices/read`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hiroshima.token}`, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect([plain.status, ((await plain.json()) as any).error.code]).toEqual([400, 'unsupported_content_type']);
     expect((await api('not-a-token', 'POST', '/api/v1/notices/read', { text: 'x' })).status).toBe(401);
   });
@@ -102,12 +141,14 @@ describe('POST /api/v1/notices/read (SPEC §8)', () => {
 
 describe('POST /api/v1/lookup/batch (SPEC §8)', () => {
   it('one result per item in order: found, wrong key, malformed, another obligee', async () => {
-    const r = await api(hiroshima.token, 'POST', '/api/v1/lookup/batch', { items: [
-      { number: '2080005678', authKey: 'qw12-er34-ty' },
-      { number: '2080005678', authKey: 'ZZZZZZZZZZ' },
-      { number: '12', authKey: 'QW12ER34TY' },
-      { number: '2070005555', authKey: 'OK12-AY34' },
-    ] });
+    const r = await api(hiroshima.token, 'POST', '/api/v1/lookup/batch', {
+      items: [
+        { number: '2080005678', authKey: 'qw12-er34-ty' },
+        { number: '2080005678', authKey: 'ZZZZZZZZZZ' },
+        { number: '12', authKey: 'QW12ER34TY' },
+        { number: '2070005555', authKey: 'OK12-AY34' },
+      ],
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('cache-control')).toBe('no-store');
     const [found, wrong, malformed, other] = r.json.results;
@@ -159,7 +200,7 @@ describe('browser: GET /?number= and the notice forms need a session and CSRF', 
     expect(page.text).toContain('enctype="multipart/form-data"');
   });
 
-  it('filing a batch: another organisation\'s certificate id answers 404 and nothing is filed', async () => {
+  it("filing a batch: another organisation's certificate id answers 404 and nothing is filed", async () => {
     const found = await api(hiroshima.token, 'POST', '/api/v1/lookup/batch', { items: [{ number: '2080005678', authKey: 'QW12ER34TY' }] });
     const id = found.json.results[0].id as string;
     const web = new WebClient(base);

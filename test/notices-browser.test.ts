@@ -17,20 +17,33 @@ let twoNotices: Uint8Array;
 const outside: string[] = [];
 
 const notice = (number: string, authKey: string, kind: NoticeContent['kind']): NoticeContent => ({
-  number, authKey, kind, revisionType: 'new', projectName: '二級河川芦田川護岸改修工事', contractor: '備後建設株式会社', obligee: '広島県知事',
-  issuer: { name: '西日本建設業保証株式会社', office: '広島支店' }, issuedOn: '2024-06-03',
+  number,
+  authKey,
+  kind,
+  revisionType: 'new',
+  projectName: '二級河川芦田川護岸改修工事',
+  contractor: '備後建設株式会社',
+  obligee: '広島県知事',
+  issuer: { name: '西日本建設業保証株式会社', office: '広島支店' },
+  issuedOn: '2024-06-03',
 });
 
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
   ({ password } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }]));
-  for (const [number, key, kind] of [['2070004426', 'QW12-ER34-TY56', 'advance_payment'], ['2070004427', 'AS12-DF34-GH56', 'contract']] as const) {
+  for (const [number, key, kind] of [
+    ['2070004426', 'QW12-ER34-TY56', 'advance_payment'],
+    ['2070004427', 'AS12-DF34-GH56', 'contract'],
+  ] as const) {
     await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, await certificate(number, key, kind))).token);
   }
   const printer = await NoticePrinter.open();
   try {
-    twoNotices = await printer.print([notice('2070004426', 'QW12-ER34-TY56', 'advance_payment'), notice('2070004427', 'AS12-DF34-GH56', 'contract')], { layout: 'table', perPage: 2 });
+    twoNotices = await printer.print([notice('2070004426', 'QW12-ER34-TY56', 'advance_payment'), notice('2070004427', 'AS12-DF34-GH56', 'contract')], {
+      layout: 'table',
+      perPage: 2,
+    });
   } finally {
     await printer.close();
   }

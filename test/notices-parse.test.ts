@@ -21,18 +21,32 @@ describe('reading pairs from notice text', () => {
       'パスワード（半角英数字）: qw12－er34－ty ※大文字小文字の区別なし',
       '区分\t新規登録',
     ].join('\n');
-    expect(read(text)).toEqual([{
-      page: 1, number: '2080005678', authKey: 'QW12ER34TY', kind: 'interim_advance_payment', revisionType: 'new',
-      projectName: '県道福山鞆線舗装補修工事', numberLabel: 'contract',
-    }]);
+    expect(read(text)).toEqual([
+      {
+        page: 1,
+        number: '2080005678',
+        authKey: 'QW12ER34TY',
+        kind: 'interim_advance_payment',
+        revisionType: 'new',
+        projectName: '県道福山鞆線舗装補修工事',
+        numberLabel: 'contract',
+      },
+    ]);
   });
 
   it('several notices in one text, the kind before or after the pair, each pair once', () => {
     const text = [
-      '【前払金保証】', '保証契約番号：2070004426', '認証キー：AAAA-BBBB-CCCC', '区分：変更',
-      '【契約保証】', '保証契約番号：2070004427', '認証キー：DDDD-EEEE-FFFF',
-      '保証契約番号：2070004426', '認証キー：AAAA-BBBB-CCCC',
-      '履行保証保険　証券番号 TK2024000123 閲覧用パスワード ZX98YU76', '件名：港湾施設耐震補強工事',
+      '【前払金保証】',
+      '保証契約番号：2070004426',
+      '認証キー：AAAA-BBBB-CCCC',
+      '区分：変更',
+      '【契約保証】',
+      '保証契約番号：2070004427',
+      '認証キー：DDDD-EEEE-FFFF',
+      '保証契約番号：2070004426',
+      '認証キー：AAAA-BBBB-CCCC',
+      '履行保証保険　証券番号 TK2024000123 閲覧用パスワード ZX98YU76',
+      '件名：港湾施設耐震補強工事',
     ].join('\n');
     expect(read(text).map((p) => [p.number, p.authKey, p.kind, p.revisionType, p.projectName, p.numberLabel])).toEqual([
       ['2070004426', 'AAAABBBBCCCC', 'advance_payment', 'change', null, 'contract'],
@@ -42,7 +56,9 @@ describe('reading pairs from notice text', () => {
   });
 
   it('a viewing URL with the number and a password beside it', () => {
-    expect(read('下記URLから閲覧できます。\n閲覧URL：https://shosho.example.lg.jp/?number=2070004426\nパスワード：AB12-CD34-EF').map((p) => [p.number, p.authKey])).toEqual([['2070004426', 'AB12CD34EF']]);
+    expect(
+      read('下記URLから閲覧できます。\n閲覧URL：https://shosho.example.lg.jp/?number=2070004426\nパスワード：AB12-CD34-EF').map((p) => [p.number, p.authKey]),
+    ).toEqual([['2070004426', 'AB12CD34EF']]);
   });
 
   it('prose about numbers and keys, and a sentence naming several kinds, give nothing', () => {
@@ -57,7 +73,10 @@ describe('reading pairs from notice text', () => {
       { str: 'AB12', x: 250, y: 685, width: 20, height: 10 },
       { str: 'CD34', x: 273, y: 685, width: 20, height: 10 },
     ]);
-    expect(lines.map((l) => l.cells.map((c) => c.text))).toEqual([['保証契約番号', '認証キー'], ['2070004426', 'AB12 CD34']]);
+    expect(lines.map((l) => l.cells.map((c) => c.text))).toEqual([
+      ['保証契約番号', '認証キー'],
+      ['2070004426', 'AB12 CD34'],
+    ]);
     expect(readPairs(lines).map((p) => [p.number, p.authKey])).toEqual([['2070004426', 'AB12CD34']]);
   });
 });
@@ -69,17 +88,21 @@ const SPACES = [' ', '\u3000', '  '];
 
 /** The value as a person might have written it: some characters full-width, lower case, spaces and dashes between. */
 const written = (canonical: string) =>
-  fc.tuple(
-    fc.array(fc.boolean(), { minLength: canonical.length, maxLength: canonical.length }),
-    fc.array(fc.boolean(), { minLength: canonical.length, maxLength: canonical.length }),
-    fc.array(fc.option(fc.constantFrom(...DASHES, ...SPACES), { freq: 3 }), { minLength: canonical.length, maxLength: canonical.length }),
-  ).map(([wide, lower, between]) =>
-    [...canonical].map((c, i) => {
-      let ch = lower[i] ? c.toLowerCase() : c;
-      if (wide[i]) ch = FULL_WIDTH(ch);
-      return i < canonical.length - 1 && between[i] ? ch + between[i] : ch;
-    }).join(''),
-  );
+  fc
+    .tuple(
+      fc.array(fc.boolean(), { minLength: canonical.length, maxLength: canonical.length }),
+      fc.array(fc.boolean(), { minLength: canonical.length, maxLength: canonical.length }),
+      fc.array(fc.option(fc.constantFrom(...DASHES, ...SPACES), { freq: 3 }), { minLength: canonical.length, maxLength: canonical.length }),
+    )
+    .map(([wide, lower, between]) =>
+      [...canonical]
+        .map((c, i) => {
+          let ch = lower[i] ? c.toLowerCase() : c;
+          if (wide[i]) ch = FULL_WIDTH(ch);
+          return i < canonical.length - 1 && between[i] ? ch + between[i] : ch;
+        })
+        .join(''),
+    );
 
 const alnum = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 const numberArb = fc.array(fc.constantFrom(...'0123456789'), { minLength: 10, maxLength: 10 }).map((a) => a.join(''));
@@ -95,7 +118,10 @@ describe('property: any written notice reads back its pair', () => {
         keyArb.chain((k) => written(k).map((w) => [k, w] as const)),
         fc.constantFrom('保証契約番号', '保証契約番号'),
         fc.constantFrom('認証キー', '閲覧用パスワード', 'パスワード'),
-        separator, separator, noise, fc.boolean(),
+        separator,
+        separator,
+        noise,
+        fc.boolean(),
         ([number, numberText], [key, keyText], numberLabel, keyLabel, sep1, sep2, before, keyFirst) => {
           const numberLine = `${numberLabel}${sep1}${numberText}`;
           const keyLine = `${keyLabel}${sep2}${keyText}`;
@@ -109,7 +135,13 @@ describe('property: any written notice reads back its pair', () => {
   });
 });
 
-const KIND_WORD = { advance_payment: '前払金保証', interim_advance_payment: '中間前払金保証', contract: '契約保証', performance_bond: '履行保証証券', performance_insurance: '履行保証保険' } as const;
+const KIND_WORD = {
+  advance_payment: '前払金保証',
+  interim_advance_payment: '中間前払金保証',
+  contract: '契約保証',
+  performance_bond: '履行保証証券',
+  performance_insurance: '履行保証保険',
+} as const;
 const REVISION_WORD = { new: '新規', change: '変更', correction: '訂正' } as const;
 const FONT = 10;
 /** Roughly how wide a run is: full-width characters a font height, the rest half. */
@@ -128,10 +160,15 @@ type GeneratedNotice = typeof noticeArb extends fc.Arbitrary<infer T> ? T : neve
 /** One notice as pdf.js would place its runs, its left edge at `left` and its first line at `top`. */
 function noticeRuns(n: GeneratedNotice, left: number, top: number): PositionedText[] {
   const rows: Array<[label: string, value: string]> = [
-    ['保証の種類', KIND_WORD[n.kind]], ['区分', REVISION_WORD[n.revision]], ['保証契約番号', n.number[1]], [n.keyLabel, n.key[1]],
+    ['保証の種類', KIND_WORD[n.kind]],
+    ['区分', REVISION_WORD[n.revision]],
+    ['保証契約番号', n.number[1]],
+    [n.keyLabel, n.key[1]],
   ];
   const lineHeight = FONT * 1.8;
-  const runs: PositionedText[] = [{ str: '電子証書閲覧用『認証キー』等のお知らせ', x: left, y: top, width: runWidth('電子証書閲覧用『認証キー』等のお知らせ'), height: FONT }];
+  const runs: PositionedText[] = [
+    { str: '電子証書閲覧用『認証キー』等のお知らせ', x: left, y: top, width: runWidth('電子証書閲覧用『認証キー』等のお知らせ'), height: FONT },
+  ];
   rows.forEach(([label, value], i) => {
     const y = top - (i + 2) * lineHeight;
     if (n.table) {

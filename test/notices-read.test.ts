@@ -9,9 +9,16 @@ import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, slowPdf, textPdf } from './helpers/notice-pdfs.js';
 
 const notice = (i: number, over: Partial<NoticeContent> = {}): NoticeContent => ({
-  number: String(2070004426 + i), authKey: `7KQ4-M2XD-9PR${i}`, kind: 'advance_payment', revisionType: 'new',
-  projectName: '一般国道2号道路改良工事', contractor: '備後建設株式会社', obligee: '広島県知事',
-  issuer: { name: '西日本建設業保証株式会社', office: '広島支店' }, issuedOn: '2024-06-03', ...over,
+  number: String(2070004426 + i),
+  authKey: `7KQ4-M2XD-9PR${i}`,
+  kind: 'advance_payment',
+  revisionType: 'new',
+  projectName: '一般国道2号道路改良工事',
+  contractor: '備後建設株式会社',
+  obligee: '広島県知事',
+  issuer: { name: '西日本建設業保証株式会社', office: '広島支店' },
+  issuedOn: '2024-06-03',
+  ...over,
 });
 const canonicalKey = (i: number) => `7KQ4M2XD9PR${i}`;
 const file = (name: string, bytes: Uint8Array | Buffer) => ({ name, bytes: Uint8Array.from(bytes).buffer });
@@ -39,16 +46,32 @@ describe('reference notice layouts', () => {
     const pdf = await printer.print([notice(0, { kind: 'interim_advance_payment', revisionType: 'change' })], { layout: 'table' });
     const r = await reader.read({ files: [file('table.pdf', pdf)] }, who);
     expect(r.problems).toEqual([]);
-    expect(r.items).toEqual([{
-      source: 'table.pdf p.1', number: '2070004426', authKey: canonicalKey(0), kind: 'interim_advance_payment', revisionType: 'change',
-      projectName: '一般国道2号道路改良工事', numberLabel: 'contract',
-    }]);
+    expect(r.items).toEqual([
+      {
+        source: 'table.pdf p.1',
+        number: '2070004426',
+        authKey: canonicalKey(0),
+        kind: 'interim_advance_payment',
+        revisionType: 'change',
+        projectName: '一般国道2号道路改良工事',
+        numberLabel: 'contract',
+      },
+    ]);
   });
 
   it('label-colon lines, an insurer notice (証券番号 / 閲覧用パスワード)', async () => {
     const pdf = await printer.print([notice(1, { kind: 'performance_bond', number: 'TK2024000123', revisionType: 'correction' })], { layout: 'lines' });
     const r = await reader.read({ files: [file('lines.pdf', pdf)] }, who);
-    expect(r.items).toMatchObject([{ source: 'lines.pdf p.1', number: 'TK2024000123', authKey: canonicalKey(1), kind: 'performance_bond', revisionType: 'correction', numberLabel: 'policy' }]);
+    expect(r.items).toMatchObject([
+      {
+        source: 'lines.pdf p.1',
+        number: 'TK2024000123',
+        authKey: canonicalKey(1),
+        kind: 'performance_bond',
+        revisionType: 'correction',
+        numberLabel: 'policy',
+      },
+    ]);
   });
 
   it('one notice per page, and two notices on one page, each with its own kind', async () => {
@@ -66,7 +89,8 @@ describe('reference notice layouts', () => {
 
   it('two notices side by side on one page (two columns), each with its own pair, kind and 区分, in both layouts', async () => {
     const notices = [
-      notice(11), notice(12, { kind: 'contract', revisionType: 'change', projectName: '県道福山鞆線舗装補修工事' }),
+      notice(11),
+      notice(12, { kind: 'contract', revisionType: 'change', projectName: '県道福山鞆線舗装補修工事' }),
       notice(13, { kind: 'performance_insurance', number: 'TK2024000124', revisionType: 'correction' }),
     ];
     for (const layout of ['table', 'lines'] as const) {
@@ -86,7 +110,10 @@ describe('reference notice layouts', () => {
     const r = await reader.read({ files: [file('a.pdf', pdf), file('copy of a.pdf', pdf)] }, { ...who, requestId: 'req-notice-audit' });
     expect(r.items.map((i) => i.source)).toEqual(['a.pdf p.1']);
     const entries = await db.sql`select action, outcome, detail::text as detail from audit_log where request_id = 'req-notice-audit' order by seq`;
-    expect(entries.map((e) => [e.action, e.outcome])).toEqual([['notices.read', 'success'], ['notices.read', 'success']]);
+    expect(entries.map((e) => [e.action, e.outcome])).toEqual([
+      ['notices.read', 'success'],
+      ['notices.read', 'success'],
+    ]);
     expect(entries[0]!.detail).toContain('2070004432');
     expect(entries[0]!.detail).toContain('a.pdf');
     for (const e of entries) expect(e.detail).not.toMatch(/7KQ4/);
@@ -168,12 +195,18 @@ describe('files that are no readable notice answer with a named problem', () => 
     const reading = [pool.extract(Uint8Array.from(textPdf('one')).buffer), pool.extract(Uint8Array.from(textPdf('two')).buffer)];
     await new Promise((resolve) => setImmediate(resolve)); // the first is posted to the worker, the second waits
     await pool.close();
-    expect(await Promise.all(reading)).toEqual([{ ok: false, code: 'unreadable' }, { ok: false, code: 'unreadable' }]);
+    expect(await Promise.all(reading)).toEqual([
+      { ok: false, code: 'unreadable' },
+      { ok: false, code: 'unreadable' },
+    ]);
   });
 
   it('a notice with a script, an open action and an embedded file is read; nothing runs and nothing is fetched', async () => {
     let calls = 0;
-    const server = createServer((_req, res) => { calls++; res.end(); });
+    const server = createServer((_req, res) => {
+      calls++;
+      res.end();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -49,15 +49,19 @@ function operationOf(method: string, path: string): Operation {
 }
 
 /** Calls the real service and checks the answer's status, media type and body against the document. */
-async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; raw?: { type?: string; data: string | FormData }; at?: string } = {}) {
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string | null; body?: unknown; raw?: { type?: string; data: string | FormData }; at?: string } = {},
+) {
   const bearer = opts.token === undefined ? token : opts.token;
   const origin = opts.at ?? base;
   const res = opts.raw
     ? await fetch(origin + path, {
-      method,
-      headers: { ...(opts.raw.type ? { 'content-type': opts.raw.type } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: opts.raw.data,
-    }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }))
+        method,
+        headers: { ...(opts.raw.type ? { 'content-type': opts.raw.type } : {}), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: opts.raw.data,
+      }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }))
     : bearer
       ? await apiCall(origin, bearer, method, path, opts.body)
       : await fetch(origin + path, { method }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
@@ -108,8 +112,17 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('lists every /api/v1 route the service mounts, and nothing else', () => {
-    const routers = [apiRoutes({} as never), archiveApi({} as never), contractApi({} as never), alertsApi({} as never), noticesApi({} as never), openApiRoutes()];
-    const mounted = routers.flatMap((r) => r.routes).filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
+    const routers = [
+      apiRoutes({} as never),
+      archiveApi({} as never),
+      contractApi({} as never),
+      alertsApi({} as never),
+      noticesApi({} as never),
+      openApiRoutes(),
+    ];
+    const mounted = routers
+      .flatMap((r) => r.routes)
+      .filter((r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL')
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     expect(documented.sort()).toEqual([...new Set(mounted)].sort());
@@ -187,8 +200,12 @@ describe("each route's real answers match the document", () => {
 
   it('the contract ledger: put, get, list, import, linking by hand, and their errors', async () => {
     const contract = {
-      projectName: '〇〇道路改良工事', contractor: { name: '株式会社テスト建設' }, contractPrice: 123_200_000, contractDate: '2024-06-01',
-      period: { from: '2024-06-03', to: '2025-03-14' }, required: ['advance_payment', 'contract'],
+      projectName: '〇〇道路改良工事',
+      contractor: { name: '株式会社テスト建設' },
+      contractPrice: 123_200_000,
+      contractDate: '2024-06-01',
+      period: { from: '2024-06-03', to: '2025-03-14' },
+      required: ['advance_payment', 'contract'],
     };
     expect((await call('PUT', '/api/v1/contracts/R6-001', { body: contract })).status).toBe(201);
     expect((await call('PUT', '/api/v1/contracts/R6-001', { body: { ...contract, contractPrice: 130_000_000 } })).status).toBe(200);
@@ -200,7 +217,8 @@ describe("each route's real answers match the document", () => {
     expect(list.status).toBe(200);
     expect(list.json.items.map((c: { reference: string }) => c.reference)).toEqual(['R6-001']);
     expect((await call('GET', '/api/v1/contracts?state=done')).status).toBe(422);
-    const csv = 'reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nR6-003,橋梁補修工事,株式会社テスト建設,50000000,2024-07-01,2024-07-02,2025-01-31,contract\n';
+    const csv =
+      'reference,projectName,contractor,contractPrice,contractDate,periodFrom,periodTo,required\nR6-003,橋梁補修工事,株式会社テスト建設,50000000,2024-07-01,2024-07-02,2025-01-31,contract\n';
     const imported = await call('POST', '/api/v1/contracts/import', { raw: { type: 'text/csv', data: csv } });
     expect(imported.json).toEqual({ created: 1, updated: 0, errors: [] });
     const refused = await call('POST', '/api/v1/contracts/import', { raw: { type: 'text/csv', data: csv.replace('50000000', 'fifty') } });
@@ -209,7 +227,9 @@ describe("each route's real answers match the document", () => {
     const linked = await call('PUT', `/api/v1/archive/${archiveId}/contract`, { body: { contract: 'R6-001' } });
     expect(linked.status).toBe(200);
     expect(linked.json.contract).toBe('R6-001');
-    expect((await call('GET', '/api/v1/contracts/R6-001')).json.guarantees.find((g: { kind: string }) => g.kind === 'advance_payment').archiveId).toBe(archiveId);
+    expect((await call('GET', '/api/v1/contracts/R6-001')).json.guarantees.find((g: { kind: string }) => g.kind === 'advance_payment').archiveId).toBe(
+      archiveId,
+    );
     expect((await call('PUT', `/api/v1/archive/${archiveId}/contract`, { body: { contract: 'R6-404' } })).status).toBe(422);
     expect((await call('PUT', `/api/v1/archive/${crypto.randomUUID()}/contract`, { body: { contract: null } })).status).toBe(404);
   });
@@ -243,7 +263,13 @@ describe("each route's real answers match the document", () => {
     expect((await call('POST', '/api/v1/notices/read', { body: { text: ' ' } })).status).toBe(422);
     expect((await call('POST', '/api/v1/notices/read', { raw: { type: 'text/plain', data: 'x' } })).status).toBe(400);
     const batch = await call('POST', '/api/v1/lookup/batch', {
-      body: { items: [{ number: '2070000202', authKey: 'RIGHT2KEY' }, { number: '2070000202', authKey: 'WRONG9KEY' }, { number: '1', authKey: 'X' }] },
+      body: {
+        items: [
+          { number: '2070000202', authKey: 'RIGHT2KEY' },
+          { number: '2070000202', authKey: 'WRONG9KEY' },
+          { number: '1', authKey: 'X' },
+        ],
+      },
     });
     expect(batch.json.results.map((r: { status: number }) => r.status)).toEqual([200, 404, 422]);
     expect((await call('POST', '/api/v1/lookup/batch', { body: { items: [] } })).status).toBe(422);
@@ -260,8 +286,13 @@ describe("each route's real answers match the document", () => {
   });
 
   it('every documented success answer was met for real', () => {
-    const successes = Object.values(doc.paths).flatMap((ops) => Object.values(ops).flatMap((op) =>
-      Object.keys(op.responses).filter((s) => s.startsWith('2')).map((s) => `${op.operationId} ${s}`)));
+    const successes = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).flatMap((op) =>
+        Object.keys(op.responses)
+          .filter((s) => s.startsWith('2'))
+          .map((s) => `${op.operationId} ${s}`),
+      ),
+    );
     expect(successes.filter((s) => !seen.has(s))).toEqual([]);
   });
 });

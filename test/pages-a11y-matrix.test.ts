@@ -37,7 +37,10 @@ async function unlock(number: string, authKey: string): Promise<string> {
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ issuer, base } = fx);
-  hiroshima = await seedOrganisation(fx.db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]);
+  hiroshima = await seedOrganisation(fx.db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'admin' },
+  ]);
   okayama = await seedOrganisation(fx.db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'sato', role: 'clerk' }]);
   await push(await certificate('2070004426', 'QW12ER34TY56'));
   const rev0 = await certificate('2070005555', 'RE00VI00SI00', 'advance_payment', 3);
@@ -87,7 +90,10 @@ async function submitAndWait(page: Page, selector: string) {
 const STATES: Array<{ name: string; who: Who; status: number; reach: (page: Page) => Promise<unknown> }> = [
   { name: 'login', who: null, status: 200, reach: (p) => p.goto(`${base}/login`) },
   {
-    name: 'login-error', who: null, status: 401, reach: async (p) => {
+    name: 'login-error',
+    who: null,
+    status: 401,
+    reach: async (p) => {
       await p.goto(`${base}/login`);
       await p.type('input[name=username]', 'tanaka');
       await p.type('input[name=password]', 'not the password');
@@ -96,7 +102,10 @@ const STATES: Array<{ name: string; who: Who; status: number; reach: (page: Page
   },
   { name: 'home', who: 'tanaka', status: 200, reach: (p) => p.goto(`${base}/`) },
   {
-    name: 'lookup-error', who: 'tanaka', status: 422, reach: async (p) => {
+    name: 'lookup-error',
+    who: 'tanaka',
+    status: 422,
+    reach: async (p) => {
       await p.goto(`${base}/`);
       await p.type('input[name=number]', '12');
       await p.type('input[name=authKey]', 'QW12ER34TY56');
@@ -116,14 +125,20 @@ const STATES: Array<{ name: string; who: Who; status: number; reach: (page: Page
   { name: 'contract', who: 'tanaka', status: 200, reach: (p) => p.goto(`${base}/contracts/FK-2024-001`) },
   { name: 'alerts', who: 'tanaka', status: 200, reach: (p) => p.goto(`${base}/alerts`) },
   {
-    name: 'notices', who: 'tanaka', status: 200, reach: async (p) => {
+    name: 'notices',
+    who: 'tanaka',
+    status: 200,
+    reach: async (p) => {
       await p.goto(`${base}/`);
       await p.type('textarea[name=text]', '保証契約番号 2070004426\n認証キー QW12ER34TY56\n');
       return submitAndWait(p, 'form[action="/notices"] button[type=submit]');
     },
   },
   {
-    name: 'batch-results', who: 'tanaka', status: 200, reach: async (p) => {
+    name: 'batch-results',
+    who: 'tanaka',
+    status: 200,
+    reach: async (p) => {
       await p.goto(`${base}/`);
       await p.type('textarea[name=text]', '保証契約番号 2070004426\n認証キー QW12ER34TY56\n');
       await submitAndWait(p, 'form[action="/notices"] button[type=submit]');
@@ -134,7 +149,10 @@ const STATES: Array<{ name: string; who: Who; status: number; reach: (page: Page
 ];
 
 describe.each([
-  ['ja', 1280], ['en', 1280], ['ja', 375], ['en', 375],
+  ['ja', 1280],
+  ['en', 1280],
+  ['ja', 375],
+  ['en', 375],
 ] as Array<[Lang, number]>)('every page state in %s at %i px', (lang, width) => {
   it('is clean for axe-core and for pa11y (HTML_CodeSniffer, WCAG 2 AA)', async () => {
     const problems: string[] = [];
@@ -142,7 +160,7 @@ describe.each([
     for (const state of STATES) {
       if (!pages.has(state.who)) pages.set(state.who, await pageFor(state.who, lang, width));
       const page = pages.get(state.who)!;
-      const response = await state.reach(page) as { status(): number } | null;
+      const response = (await state.reach(page)) as { status(): number } | null;
       expect(response?.status(), state.name).toBe(state.status);
       expect(await page.$eval('html', (h) => h.lang), state.name).toBe(lang);
       for (const v of await axeViolations(page)) problems.push(`${state.name} axe ${v}`);

@@ -33,8 +33,10 @@ async function fileDirectly(orgId: string, number: string, revision: number, sta
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  ({ password: hiroshimaPassword } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' },
-    [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'auditor' }]));
+  ({ password: hiroshimaPassword } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'auditor' },
+  ]));
   ({ password: okayamaPassword } = await seedOrganisation(db.sql, { id: 'okayama', name: '岡山県', code: '330001' }, [{ username: 'sato', role: 'clerk' }]));
   for (const [i, number] of ['2070001111', '2070002222', '2070003333', '2070004444', '2070005555'].entries()) {
     const payload = await certificate(number, 'QW12ER34TY56', 'advance_payment', i + 1);
@@ -43,13 +45,25 @@ beforeAll(async () => {
     await fileDirectly('hiroshima', number, 0, 'current');
   }
   // 2070005555 was current when filed; its revision 1 (a change) came after, so its status changed since
-  await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, changeRevision(payloads.get('2070005555')!, 1, await digestFor('RE11VI11SI11'), '2024-09-02'))).token);
+  await issuer.push(
+    `${base}/sets`,
+    (await issuer.sign(CERTIFICATE_EVENT, changeRevision(payloads.get('2070005555')!, 1, await digestFor('RE11VI11SI11'), '2024-09-02'))).token,
+  );
   await fileDirectly('hiroshima', '2070005555', 1, 'current');
-  await db.sql.begin((tx) => appendAudit(tx, [
-    { action: 'archive', outcome: 'created', actor: 'tanaka', orgId: 'hiroshima', number: '2070001111', detail: { revisionId: '00000000-0000-4000-8000-000000000001', pdfSha256: '0'.repeat(64) } },
-    { action: 'archive.view', outcome: 'success', actor: 'tanaka', orgId: 'hiroshima', number: '2070001111' },
-    { action: 'lookup', outcome: 'failure', actor: 'tanaka', orgId: 'hiroshima', number: '2070009999', detail: { reason: 'unknown number or wrong key' } },
-  ]));
+  await db.sql.begin((tx) =>
+    appendAudit(tx, [
+      {
+        action: 'archive',
+        outcome: 'created',
+        actor: 'tanaka',
+        orgId: 'hiroshima',
+        number: '2070001111',
+        detail: { revisionId: '00000000-0000-4000-8000-000000000001', pdfSha256: '0'.repeat(64) },
+      },
+      { action: 'archive.view', outcome: 'success', actor: 'tanaka', orgId: 'hiroshima', number: '2070001111' },
+      { action: 'lookup', outcome: 'failure', actor: 'tanaka', orgId: 'hiroshima', number: '2070009999', detail: { reason: 'unknown number or wrong key' } },
+    ]),
+  );
   browser = await launchTestBrowser();
 });
 afterAll(async () => {
@@ -63,11 +77,15 @@ async function signedIn(username: string, password = hiroshimaPassword): Promise
   return page;
 }
 
-const columnTexts = (page: Page, heading: string) => page.evaluate((name) => {
-  const headers = Array.from(document.querySelectorAll('table.data-table thead th'), (th) => th.textContent!.trim());
-  const index = headers.findIndex((h) => h.startsWith(name));
-  return Array.from(document.querySelectorAll('table.data-table tbody tr'), (tr) => (tr.children[index] as HTMLElement | undefined)?.innerText.trim() ?? null);
-}, heading);
+const columnTexts = (page: Page, heading: string) =>
+  page.evaluate((name) => {
+    const headers = Array.from(document.querySelectorAll('table.data-table thead th'), (th) => th.textContent!.trim());
+    const index = headers.findIndex((h) => h.startsWith(name));
+    return Array.from(
+      document.querySelectorAll('table.data-table tbody tr'),
+      (tr) => (tr.children[index] as HTMLElement | undefined)?.innerText.trim() ?? null,
+    );
+  }, heading);
 
 const rowsByNumber = (page: Page) => page.$$eval('table.data-table tbody th[scope=row]', (ths) => ths.map((th) => th.textContent!.trim()));
 
@@ -80,7 +98,9 @@ function todayTyped() {
 
 async function submitSearch(page: Page, fields: Record<string, string>) {
   for (const [name, value] of Object.entries(fields)) {
-    await page.$eval(`input[name=${name}]`, (i) => { (i as HTMLInputElement).value = ''; });
+    await page.$eval(`input[name=${name}]`, (i) => {
+      (i as HTMLInputElement).value = '';
+    });
     await page.type(`input[name=${name}]`, value);
   }
   const [response] = await Promise.all([page.waitForNavigation(), page.click('form.search-form button[type=submit]')]);
@@ -130,7 +150,7 @@ describe('the archive (issue 13: filter, columns, pages, CSV, empty archive)', (
     await page.close();
   });
 
-  it('the CSV speaks the screens\' words: 保証契約者 and 保証債権者, never 受注者 or 発注者', async () => {
+  it("the CSV speaks the screens' words: 保証契約者 and 保証債権者, never 受注者 or 発注者", async () => {
     const page = await signedIn('tanaka');
     await page.goto(`${base}/archive`);
     const href = await page.$eval('a[href^="/archive.csv"]', (a) => (a as HTMLAnchorElement).href);
@@ -223,7 +243,7 @@ describe('the audit log for people (issue 13)', () => {
     await page.close();
   });
 
-  it('says in a clerk\'s words that no tampering was found, with how many entries were checked', async () => {
+  it("says in a clerk's words that no tampering was found, with how many entries were checked", async () => {
     const page = await signedIn('kansa');
     await page.goto(`${base}/audit/verify`);
     expect(await page.$eval('.outcome', (p) => (p as HTMLElement).innerText)).toMatch(/正常\s*監査ログに改ざんは見つかりませんでした（\d+件を確認）。/);

@@ -20,7 +20,10 @@ let token: string;
 beforeAll(async () => {
   fx = await serviceWithIssuer();
   ({ db, issuer, base } = fx);
-  ({ password, token } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [{ username: 'tanaka', role: 'clerk' }, { username: 'kansa', role: 'admin' }]));
+  ({ password, token } = await seedOrganisation(db.sql, { id: 'hiroshima', name: '広島県', code: '340006' }, [
+    { username: 'tanaka', role: 'clerk' },
+    { username: 'kansa', role: 'admin' },
+  ]));
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, await certificate('2070004426', 'QW12ER34TY56'))).token);
   const okayama = await certificate('2070009999', 'OK12AY34AM56', 'advance_payment', 2, { name: '岡山県知事', code: '330001' });
   await issuer.push(`${base}/sets`, (await issuer.sign(CERTIFICATE_EVENT, okayama)).token);
@@ -134,7 +137,13 @@ describe('after a form error (issue 13, item 1)', () => {
     const certificateUrl = page.url();
     const memo = 'あ'.repeat(2001);
     await page.type('input[name=reference]', '福土第45号');
-    await page.$eval('textarea[name=memo]', (t, text) => { (t as HTMLTextAreaElement).value = text; }, memo);
+    await page.$eval(
+      'textarea[name=memo]',
+      (t, text) => {
+        (t as HTMLTextAreaElement).value = text;
+      },
+      memo,
+    );
     const res = await submit(page, 'form[action$="/archive"] button[type=submit]');
     expect(res.status()).toBe(422);
     const state = await errorState(page);
@@ -208,12 +217,13 @@ describe('signing in and the language switch (issue 13, item 3)', () => {
 });
 
 describe('the status names the revision that replaced this one (issue 13, item 4)', () => {
-  const statusOf = (page: Page) => page.evaluate(() => ({
-    label: document.querySelector('.status-banner .status-label')!.textContent,
-    banner: (document.querySelector('.status-banner') as HTMLElement).innerText,
-    sheet: (document.querySelector('.sheet') as HTMLElement).innerText,
-    main: (document.querySelector('main') as HTMLElement).innerText,
-  }));
+  const statusOf = (page: Page) =>
+    page.evaluate(() => ({
+      label: document.querySelector('.status-banner .status-label')!.textContent,
+      banner: (document.querySelector('.status-banner') as HTMLElement).innerText,
+      sheet: (document.querySelector('.sheet') as HTMLElement).innerText,
+      main: (document.querySelector('main') as HTMLElement).innerText,
+    }));
 
   it('revision 1, corrected by revision 2, is 「最新ではありません（第2回訂正あり）」, not 「変更により失効」, on the sheet too', async () => {
     const page = await newPage();
@@ -278,7 +288,9 @@ describe('print (issue 13, item 5)', () => {
     expect(paperText).toContain('状態：最新ではありません（第2回訂正あり）');
 
     // the time is that of printing: print.js writes it again as printing starts
-    await page.$eval('[data-print-time]', (t) => { t.textContent = ''; });
+    await page.$eval('[data-print-time]', (t) => {
+      t.textContent = '';
+    });
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     expect(await page.$eval('.print-time', (p) => p.textContent)).toMatch(PRINTED_AT);
 
@@ -319,11 +331,12 @@ describe('print (issue 13, item 5)', () => {
 });
 
 describe('「PDFを保存する」 saves a named file (issue 13, item 6)', () => {
-  const headersIn = (page: Page, path: string) => page.evaluate(async (p) => {
-    const res = await fetch(p);
-    await res.arrayBuffer();
-    return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition') };
-  }, path);
+  const headersIn = (page: Page, path: string) =>
+    page.evaluate(async (p) => {
+      const res = await fetch(p);
+      await res.arrayBuffer();
+      return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition') };
+    }, path);
 
   it('serves the certificate and archive PDFs as downloads named number-revision-kind.pdf; the API answers application/pdf', async () => {
     const page = await newPage();
@@ -337,19 +350,27 @@ describe('「PDFを保存する」 saves a named file (issue 13, item 6)', () =>
       type: 'application/pdf',
       disposition: `attachment; filename="2070005555-2-advance_payment.pdf"; filename*=UTF-8''2070005555-2-${encodeURIComponent('前払金保証証書')}.pdf`,
     });
-    expect((await headersIn(page, `${saveLink.href}?lang=en`)).disposition)
-      .toBe(`attachment; filename="2070005555-2-advance_payment.pdf"; filename*=UTF-8''2070005555-2-Advance%20Payment%20Guarantee%20Certificate.pdf`);
+    expect((await headersIn(page, `${saveLink.href}?lang=en`)).disposition).toBe(
+      `attachment; filename="2070005555-2-advance_payment.pdf"; filename*=UTF-8''2070005555-2-Advance%20Payment%20Guarantee%20Certificate.pdf`,
+    );
 
     // an earlier test filed this revision: its page links the record instead of offering the form
     const recordId = (await page.$eval('.filed-link', (a) => a.getAttribute('href')!)).split('/').pop()!;
     expect(await headersIn(page, `/archive/${recordId}/pdf`)).toMatchObject({
-      status: 200, type: 'application/pdf', disposition: expect.stringMatching(/^attachment; filename="2070005555-2-advance_payment-archived\.pdf"; filename\*=UTF-8''/),
+      status: 200,
+      type: 'application/pdf',
+      disposition: expect.stringMatching(/^attachment; filename="2070005555-2-advance_payment-archived\.pdf"; filename\*=UTF-8''/),
     });
     for (const path of [`/api/v1/certificates/${id}/pdf`, `/api/v1/archive/${recordId}/pdf`]) {
       const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status, path).toBe(200);
       expect(res.headers.get('content-type'), path).toBe('application/pdf');
-      expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString(), path).toBe('%PDF-');
+      expect(
+        Buffer.from(await res.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+        path,
+      ).toBe('%PDF-');
     }
     await page.close();
   });
@@ -397,7 +418,7 @@ describe('the audit log for people (issue 13, item 8)', () => {
 });
 
 describe('refusals say what happened and until when (issue 13, item 2)', () => {
-  it('another obligee\'s certificate (403) is not put as a mistake in what was typed', async () => {
+  it("another obligee's certificate (403) is not put as a mistake in what was typed", async () => {
     const page = await newPage();
     await signIn(page, 'tanaka');
     expect((await lookUp(page, '2070009999', 'OK12AY34AM56')).status()).toBe(403);
@@ -413,7 +434,8 @@ describe('refusals say what happened and until when (issue 13, item 2)', () => {
     const page = await newPage();
     await signIn(page, 'tanaka');
     let res: HTTPResponse;
-    do res = await lookUp(page, '2070004430', 'WR0NGKEY0000'); while (res.status() === 404);
+    do res = await lookUp(page, '2070004430', 'WR0NGKEY0000');
+    while (res.status() === 404);
     expect(res.status()).toBe(429);
     const state = await errorState(page);
     expect(state.heading).toBe('ご依頼の操作を行えませんでした');

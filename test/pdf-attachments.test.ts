@@ -11,9 +11,7 @@ async function pdfWithNestedTree(options: { cyclic?: boolean } = {}): Promise<Ui
   doc.addPage();
   const context = doc.context;
   const fileSpec = (name: string, data: Uint8Array, compressed: boolean): PDFRef => {
-    const stream = compressed
-      ? context.flateStream(data, { Type: 'EmbeddedFile' })
-      : context.stream(data, { Type: 'EmbeddedFile' });
+    const stream = compressed ? context.flateStream(data, { Type: 'EmbeddedFile' }) : context.stream(data, { Type: 'EmbeddedFile' });
     const streamRef = context.register(stream);
     return context.register(context.obj({ Type: 'Filespec', F: PDFString.of(name), EF: { F: streamRef } }));
   };

@@ -1,18 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type PdfError,
-  createPdfRenderer,
-  findChromium,
-  type PdfRenderInput,
-  type PdfRenderer,
-  type PdfRendererOptions,
-} from '../src/pdf/index.js';
+import { type PdfError, createPdfRenderer, findChromium, type PdfRenderInput, type PdfRenderer, type PdfRendererOptions } from '../src/pdf/index.js';
 
 const input = (body: string): PdfRenderInput => ({
   html: `<!DOCTYPE html><html lang="ja"><body style="font-family: 'IPAexMincho', serif">${body}</body></html>`,
-  footer: { issuer: '東日本建設業保証', number: '1234567890', kind: '契約保証', revision: '変更', jwsSha256: '0'.repeat(64), producedAt: '令和6年6月3日 10:15 JST' },
+  footer: {
+    issuer: '東日本建設業保証',
+    number: '1234567890',
+    kind: '契約保証',
+    revision: '変更',
+    jwsSha256: '0'.repeat(64),
+    producedAt: '令和6年6月3日 10:15 JST',
+  },
   metadata: { title: '契約保証 1234567890', subject: '電子証書', author: '東日本建設業保証' },
   attachments: [{ name: 'certificate.jws', data: 'a.b.c', mimeType: 'application/jose' }],
 });
@@ -21,11 +21,14 @@ const manyPages = (rows: number) =>
   input(`<table>${Array.from({ length: rows }, (_, i) => `<tr><td>${i}</td><td><b>前払金保証</b> 金49,280,000円</td></tr>`).join('')}</table>`);
 
 const isPdf = (bytes: Uint8Array) => Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-';
-const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: unknown) => (error as PdfError).code);
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: unknown) => (error as PdfError).code,
+  );
 
 let renderer: PdfRenderer | undefined;
-const open = (options: Omit<PdfRendererOptions, 'executablePath'> = {}) =>
-  (renderer = createPdfRenderer({ executablePath: findChromium(), ...options }));
+const open = (options: Omit<PdfRendererOptions, 'executablePath'> = {}) => (renderer = createPdfRenderer({ executablePath: findChromium(), ...options }));
 
 afterEach(async () => {
   await renderer?.close();
@@ -147,7 +150,7 @@ describe('PDF renderer under trouble', () => {
     }
   });
 
-  it('finds Chromium: CHROMIUM_PATH when set and executable, none when it is not, else the distribution\'s', () => {
+  it("finds Chromium: CHROMIUM_PATH when set and executable, none when it is not, else the distribution's", () => {
     expect(findChromium(process.execPath)).toBe(process.execPath);
     expect(findChromium('/nonexistent/chromium')).toBeNull();
     expect(findChromium('')).toBe('/usr/bin/chromium');

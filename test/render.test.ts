@@ -2,11 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  certificateView,
-  type CertificatePayload,
-  type CertificateViewInput,
-} from '../src/domain/certificate-view.js';
+import { certificateView, type CertificatePayload, type CertificateViewInput } from '../src/domain/certificate-view.js';
 import {
   createRenderer,
   ERROR_CODES,
@@ -104,7 +100,23 @@ const samples: { [V in ViewName]: ViewData[V] } = {
   'archive-list': {
     search: { q: '道路 改良&', kind: 'advance_payment', sort: 'number', order: 'asc' },
     items: [archiveRecord],
-    paging: { page: 2, pages: 9, total: 430, first: 51, last: 100, previous: 1, next: 3, numbers: [{ page: 1, current: false }, { page: 2, current: true }, { page: 3, current: false }, { page: 4, current: false }, null, { page: 9, current: false }] },
+    paging: {
+      page: 2,
+      pages: 9,
+      total: 430,
+      first: 51,
+      last: 100,
+      previous: 1,
+      next: 3,
+      numbers: [
+        { page: 1, current: false },
+        { page: 2, current: true },
+        { page: 3, current: false },
+        { page: 4, current: false },
+        null,
+        { page: 9, current: false },
+      ],
+    },
   },
   'archive-record': {
     record: archiveRecord,
@@ -122,34 +134,88 @@ const samples: { [V in ViewName]: ViewData[V] } = {
   },
   audit: {
     filter: { actor: 'tanaka' },
-    entries: [{ seq: 7, at: '2024-06-04T01:02:03Z', actor: 'tanaka', action: '証書の照会', outcome: '成功', number: '2070004426', details: ['理由：unknown number or wrong key'] }],
+    entries: [
+      {
+        seq: 7,
+        at: '2024-06-04T01:02:03Z',
+        actor: 'tanaka',
+        action: '証書の照会',
+        outcome: '成功',
+        number: '2070004426',
+        details: ['理由：unknown number or wrong key'],
+      },
+    ],
     paging: { previous: 'c1', next: 'c3' },
   },
   'audit-verify': { checkedAt: '2024-06-04T01:02:03Z', checked: 120, firstBroken: null },
   alerts: {
     filter: { open: true },
-    items: [{
-      id: '6f1c1e9a-2b7d-4c1e-9a55-0d1f0c2b3a41', type: 'new_revision', createdAt: new Date('2024-06-04T01:02:03Z'), resolvedAt: null,
-      resolvedBy: null, note: null, contract: null, number: '2070004426', kind: 'advance_payment', kindName: '前払金保証証書', revision: 1,
-      message: '保証契約番号2070004426（前払金保証証書）に第1回変更が発行されました。受注者に第1回変更の認証キーの提出を依頼してください。',
-    }],
+    items: [
+      {
+        id: '6f1c1e9a-2b7d-4c1e-9a55-0d1f0c2b3a41',
+        type: 'new_revision',
+        createdAt: new Date('2024-06-04T01:02:03Z'),
+        resolvedAt: null,
+        resolvedBy: null,
+        note: null,
+        contract: null,
+        number: '2070004426',
+        kind: 'advance_payment',
+        kindName: '前払金保証証書',
+        revision: 1,
+        message: '保証契約番号2070004426（前払金保証証書）に第1回変更が発行されました。受注者に第1回変更の認証キーの提出を依頼してください。',
+      },
+    ],
     paging: { next: 'cursor-2' },
   },
   webhooks: {
-    endpoints: [{
-      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), removedAt: null, delivered: 3, pending: 1, failed: 0,
-      lastError: 'answered HTTP 500', lastErrorAt: new Date('2024-06-04T02:02:03Z'),
-    }],
-    deliveries: [{
-      url: 'keiyaku.example.lg.jp/hooks', createdAt: new Date('2024-06-04T01:02:03Z'), attempts: 2, deliveredAt: null, givenUpAt: null,
-      nextAttemptAt: new Date('2024-06-04T03:02:03Z'), lastError: 'answered HTTP 500',
-    }],
+    endpoints: [
+      {
+        url: 'keiyaku.example.lg.jp/hooks',
+        createdAt: new Date('2024-06-04T01:02:03Z'),
+        removedAt: null,
+        delivered: 3,
+        pending: 1,
+        failed: 0,
+        lastError: 'answered HTTP 500',
+        lastErrorAt: new Date('2024-06-04T02:02:03Z'),
+      },
+    ],
+    deliveries: [
+      {
+        url: 'keiyaku.example.lg.jp/hooks',
+        createdAt: new Date('2024-06-04T01:02:03Z'),
+        attempts: 2,
+        deliveredAt: null,
+        givenUpAt: null,
+        nextAttemptAt: new Date('2024-06-04T03:02:03Z'),
+        lastError: 'answered HTTP 500',
+      },
+    ],
   },
   ...ledgerViewSamples,
   notices: {
     rows: [
-      { row: 1, source: 'お知らせ.pdf p.1', number: '2070004426', authKey: '7KQ4M2XD9PRA', kind: 'advance_payment', revisionType: 'new', projectName: '〇〇道路改良工事', doubts: [] },
-      { row: 2, source: 'text', number: '207000442', authKey: 'AB12CD', kind: null, revisionType: null, projectName: null, doubts: [{ code: 'kind' }, { code: 'number' }, { code: 'key', length: 6 }] },
+      {
+        row: 1,
+        source: 'お知らせ.pdf p.1',
+        number: '2070004426',
+        authKey: '7KQ4M2XD9PRA',
+        kind: 'advance_payment',
+        revisionType: 'new',
+        projectName: '〇〇道路改良工事',
+        doubts: [],
+      },
+      {
+        row: 2,
+        source: 'text',
+        number: '207000442',
+        authKey: 'AB12CD',
+        kind: null,
+        revisionType: null,
+        projectName: null,
+        doubts: [{ code: 'kind' }, { code: 'number' }, { code: 'key', length: 6 }],
+      },
       { row: 3, source: null, number: '', authKey: '', kind: null, revisionType: null, projectName: null, doubts: [] },
     ],
     problems: [{ source: 'scan.pdf', code: 'no_text' }],
@@ -268,8 +334,7 @@ describe('certificateView', () => {
   });
 
   it('shows the advance payment under the name of its kind, and none for a contract guarantee', () => {
-    const fieldsOf = (kind: CertificatePayload['kind']) =>
-      certificateView(viewInput({ payload: { kind } })).rows.map((row) => row.field);
+    const fieldsOf = (kind: CertificatePayload['kind']) => certificateView(viewInput({ payload: { kind } })).rows.map((row) => row.field);
     expect(fieldsOf('advance_payment')).toContain('advancePayment');
     expect(fieldsOf('interim_advance_payment')).toContain('interimAdvancePayment');
     const contract = fieldsOf('contract');
@@ -398,7 +463,9 @@ describe('forms', () => {
   it('tie each error to its field and sum them up in an alert', () => {
     expect(lookup).toContain('role="alert"');
     expect(lookup).toContain('<a href="#authKey">認証キーは英数字6〜32文字で入力してください。</a>');
-    expect(lookup).toMatch(/<input id="authKey" name="authKey" autocomplete="off" aria-required="true" aria-describedby="authKey-hint authKey-error" aria-invalid="true"/);
+    expect(lookup).toMatch(
+      /<input id="authKey" name="authKey" autocomplete="off" aria-required="true" aria-describedby="authKey-hint authKey-error" aria-invalid="true"/,
+    );
     expect(lookup).toContain('id="authKey-error"');
     expect(lookup).toMatch(/<input id="number"[^>]*aria-describedby="number-hint"[^>]*>/);
     expect(lookup).not.toMatch(/<input id="number"[^>]*aria-invalid/);
@@ -449,7 +516,10 @@ describe('lists', () => {
 
   it('say whether the audit chain is intact or where it breaks', () => {
     expect(render('audit-verify', samples['audit-verify'])).toContain('監査ログに改ざんは見つかりませんでした（120件を確認）。');
-    const broken = render('audit-verify', { ...samples['audit-verify'], firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z', reason: 'its content does not match its hash (changed)' } });
+    const broken = render('audit-verify', {
+      ...samples['audit-verify'],
+      firstBroken: { seq: 42, at: '2024-06-04T01:02:03Z', reason: 'its content does not match its hash (changed)' },
+    });
     expect(broken).toContain('連番42（2024年6月4日 10:02:03 JST）の記録に改ざんの可能性があります。');
     expect(broken).toContain('its content does not match its hash');
     expect(broken).toContain('result-failed');
@@ -477,8 +547,9 @@ describe('layout', () => {
     expect(html).toMatch(/<form class="inline-form" method="post" action="\/logout">\s*<input type="hidden" name="_csrf" value="csrf-token-1">/);
     expect(html).toContain('<a href="/" aria-current="page">証書照会</a>');
     expect(html).toContain('href="/?lang&#x3D;en" hreflang="en" lang="en">English</a>');
-    expect(render('archive-list', { search: {}, items: [] }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' }))
-      .toContain('href="/archive?q&#x3D;2070&amp;lang&#x3D;ja" hreflang="ja" lang="ja">日本語</a>');
+    expect(render('archive-list', { search: {}, items: [] }, { lang: 'en', pagePath: '/archive?q=2070&lang=en' })).toContain(
+      'href="/archive?q&#x3D;2070&amp;lang&#x3D;ja" hreflang="ja" lang="ja">日本語</a>',
+    );
   });
 
   it('has no navigation before login', () => {
@@ -512,7 +583,10 @@ describe('what a page may contain', () => {
   it('keeps ids unique on every page', () => {
     for (const [name, html] of everyPage()) {
       const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((match) => match[1]);
-      expect(ids.filter((id, index) => ids.indexOf(id) !== index), name).toEqual([]);
+      expect(
+        ids.filter((id, index) => ids.indexOf(id) !== index),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -529,7 +603,12 @@ describe('what a page may contain', () => {
 
   it('escapes whatever the issuer or a user sent', () => {
     const hostile = certificateView(
-      viewInput({ payload: { project: { ...payload.project, name: '<script>alert(1)</script>' }, contractor: { ...payload.contractor, name: '"><img src=x onerror=alert(1)>' } } }),
+      viewInput({
+        payload: {
+          project: { ...payload.project, name: '<script>alert(1)</script>' },
+          contractor: { ...payload.contractor, name: '"><img src=x onerror=alert(1)>' },
+        },
+      }),
     );
     const html = render('certificate', { certificate: hostile, archiveForm: { memo: '</textarea><script>x</script>' } });
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

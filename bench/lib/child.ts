@@ -23,7 +23,9 @@ export interface Child {
  * waits for the line `READY <json>` on its standard output. Stopped at cleanup whatever happens.
  */
 export async function spawnChild(
-  script: string, env: Record<string, string>, opts: { readyTimeoutMs?: number; label?: string; proto?: string[] } = {},
+  script: string,
+  env: Record<string, string>,
+  opts: { readyTimeoutMs?: number; label?: string; proto?: string[] } = {},
 ): Promise<Child> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-bench-'));
   const logFile = path.join(logDir, `${opts.label ?? path.basename(script, '.ts')}.log`);
@@ -42,7 +44,8 @@ export async function spawnChild(
   });
   child.stderr!.pipe(log);
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
       exited = true;
       resolve();
     }),
@@ -62,7 +65,10 @@ export async function spawnChild(
   });
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => reject(new Error(`${script} not ready within ${opts.readyTimeoutMs ?? 60_000} ms; log: ${tail(logFile)}`)), opts.readyTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${script} not ready within ${opts.readyTimeoutMs ?? 60_000} ms; log: ${tail(logFile)}`)),
+      opts.readyTimeoutMs ?? 60_000,
+    );
     child.stdout!.on('data', (c: Buffer) => {
       buf += c.toString();
       const m = /^READY (.*)$/m.exec(buf);

@@ -3,8 +3,17 @@ import { addApiToken, addOrganisation, addUser, createSession, hashPassword, Scr
 import { createReceiver, insertIssuer, KeyStore, parseJwks, storeKeys } from '../../src/feed/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import {
-  authKeyDigest, CERTIFICATE_EVENT, generateSigningKey, jwks, sampleCertificate, signSet,
-  type Alg, type CertificatePayloadInput, type Kind, type SignedSet, type SigningKey,
+  authKeyDigest,
+  CERTIFICATE_EVENT,
+  generateSigningKey,
+  jwks,
+  sampleCertificate,
+  signSet,
+  type Alg,
+  type CertificatePayloadInput,
+  type Kind,
+  type SignedSet,
+  type SigningKey,
 } from '../../reference-issuer/index.js';
 
 export const AUDIENCE = 'https://shosho.bench.example';
@@ -30,7 +39,9 @@ export async function registerIssuer(sql: postgres.Sql, opts: { id?: string; alg
     await storeKeys(tx, id, (await parseJwks(doc)).keys, silentLogger);
   });
   return {
-    id, iss, key,
+    id,
+    iss,
+    key,
     sign: (payload, o = {}) => signSet({ iss, aud: AUDIENCE, key, event: o.event ?? CERTIFICATE_EVENT, payload, jti: o.jti }),
   };
 }
@@ -38,7 +49,11 @@ export async function registerIssuer(sql: postgres.Sql, opts: { id?: string; alg
 const pool = new ScryptPool(2);
 
 /** An organisation answering for one obligee code, users of the given roles, and an API token. */
-export async function seedOrganisation(sql: postgres.Sql, org: { id: string; name: string; code: string }, users: Array<{ username: string; role: Role }> = []) {
+export async function seedOrganisation(
+  sql: postgres.Sql,
+  org: { id: string; name: string; code: string },
+  users: Array<{ username: string; role: Role }> = [],
+) {
   await addOrganisation(sql, { id: org.id, name: org.name, obligees: [{ code: org.code, name: null }] });
   const password = `pw-${org.id}-correct-horse`;
   const passwordHash = await hashPassword(pool, password);
@@ -69,7 +84,13 @@ export function digestFor(authKey: string, ln = 15): Promise<string> {
 }
 
 /** A realistic revision 0 (reference-issuer samples) with the given number, kind, digest and obligee. */
-export function payload(seed: number, number: string, kind: Kind, digest: string, obligee: { name: string; code?: string } = HIROSHIMA.obligee): CertificatePayloadInput {
+export function payload(
+  seed: number,
+  number: string,
+  kind: Kind,
+  digest: string,
+  obligee: { name: string; code?: string } = HIROSHIMA.obligee,
+): CertificatePayloadInput {
   return { ...sampleCertificate(seed, { number, kind, authKeyDigest: digest, issuedOn: '2024-06-03' }), obligee };
 }
 
@@ -85,7 +106,11 @@ export async function ingestTokens(sql: postgres.Sql, tokens: readonly string[],
 }
 
 /** `count` certificates numbered from `first`, all with one auth key, signed and ingested. */
-export async function issueCertificates(sql: postgres.Sql, issuer: BenchIssuer, opts: { first: number; count: number; authKey: string; ln?: number; obligee?: { name: string; code?: string } }) {
+export async function issueCertificates(
+  sql: postgres.Sql,
+  issuer: BenchIssuer,
+  opts: { first: number; count: number; authKey: string; ln?: number; obligee?: { name: string; code?: string } },
+) {
   const digest = await digestFor(opts.authKey, opts.ln ?? 15);
   const numbers: string[] = [];
   const tokens: string[] = [];

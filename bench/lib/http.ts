@@ -25,7 +25,10 @@ export class HttpClient {
   readonly agent: http.Agent;
   private readonly url: URL;
 
-  constructor(readonly base: string, maxSockets = 256) {
+  constructor(
+    readonly base: string,
+    maxSockets = 256,
+  ) {
     this.url = new URL(base);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(this.url.hostname)) throw new Error(`benchmarks only target loopback addresses; ${base} is not one`);
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
@@ -46,7 +49,13 @@ export class HttpClient {
             if (req.keepBody) chunks.push(c);
           });
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: req.keepBody ? Buffer.concat(chunks) : null, bytes, ms: performance.now() - started }),
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: req.keepBody ? Buffer.concat(chunks) : null,
+              bytes,
+              ms: performance.now() - started,
+            }),
           );
           res.on('error', reject);
         },
@@ -155,4 +164,7 @@ export async function closedLoop(opts: ClosedLoopOptions): Promise<LoadResult> {
 }
 
 export const statusText = (m: Map<number, number>) =>
-  [...m].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+  [...m]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, n]) => `${s}×${n}`)
+    .join(' ');

@@ -24,7 +24,10 @@ export function loadavg(): string {
   try {
     return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   } catch {
-    return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    return os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   }
 }
 

@@ -12,19 +12,31 @@ export const RIGHT_KEY = 'QW12-ER34-TY56';
  * `archived` of 広島県's in its archive (so unlocked: viewable and printable), one session per
  * browser client, an API token.
  */
-export async function mixSetup(db: BenchDatabase, opts: { revisions: number; archived: number; sessions: number }): Promise<{ setup: MixSetup; issuer: BenchIssuer; org: Awaited<ReturnType<typeof seedOrganisation>> }> {
+export async function mixSetup(
+  db: BenchDatabase,
+  opts: { revisions: number; archived: number; sessions: number },
+): Promise<{ setup: MixSetup; issuer: BenchIssuer; org: Awaited<ReturnType<typeof seedOrganisation>> }> {
   const issuer = await registerIssuer(db.sql);
   const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
   const digest = await digestFor(RIGHT_KEY);
   const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
   await ingestTokens(db.sql, [real.token]);
-  const [row] = await db.sql<{ jws: string; jws_sha256: string; header: object; claims: object }[]>`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
+  const [row] = await db.sql<
+    { jws: string; jws_sha256: string; header: object; claims: object }[]
+  >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
   const doc = await PDFDocument.create();
   doc.addPage([595, 842]);
   const pdf = Buffer.from(await doc.save());
   const values = {
-    issuerId: issuer.id, jws: row!.jws, jwsSha256: row!.jws_sha256, header: row!.header, claims: row!.claims, kid: issuer.key.kid, digest,
-    pdf, pdfSha256: createHash('sha256').update(pdf).digest('hex'),
+    issuerId: issuer.id,
+    jws: row!.jws,
+    jwsSha256: row!.jws_sha256,
+    header: row!.header,
+    claims: row!.claims,
+    kid: issuer.key.kid,
+    digest,
+    pdf,
+    pdfSha256: createHash('sha256').update(pdf).digest('hex'),
   };
   await createReferenceTables(db.sql);
   await growRevisions(db.sql, values, opts.revisions);
@@ -36,10 +48,15 @@ export async function mixSetup(db: BenchDatabase, opts: { revisions: number; arc
   const sessions = [];
   for (let i = 0; i < opts.sessions; i++) sessions.push(await session(db.sql, org.userIds.tanaka!));
   return {
-    issuer, org,
+    issuer,
+    org,
     setup: {
-      token: org.token, sessions, viewIds: views.map((v) => v.id), rightKey: RIGHT_KEY,
-      guessNumbers: numbers.slice(0, 10).map((n) => n.number), rightNumbers: numbers.slice(10).map((n) => n.number),
+      token: org.token,
+      sessions,
+      viewIds: views.map((v) => v.id),
+      rightKey: RIGHT_KEY,
+      guessNumbers: numbers.slice(0, 10).map((n) => n.number),
+      rightNumbers: numbers.slice(10).map((n) => n.number),
     },
   };
 }

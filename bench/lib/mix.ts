@@ -24,8 +24,14 @@ type Action = 'lookup-right-api' | 'lookup-right-form' | 'lookup-wrong-api' | 'v
 
 /** Views and searches are most of a clerk's day; a lookup costs a 60–180 ms scrypt, a PDF a Chromium render. */
 export const MIX: Array<[Action, number]> = [
-  ['view-page', 0.35], ['view-api', 0.2], ['search-api', 0.2], ['search-page', 0.19],
-  ['lookup-right-api', 0.015], ['lookup-right-form', 0.01], ['lookup-wrong-api', 0.025], ['pdf-api', 0.01],
+  ['view-page', 0.35],
+  ['view-api', 0.2],
+  ['search-api', 0.2],
+  ['search-page', 0.19],
+  ['lookup-right-api', 0.015],
+  ['lookup-right-form', 0.01],
+  ['lookup-wrong-api', 0.025],
+  ['pdf-api', 0.01],
 ];
 
 /** what the audit log must hold for an answer: [action, outcome], or null for none */
@@ -47,7 +53,15 @@ function intended(action: Action, status: number): boolean {
   return action === 'lookup-wrong-api' && status === 404;
 }
 
-const SEARCHES = ['', `q=${encodeURIComponent('道路改良')}`, `q=${encodeURIComponent('瀬戸内')}`, 'status=current', 'kind=contract', `q=${encodeURIComponent('２０００')}`, 'from=2023-04-01&to=2024-03-31'];
+const SEARCHES = [
+  '',
+  `q=${encodeURIComponent('道路改良')}`,
+  `q=${encodeURIComponent('瀬戸内')}`,
+  'status=current',
+  'kind=contract',
+  `q=${encodeURIComponent('２０００')}`,
+  'from=2023-04-01&to=2024-03-31',
+];
 
 export class Mix {
   readonly counts = new Map<string, number>();
@@ -79,14 +93,33 @@ export class Mix {
     const json = (body: unknown) => JSON.stringify(body);
     switch (action) {
       case 'lookup-right-api':
-        return { kind: action, method: 'POST', path: '/api/v1/lookup', headers: { ...api, 'content-type': 'application/json' }, body: json({ number: this.s.rightNumbers[this.right++ % this.s.rightNumbers.length], authKey: this.s.rightKey }) };
+        return {
+          kind: action,
+          method: 'POST',
+          path: '/api/v1/lookup',
+          headers: { ...api, 'content-type': 'application/json' },
+          body: json({ number: this.s.rightNumbers[this.right++ % this.s.rightNumbers.length], authKey: this.s.rightKey }),
+        };
       case 'lookup-right-form':
         return {
-          kind: action, method: 'POST', path: '/lookup', headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ number: this.s.rightNumbers[this.right++ % this.s.rightNumbers.length]!, authKey: this.s.rightKey, _csrf: session.csrf }).toString(),
+          kind: action,
+          method: 'POST',
+          path: '/lookup',
+          headers: { ...page, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            number: this.s.rightNumbers[this.right++ % this.s.rightNumbers.length]!,
+            authKey: this.s.rightKey,
+            _csrf: session.csrf,
+          }).toString(),
         };
       case 'lookup-wrong-api':
-        return { kind: action, method: 'POST', path: '/api/v1/lookup', headers: { ...api, 'content-type': 'application/json' }, body: json({ number: this.s.guessNumbers[this.guess++ % this.s.guessNumbers.length], authKey: 'ZZ99-ZZ99-ZZ99' }) };
+        return {
+          kind: action,
+          method: 'POST',
+          path: '/api/v1/lookup',
+          headers: { ...api, 'content-type': 'application/json' },
+          body: json({ number: this.s.guessNumbers[this.guess++ % this.s.guessNumbers.length], authKey: 'ZZ99-ZZ99-ZZ99' }),
+        };
       case 'view-page':
         return { kind: action, method: 'GET', path: `/certificates/${anyView()}`, headers: page };
       case 'view-api':
@@ -128,7 +161,8 @@ export class Mix {
     const problems: string[] = [];
     for (const [id, [action, outcome]] of this.expected) {
       const got = seen.get(id) ?? [];
-      if (got.length !== 1 || got[0]![0] !== action || got[0]![1] !== outcome) problems.push(`${id}: expected ${action}/${outcome}, found ${JSON.stringify(got)}`);
+      if (got.length !== 1 || got[0]![0] !== action || got[0]![1] !== outcome)
+        problems.push(`${id}: expected ${action}/${outcome}, found ${JSON.stringify(got)}`);
     }
     for (const id of this.unaudited) if (seen.has(id)) problems.push(`${id}: expected no entry, found ${JSON.stringify(seen.get(id))}`);
     for (const id of seen.keys()) if (!this.expected.has(id) && !this.unaudited.has(id)) problems.push(`${id}: entry for a request not counted`);
@@ -136,6 +170,9 @@ export class Mix {
   }
 
   summary(): string {
-    return [...this.counts].sort().map(([k, n]) => `${k}×${n}`).join(', ');
+    return [...this.counts]
+      .sort()
+      .map(([k, n]) => `${k}×${n}`)
+      .join(', ');
   }
 }

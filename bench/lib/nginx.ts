@@ -99,7 +99,8 @@ ${servers}
   let stderr = '';
   child.stderr!.on('data', (c) => (stderr += c));
   let exited = false;
-  const exit = new Promise<void>((r) => child.once('exit', () => {
+  const exit = new Promise<void>((r) =>
+    child.once('exit', () => {
       exited = true;
       r();
     }),
@@ -116,7 +117,8 @@ ${servers}
   onCleanup(stop);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 50; i++) {
-    if (exited) throw new Error(`nginx exited: ${stderr} ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
+    if (exited)
+      throw new Error(`nginx exited: ${stderr} ${fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : ''}`);
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect(port, '127.0.0.1', () => {
         s.end();

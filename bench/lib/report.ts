@@ -28,14 +28,19 @@ export class Report {
   private readonly started = new Date();
   private readonly loadBefore = loadavg();
 
-  constructor(readonly name: string, readonly title: string) {
+  constructor(
+    readonly name: string,
+    readonly title: string,
+  ) {
     console.log(`# ${title}\n${describeMachine()}; load average at start ${this.loadBefore}\n`);
   }
 
   add(f: Figure): void {
     this.figures.push(f);
     const met = f.met === null ? '' : f.met ? '  MET' : '  NOT MET';
-    console.log(`  ${f.figure}: ${f.measured}${f.raw ? `  | raw ${f.raw}` : ''}${f.ratio ? `  | ratio ${f.ratio}` : ''}  | target ${f.target}${met}  [load ${loadavg()}]`);
+    console.log(
+      `  ${f.figure}: ${f.measured}${f.raw ? `  | raw ${f.raw}` : ''}${f.ratio ? `  | ratio ${f.ratio}` : ''}  | target ${f.target}${met}  [load ${loadavg()}]`,
+    );
   }
 
   /** Markdown for the section (also printed). */
@@ -54,9 +59,10 @@ export class Report {
       `Machine: ${describeMachine().replace(/, [0-9T:.-]+Z$/, '')}  `,
       `Run: ${this.started.toISOString()} (${Math.round((Date.now() - this.started.getTime()) / 1000)} s); load average at start ${this.loadBefore}, at end ${loadavg()}`,
       '',
-      table(['figure', 'measured', 'raw (same run)', 'ratio', 'target', 'met'], this.figures.map((f) => [
-        f.figure, f.measured, f.raw || '—', f.ratio || '—', f.target, f.met === null ? '—' : f.met ? 'yes' : '**no**',
-      ])),
+      table(
+        ['figure', 'measured', 'raw (same run)', 'ratio', 'target', 'met'],
+        this.figures.map((f) => [f.figure, f.measured, f.raw || '—', f.ratio || '—', f.target, f.met === null ? '—' : f.met ? 'yes' : '**no**']),
+      ),
       '',
       ...this.notes.flatMap((n) => [n, '']),
       `<!-- /bench:${this.name} -->`,

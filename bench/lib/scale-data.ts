@@ -14,25 +14,100 @@
 import type postgres from 'postgres';
 
 const OBLIGEES: Array<[name: string, code: string | null, place: string, share: number]> = [
-  ['広島県知事', '340006', '広島県広島市中区', 120], ['岡山県知事', '330001', '岡山県岡山市北区', 100],
-  ['国土交通省中国地方整備局長', null, '広島県広島市中区', 80], ['山口県知事', '350001', '山口県山口市', 60],
-  ['鳥取県知事', '310000', '鳥取県鳥取市', 40], ['島根県知事', '320005', '島根県松江市', 40],
-  ['広島市長', '341002', '広島県広島市', 50], ['福山市長', '342076', '広島県福山市', 40], ['呉市長', '342025', '広島県呉市', 25],
-  ['尾道市長', '342050', '広島県尾道市', 20], ['三原市長', '342041', '広島県三原市', 15], ['東広島市長', '342122', '広島県東広島市', 20],
-  ['岡山市長', '331007', '岡山県岡山市', 40], ['倉敷市長', '332020', '岡山県倉敷市', 35], ['津山市長', '332038', '岡山県津山市', 12],
-  ['下関市長', '352012', '山口県下関市', 25], ['宇部市長', '352021', '山口県宇部市', 15], ['周南市長', '352152', '山口県周南市', 15],
-  ['米子市長', '312029', '鳥取県米子市', 12], ['松江市長', '322016', '島根県松江市', 15], ['出雲市長', '322032', '島根県出雲市', 12],
-  ['広島県企業局長', null, '広島県広島市中区', 20], ['岡山県企業局長', null, '岡山県岡山市北区', 15],
-  ['中国地方整備局 太田川河川事務所長', null, '広島県広島市中区', 20], ['西日本高速道路株式会社中国支社長', null, '広島県広島市中区', 25],
-  ['廿日市市長', '342131', '広島県廿日市市', 12], ['府中市長', '342084', '広島県府中市', 8], ['総社市長', '332089', '岡山県総社市', 8],
-  ['岩国市長', '352080', '山口県岩国市', 15], ['浜田市長', '322024', '島根県浜田市', 10],
+  ['広島県知事', '340006', '広島県広島市中区', 120],
+  ['岡山県知事', '330001', '岡山県岡山市北区', 100],
+  ['国土交通省中国地方整備局長', null, '広島県広島市中区', 80],
+  ['山口県知事', '350001', '山口県山口市', 60],
+  ['鳥取県知事', '310000', '鳥取県鳥取市', 40],
+  ['島根県知事', '320005', '島根県松江市', 40],
+  ['広島市長', '341002', '広島県広島市', 50],
+  ['福山市長', '342076', '広島県福山市', 40],
+  ['呉市長', '342025', '広島県呉市', 25],
+  ['尾道市長', '342050', '広島県尾道市', 20],
+  ['三原市長', '342041', '広島県三原市', 15],
+  ['東広島市長', '342122', '広島県東広島市', 20],
+  ['岡山市長', '331007', '岡山県岡山市', 40],
+  ['倉敷市長', '332020', '岡山県倉敷市', 35],
+  ['津山市長', '332038', '岡山県津山市', 12],
+  ['下関市長', '352012', '山口県下関市', 25],
+  ['宇部市長', '352021', '山口県宇部市', 15],
+  ['周南市長', '352152', '山口県周南市', 15],
+  ['米子市長', '312029', '鳥取県米子市', 12],
+  ['松江市長', '322016', '島根県松江市', 15],
+  ['出雲市長', '322032', '島根県出雲市', 12],
+  ['広島県企業局長', null, '広島県広島市中区', 20],
+  ['岡山県企業局長', null, '岡山県岡山市北区', 15],
+  ['中国地方整備局 太田川河川事務所長', null, '広島県広島市中区', 20],
+  ['西日本高速道路株式会社中国支社長', null, '広島県広島市中区', 25],
+  ['廿日市市長', '342131', '広島県廿日市市', 12],
+  ['府中市長', '342084', '広島県府中市', 8],
+  ['総社市長', '332089', '岡山県総社市', 8],
+  ['岩国市長', '352080', '山口県岩国市', 15],
+  ['浜田市長', '322024', '島根県浜田市', 10],
 ];
 
 const lit = (xs: readonly string[]) => `array[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(',')}]`;
-const ROUTE = lit(['一般国道2号', '一般国道54号', '県道福山鞆線', '県道広島三次線', '市道中央線', '二級河川芦田川', '一級河川太田川', '旭川水系', '高梁川', '江の川', '錦川', '港湾施設', '市立小学校', '県立高等学校', '上水道', '下水道', '砂防', '農業用ため池', '県営住宅', '総合運動公園']);
-const WORK = lit(['道路改良工事', '護岸改修工事', '舗装補修工事', '砂防堰堤工事', '屋内運動場改築工事', '配水管布設替工事', '耐震補強工事', '橋梁長寿命化修繕工事', '法面対策工事', '管渠更生工事', '築造工事', '災害復旧工事', '電気設備工事', '空調設備改修工事']);
+const ROUTE = lit([
+  '一般国道2号',
+  '一般国道54号',
+  '県道福山鞆線',
+  '県道広島三次線',
+  '市道中央線',
+  '二級河川芦田川',
+  '一級河川太田川',
+  '旭川水系',
+  '高梁川',
+  '江の川',
+  '錦川',
+  '港湾施設',
+  '市立小学校',
+  '県立高等学校',
+  '上水道',
+  '下水道',
+  '砂防',
+  '農業用ため池',
+  '県営住宅',
+  '総合運動公園',
+]);
+const WORK = lit([
+  '道路改良工事',
+  '護岸改修工事',
+  '舗装補修工事',
+  '砂防堰堤工事',
+  '屋内運動場改築工事',
+  '配水管布設替工事',
+  '耐震補強工事',
+  '橋梁長寿命化修繕工事',
+  '法面対策工事',
+  '管渠更生工事',
+  '築造工事',
+  '災害復旧工事',
+  '電気設備工事',
+  '空調設備改修工事',
+]);
 const SECTION = lit(['', '（第1工区）', '（第2工区）', '（その1）', '（その2）', '（上流工区）', '（下流工区）', '（R6-1）']);
-const FIRM_A = lit(['備後', '瀬戸内', '中国', '吉備', '安芸', '芸備', '福山', '尾道', '呉', '三原', '周防', '長門', '出雲', '伯耆', '美作', '宇品', '鞆', '西日本', '山陽', '山陰']);
+const FIRM_A = lit([
+  '備後',
+  '瀬戸内',
+  '中国',
+  '吉備',
+  '安芸',
+  '芸備',
+  '福山',
+  '尾道',
+  '呉',
+  '三原',
+  '周防',
+  '長門',
+  '出雲',
+  '伯耆',
+  '美作',
+  '宇品',
+  '鞆',
+  '西日本',
+  '山陽',
+  '山陰',
+]);
 const FIRM_B = lit(['建設', '土木工業', '舗装', '橋梁', '組', '工務店', '電設', '開発', '興業', '技建']);
 const SURNAME = lit(['佐藤', '田中', '山本', '小林', '中村', '渡辺', '高橋', '伊藤', '藤井', '岡田']);
 const GIVEN = lit(['花子', '一郎', '健二', '美咲', '誠', '裕子', '大輔', '直樹', '陽子', '隆']);
@@ -75,7 +150,13 @@ export async function createReferenceTables(sql: postgres.Sql): Promise<void> {
  * received_sets rows and the withdrawals of the new certificates, in chunks of `chunk` revisions
  * per transaction. Returns how many were added.
  */
-export async function growRevisions(sql: postgres.Sql, v: RealValues, total: number, chunk = 100_000, progress: (done: number) => void = () => {}): Promise<number> {
+export async function growRevisions(
+  sql: postgres.Sql,
+  v: RealValues,
+  total: number,
+  chunk = 100_000,
+  progress: (done: number) => void = () => {},
+): Promise<number> {
   const [row] = await sql<{ n: number; lastc: number }[]>`select count(*)::int as n, coalesce(max(c), 0)::int as lastc from bench_gen`;
   const { n, lastc } = row!;
   const need = total - n;
@@ -110,13 +191,17 @@ export async function growRevisions(sql: postgres.Sql, v: RealValues, total: num
           ${h('g.c', 16)} as withdrawal_roll
         from bench_gen g join bench_obligees o on ${h('g.c', 15)} between o.lo and o.hi
         where g.i between ${lo} and ${hi}`);
-      await tx.unsafe(`
+      await tx.unsafe(
+        `
         insert into received_sets (id, issuer_id, jti, jws, jws_sha256, header, claims, event_type, kid, alg, via, verified_at, received_at)
         select ${uuidOf('00000000', 'i')}, $1, 'bench-' || i, $2, $3, $4::jsonb, $5::jsonb, 'urn:shosho:certificate', $6, 'ES256',
                case when i % 4 = 0 then 'poll' else 'push' end, issued_on + time '10:00', issued_on + time '10:00'
-        from bench_rev`, [v.issuerId, v.jws, v.jwsSha256, JSON.stringify(v.header), JSON.stringify(v.claims), v.kid]);
+        from bench_rev`,
+        [v.issuerId, v.jws, v.jwsSha256, JSON.stringify(v.header), JSON.stringify(v.claims), v.kid],
+      );
       const ymd = (d: string) => `to_char(${d}, 'YYYY-MM-DD')`;
-      await tx.unsafe(`
+      await tx.unsafe(
+        `
         insert into certificate_revisions (id, issuer_id, number, kind, revision, revision_type, issued_on, payload, auth_key_digest, obligee_code, obligee_name, set_id)
         select ${uuidOf('00000001', 'i')}, $1, number, kind, r, revision_type, issued_on,
           jsonb_strip_nulls(jsonb_build_object(
@@ -134,17 +219,25 @@ export async function growRevisions(sql: postgres.Sql, v: RealValues, total: num
             'changes', case revision_type when 'change' then '["project.period.to","guarantee.period.to"]'::jsonb when 'correction' then '["project.location"]'::jsonb end,
             'notes', case when c % 3 = 0 then '本保証証書は、公共工事の前払金保証事業に関する法律に基づき発行する。' end)),
           $2, obligee_code, obligee_name, ${uuidOf('00000000', 'i')}
-        from bench_rev`, [v.issuerId, v.digest]);
+        from bench_rev`,
+        [v.issuerId, v.digest],
+      );
       // 2% of certificates cancelled (解約), 0.5% issued in error (取消), on revision 0
-      await tx.unsafe(`
+      await tx.unsafe(
+        `
         insert into received_sets (id, issuer_id, jti, jws, jws_sha256, header, claims, event_type, kid, alg, via, verified_at, received_at)
         select ${uuidOf('00000002', 'i')}, $1, 'bench-w-' || i, $2, $3, $4::jsonb, $5::jsonb, 'urn:shosho:certificate-withdrawn', $6, 'ES256', 'push',
                least(issued_on + 200, current_date) + time '10:00', least(issued_on + 200, current_date) + time '10:00'
-        from bench_rev where r = 0 and withdrawal_roll < 25`, [v.issuerId, v.jws, v.jwsSha256, JSON.stringify(v.header), JSON.stringify(v.claims), v.kid]);
-      await tx.unsafe(`
+        from bench_rev where r = 0 and withdrawal_roll < 25`,
+        [v.issuerId, v.jws, v.jwsSha256, JSON.stringify(v.header), JSON.stringify(v.claims), v.kid],
+      );
+      await tx.unsafe(
+        `
         insert into withdrawals (issuer_id, number, kind, revision, reason, withdrawn_on, set_id)
         select $1, number, kind, 0, case when withdrawal_roll < 20 then 'cancelled' else 'issued_in_error' end, least(issued_on + 200, current_date), ${uuidOf('00000002', 'i')}
-        from bench_rev where r = 0 and withdrawal_roll < 25`, [v.issuerId]);
+        from bench_rev where r = 0 and withdrawal_roll < 25`,
+        [v.issuerId],
+      );
     });
     progress(hi);
   }
@@ -166,7 +259,8 @@ export async function growArchive(sql: postgres.Sql, v: RealValues, orgId: strin
   if (need <= 0) return 0;
   await sql.begin(async (tx) => {
     await tx`set local synchronous_commit = off`;
-    await tx.unsafe(`
+    await tx.unsafe(
+      `
       create temp table bench_arch on commit drop as
       select g.i, r.id as revision_id, r.number, r.kind, r.revision, r.revision_type, r.payload,
         least(now() - interval '1 hour', (r.issued_on + (abs(hashint4(g.i * 31 + 20)) % 60) + time '09:00' + make_interval(mins => abs(hashint4(g.i * 31 + 21)) % 480))::timestamp at time zone 'Asia/Tokyo') as archived_at,
@@ -175,11 +269,17 @@ export async function growArchive(sql: postgres.Sql, v: RealValues, orgId: strin
       from bench_gen g join certificate_revisions r on r.id = ${uuidOf('00000001', 'g.i')}
       where g.i > ${lastIndex} and r.obligee_code = $1
       order by g.i
-      limit ${need}`, [code]);
-    await tx.unsafe(`
+      limit ${need}`,
+      [code],
+    );
+    await tx.unsafe(
+      `
       insert into unlocks (org_id, revision_id, unlocked_at, unlocked_by)
-      select $1, revision_id, archived_at - interval '5 minutes', archived_by from bench_arch on conflict do nothing`, [orgId]);
-    await tx.unsafe(`
+      select $1, revision_id, archived_at - interval '5 minutes', archived_by from bench_arch on conflict do nothing`,
+      [orgId],
+    );
+    await tx.unsafe(
+      `
       insert into archive_records (org_id, revision_id, pdf, pdf_sha256, jws_sha256, archived_at, archived_by, status_when_archived, reference, memo,
         issuer_id, number, kind, revision, revision_type, project_name, contractor, obligee, search_text)
       select $1, revision_id, $2, $3, $4, archived_at, archived_by, 'current',
@@ -187,7 +287,9 @@ export async function growArchive(sql: postgres.Sql, v: RealValues, orgId: strin
         case when roll < 50 then '工期延長に伴う変更契約分。原本は契約課で保管。' end,
         $5, number, kind, revision, revision_type, payload->'project'->>'name', payload->'contractor'->>'name', payload->'obligee'->>'name',
         normalize(number || ' ' || (payload->'project'->>'name') || ' ' || (payload->'contractor'->>'name') || ' ' || (payload->'obligee'->>'name'), NFKC)
-      from bench_arch`, [orgId, v.pdf, v.pdfSha256, v.jwsSha256, v.issuerId]);
+      from bench_arch`,
+      [orgId, v.pdf, v.pdfSha256, v.jwsSha256, v.issuerId],
+    );
   });
   return need;
 }

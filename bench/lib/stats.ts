@@ -18,7 +18,14 @@ export interface LatencySummary {
 export function summarise(latenciesMs: readonly number[]): LatencySummary {
   const s = [...latenciesMs].sort((a, b) => a - b);
   const sum = s.reduce((a, b) => a + b, 0);
-  return { count: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN, mean: s.length ? sum / s.length : NaN };
+  return {
+    count: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
+    mean: s.length ? sum / s.length : NaN,
+  };
 }
 
 /** 1234.5 → "1,235"; 12.34 → "12.3"; 0.123 → "0.123" */
@@ -32,7 +39,10 @@ export const ms = (n: number) => `${num(n)} ms`;
 export const pct = (ratio: number) => `${num(ratio * 100, 0)}%`;
 
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** A markdown table (also readable on a terminal). */

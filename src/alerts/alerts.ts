@@ -57,8 +57,17 @@ export function alertColumns(db: Queryable) {
 
 export function toAlert(row: AlertRow): Alert {
   return {
-    id: row.id, type: row.type, createdAt: row.created_at, resolvedAt: row.resolved_at, resolvedBy: row.resolved_by, note: row.note,
-    contract: row.contract, number: row.number, kind: row.kind, revision: row.revision, params: row.params ?? {},
+    id: row.id,
+    type: row.type,
+    createdAt: row.created_at,
+    resolvedAt: row.resolved_at,
+    resolvedBy: row.resolved_by,
+    note: row.note,
+    contract: row.contract,
+    number: row.number,
+    kind: row.kind,
+    revision: row.revision,
+    params: row.params ?? {},
   };
 }
 
@@ -83,15 +92,35 @@ export function alertMessage(alert: Pick<Alert, 'type' | 'contract' | 'number' |
   const reason = word(lang, `status.withdrawn.${alert.params.reason ?? 'cancelled'}`, alert.params.reason ?? '');
   const key = `alerts.message.${alert.type}` as MessageKey;
   return translate(lang, key, {
-    number: alert.number ?? '', kind, revision: alert.revision ?? 0, revisionType, reason, contract: alert.contract ?? '',
+    number: alert.number ?? '',
+    kind,
+    revision: alert.revision ?? 0,
+    revisionType,
+    reason,
+    contract: alert.contract ?? '',
   });
 }
 
 export const alertListSchema = z.object({
-  open: z.enum(['true', 'false', '']).optional().transform((v) => (v === undefined || v === '' ? undefined : v === 'true')),
-  type: z.enum(ALERT_TYPES).or(z.literal('').transform(() => undefined)).optional(),
-  contract: z.string().trim().max(64).optional().transform((v) => v || undefined),
-  cursor: z.string().max(200).refine((c) => decodeCursor(c) !== null, 'is not a cursor this list gave out').optional(),
+  open: z
+    .enum(['true', 'false', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v === 'true')),
+  type: z
+    .enum(ALERT_TYPES)
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
+  contract: z
+    .string()
+    .trim()
+    .max(64)
+    .optional()
+    .transform((v) => v || undefined),
+  cursor: z
+    .string()
+    .max(200)
+    .refine((c) => decodeCursor(c) !== null, 'is not a cursor this list gave out')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type AlertListQuery = z.output<typeof alertListSchema>;
@@ -146,8 +175,13 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2
 
 /** What resolving an alert takes: an optional note. */
 export const resolveSchema = z.object({
-  note: z.string().trim().max(2000, 'must be at most 2000 characters').refine((s) => !CONTROL.test(s), 'must not contain control characters')
-    .nullish().transform((v) => v || null),
+  note: z
+    .string()
+    .trim()
+    .max(2000, 'must be at most 2000 characters')
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+    .nullish()
+    .transform((v) => v || null),
 });
 
 /**
@@ -155,7 +189,8 @@ export const resolveSchema = z.object({
  * already resolved is handed back unchanged; another organisation's alert is null (404).
  */
 export async function resolveAlert(
-  sql: Sql, req: { orgId: string; id: string; actor: string; note?: unknown; client?: string | null; requestId?: string | null },
+  sql: Sql,
+  req: { orgId: string; id: string; actor: string; note?: unknown; client?: string | null; requestId?: string | null },
 ): Promise<Alert | null> {
   const { note } = resolveSchema.parse({ note: req.note });
   if (!isUuid(req.id)) return null;
@@ -168,10 +203,19 @@ export async function resolveAlert(
       const [existing] = await tx<AlertRow[]>`select ${alertColumns(tx)} from alerts where org_id = ${req.orgId} and id = ${req.id}`;
       return existing ? toAlert(existing) : null;
     }
-    await appendAudit(tx, [{
-      action: 'alert.resolve', outcome: 'success', actor: req.actor, orgId: req.orgId, number: updated.number, subject: updated.id,
-      client: req.client ?? null, requestId: req.requestId ?? null, detail: { type: updated.type, contract: updated.contract, note },
-    }]);
+    await appendAudit(tx, [
+      {
+        action: 'alert.resolve',
+        outcome: 'success',
+        actor: req.actor,
+        orgId: req.orgId,
+        number: updated.number,
+        subject: updated.id,
+        client: req.client ?? null,
+        requestId: req.requestId ?? null,
+        detail: { type: updated.type, contract: updated.contract, note },
+      },
+    ]);
     return toAlert(updated);
   });
 }

@@ -1,6 +1,16 @@
 export {
-  ALERT_TYPES, alertListSchema, alertMessage, countOpenAlerts, listAlerts, resolveAlert, resolveSchema, toAlertJson,
-  type Alert, type AlertJson, type AlertListQuery, type AlertType,
+  ALERT_TYPES,
+  alertListSchema,
+  alertMessage,
+  countOpenAlerts,
+  listAlerts,
+  resolveAlert,
+  resolveSchema,
+  toAlertJson,
+  type Alert,
+  type AlertJson,
+  type AlertListQuery,
+  type AlertType,
 } from './alerts.js';
 export { raiseIngestAlerts, raiseFilingAlerts, type ArrivedEvent, type FiledRevision } from './raise.js';
 export { trackContractGuarantees, raiseMissingGuarantees } from './ledger.js';

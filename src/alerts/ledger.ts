@@ -39,7 +39,11 @@ async function trackContracts(tx: Tx, contractIds: readonly string[], actor: str
 export async function trackContractGuarantees(tx: Tx, orgId: string, references: readonly string[], actor: string): Promise<void> {
   if (references.length === 0) return;
   const ids = await tx<{ id: string }[]>`select id from contracts where org_id = ${orgId} and reference in ${tx(references)}`;
-  await trackContracts(tx, ids.map((r) => r.id), actor);
+  await trackContracts(
+    tx,
+    ids.map((r) => r.id),
+    actor,
+  );
 }
 
 /** After filing: the contracts linked to any filed revision of that certificate. */
@@ -47,7 +51,11 @@ export async function trackFiledCertificate(tx: Tx, filed: { orgId: string; issu
   const ids = await tx<{ contract_id: string }[]>`
     select distinct l.contract_id from contract_links l join archive_records a on a.id = l.archive_id
     where a.org_id = ${filed.orgId} and a.issuer_id = ${filed.issuerId} and a.number = ${filed.number} and a.kind = ${filed.kind}`;
-  await trackContracts(tx, ids.map((r) => r.contract_id), actor);
+  await trackContracts(
+    tx,
+    ids.map((r) => r.contract_id),
+    actor,
+  );
 }
 
 /** After ingest: the contracts, of any organisation, linked to a filed revision of an arriving certificate. */
@@ -59,7 +67,11 @@ export async function trackArrivals(tx: Tx, stored: readonly ArrivedEvent[]): Pr
       as e(issuer_id, number, kind)
     join archive_records a on a.issuer_id = e.issuer_id and a.number = e.number and a.kind = e.kind
     join contract_links l on l.archive_id = a.id`;
-  await trackContracts(tx, ids.map((r) => r.contract_id), 'system:feed');
+  await trackContracts(
+    tx,
+    ids.map((r) => r.contract_id),
+    'system:feed',
+  );
 }
 
 /**

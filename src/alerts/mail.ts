@@ -48,9 +48,7 @@ function alertLines(lang: Lang, alert: Alert, link: string): string[] {
 function composeMail(to: string, alerts: readonly Alert[], linkBase: string, digestDay: string | null): Mail {
   const link = (a: Alert) => `${linkBase.replace(/\/$/, '')}/alerts#alert-${a.id}`;
   const body = (lang: Lang) => [
-    digestDay
-      ? translate(lang, 'alerts.mail.digestIntro', { day: digestDay, count: alerts.length })
-      : translate(lang, 'alerts.mail.intro'),
+    digestDay ? translate(lang, 'alerts.mail.digestIntro', { day: digestDay, count: alerts.length }) : translate(lang, 'alerts.mail.intro'),
     '',
     ...alerts.flatMap((a) => [...alertLines(lang, a, link(a)), '']),
     translate(lang, 'alerts.mail.noKey'),
@@ -59,8 +57,10 @@ function composeMail(to: string, alerts: readonly Alert[], linkBase: string, dig
   const subject = digestDay
     ? translate('ja', 'alerts.mail.digestSubject', { day: digestDay, count: alerts.length })
     : translate('ja', 'alerts.mail.subject', {
-      type: translate('ja', `alerts.type.${first.type}`), number: first.number ?? first.contract ?? '', kind: kindName('ja', first.kind),
-    });
+        type: translate('ja', `alerts.type.${first.type}`),
+        number: first.number ?? first.contract ?? '',
+        kind: kindName('ja', first.kind),
+      });
   return { to, subject, text: [...body('ja'), '', '----- English -----', '', ...body('en')].join('\n') };
 }
 

@@ -35,12 +35,26 @@ export async function enqueueAlertNotifications(tx: Tx, raised: ReadonlyArray<{ 
   const users = await tx<{ id: string; org_id: string }[]>`
     select id, org_id from users where org_id in ${tx(orgIds)} and email is not null and notify = 'each' and disabled_at is null`;
   const rows = raised.flatMap(({ orgId, alert }) => [
-    ...endpoints.filter((e) => e.org_id === orgId).map((e) => ({
-      org_id: orgId, channel: 'webhook', endpoint_id: e.id, user_id: null, alert_id: alert.id, body: webhookBody(alert),
-    })),
-    ...users.filter((u) => u.org_id === orgId).map((u) => ({
-      org_id: orgId, channel: 'mail', endpoint_id: null, user_id: u.id, alert_id: alert.id, body: JSON.stringify({ alert: alert.id }),
-    })),
+    ...endpoints
+      .filter((e) => e.org_id === orgId)
+      .map((e) => ({
+        org_id: orgId,
+        channel: 'webhook',
+        endpoint_id: e.id,
+        user_id: null,
+        alert_id: alert.id,
+        body: webhookBody(alert),
+      })),
+    ...users
+      .filter((u) => u.org_id === orgId)
+      .map((u) => ({
+        org_id: orgId,
+        channel: 'mail',
+        endpoint_id: null,
+        user_id: u.id,
+        alert_id: alert.id,
+        body: JSON.stringify({ alert: alert.id }),
+      })),
   ]);
   if (rows.length) await tx`insert into outbox ${tx(rows)}`;
 }
@@ -91,7 +105,14 @@ export async function claimDue(sql: Sql, limit: number, leaseMs: number, channel
     select c.id, c.org_id, c.channel, c.alert_id, c.user_id, c.body, c.attempts, c.created_at, c.endpoint_id, e.url, e.secret, e.removed_at
     from claimed c left join webhook_endpoints e on e.id = c.endpoint_id`;
   return rows.map((r) => ({
-    id: r.id, orgId: r.org_id, channel: r.channel, alertId: r.alert_id, userId: r.user_id, body: r.body, attempts: r.attempts, createdAt: r.created_at,
+    id: r.id,
+    orgId: r.org_id,
+    channel: r.channel,
+    alertId: r.alert_id,
+    userId: r.user_id,
+    body: r.body,
+    attempts: r.attempts,
+    createdAt: r.created_at,
     endpoint: r.endpoint_id ? { id: r.endpoint_id, url: r.url!, secret: r.secret!, removed: r.removed_at !== null } : null,
   }));
 }

@@ -25,7 +25,8 @@ export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[])
   const withdrawals = stored.flatMap((s) => (s.event.type === 'urn:shosho:certificate-withdrawn' ? [{ issuer: s.issuer.id, ...s.event.payload }] : []));
   const raised: NewAlertRow[] = [];
   if (revisions.length) {
-    raised.push(...await tx<NewAlertRow[]>`
+    raised.push(
+      ...(await tx<NewAlertRow[]>`
       insert into alerts (org_id, type, cause, issuer_id, number, kind, revision, params)
       select a.org_id, 'new_revision', concat_ws(' ', 'new_revision', e.issuer_id, e.number, e.kind, e.revision),
              e.issuer_id, e.number, e.kind, e.revision, jsonb_build_object('revisionType', e.revision_type)
@@ -36,10 +37,12 @@ export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[])
       group by a.org_id, e.issuer_id, e.number, e.kind, e.revision, e.revision_type
       having max(a.revision) < e.revision
       on conflict (org_id, cause) do nothing
-      returning org_id, ${alertColumns(tx)}`);
+      returning org_id, ${alertColumns(tx)}`),
+    );
   }
   if (withdrawals.length) {
-    raised.push(...await tx<NewAlertRow[]>`
+    raised.push(
+      ...(await tx<NewAlertRow[]>`
       insert into alerts (org_id, type, cause, issuer_id, number, kind, revision, params)
       select distinct a.org_id, 'withdrawn', concat_ws(' ', 'withdrawn', e.issuer_id, e.number, e.kind, e.revision),
              e.issuer_id, e.number, e.kind, e.revision, jsonb_build_object('reason', e.reason)
@@ -49,7 +52,8 @@ export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[])
       join archive_records a on a.issuer_id = e.issuer_id and a.number = e.number and a.kind = e.kind
         and (e.reason = 'cancelled' or a.revision = e.revision)
       on conflict (org_id, cause) do nothing
-      returning org_id, ${alertColumns(tx)}`);
+      returning org_id, ${alertColumns(tx)}`),
+    );
   }
   await afterRaising(tx, raised, 'system:feed');
   await trackArrivals(tx, stored);
@@ -88,22 +92,33 @@ export async function raiseFilingAlerts(tx: Tx, filed: FiledRevision): Promise<v
     limit 1
     on conflict (org_id, cause) do nothing
     returning org_id, ${alertColumns(tx)}`;
-  raised.push(...await tx<NewAlertRow[]>`
+  raised.push(
+    ...(await tx<NewAlertRow[]>`
     insert into alerts (org_id, type, cause, issuer_id, number, kind, revision, params)
     select ${orgId}, 'withdrawn', concat_ws(' ', 'withdrawn', w.issuer_id, w.number, w.kind, w.revision),
            w.issuer_id, w.number, w.kind, w.revision, jsonb_build_object('reason', w.reason)
     from withdrawals w
     where w.issuer_id = ${issuerId} and w.number = ${number} and w.kind = ${kind} and (w.reason = 'cancelled' or w.revision = ${revision})
     on conflict (org_id, cause) do nothing
-    returning org_id, ${alertColumns(tx)}`);
+    returning org_id, ${alertColumns(tx)}`),
+  );
   const answered = await tx<AlertRow[]>`
     update alerts set resolved_at = now(), resolved_by = ${filed.actor}
     where org_id = ${orgId} and type = 'new_revision' and resolved_at is null
       and issuer_id = ${issuerId} and number = ${number} and kind = ${kind} and revision <= ${revision}
     returning ${alertColumns(tx)}`;
-  await appendAudit(tx, answered.map((a) => ({
-    action: 'alert.resolve', outcome: 'filed', actor: filed.actor, orgId, number: a.number, subject: a.id, detail: { type: a.type, revision },
-  })));
+  await appendAudit(
+    tx,
+    answered.map((a) => ({
+      action: 'alert.resolve',
+      outcome: 'filed',
+      actor: filed.actor,
+      orgId,
+      number: a.number,
+      subject: a.id,
+      detail: { type: a.type, revision },
+    })),
+  );
   await afterRaising(tx, raised, filed.actor);
   await trackFiledCertificate(tx, filed, filed.actor);
 }
@@ -111,9 +126,20 @@ export async function raiseFilingAlerts(tx: Tx, filed: FiledRevision): Promise<v
 /** Each new alert: an audit entry and its notifications, in the transaction that raised it. */
 export async function afterRaising(tx: Tx, raised: readonly NewAlertRow[], actor: string): Promise<void> {
   if (raised.length === 0) return;
-  await appendAudit(tx, raised.map((r) => ({
-    action: 'alert.raise', outcome: r.type, actor, orgId: r.org_id, number: r.number, subject: r.id,
-    detail: { contract: r.contract, kind: r.kind, revision: r.revision },
-  })));
-  await enqueueAlertNotifications(tx, raised.map((r) => ({ orgId: r.org_id, alert: toAlert(r) })));
+  await appendAudit(
+    tx,
+    raised.map((r) => ({
+      action: 'alert.raise',
+      outcome: r.type,
+      actor,
+      orgId: r.org_id,
+      number: r.number,
+      subject: r.id,
+      detail: { contract: r.contract, kind: r.kind, revision: r.revision },
+    })),
+  );
+  await enqueueAlertNotifications(
+    tx,
+    raised.map((r) => ({ orgId: r.org_id, alert: toAlert(r) })),
+  );
 }

@@ -5,7 +5,12 @@ export const NOTIFY = ['each', 'digest', 'none'] as const;
 export type Notify = (typeof NOTIFY)[number];
 
 export const notifySchema = z.object({
-  email: z.string().trim().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address such as keiyaku@pref.example.lg.jp').max(254).optional(),
+  email: z
+    .string()
+    .trim()
+    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address such as keiyaku@pref.example.lg.jp')
+    .max(254)
+    .optional(),
   notify: z.enum(NOTIFY, { error: 'must be each, digest or none' }).default('each'),
 });
 

@@ -16,9 +16,7 @@ export interface WebhookEndpoint extends WebhookEndpointItem {
 }
 
 /** Registers an endpoint; the secret (`whsec_` + base64 of 32 random bytes) is returned once and kept for signing. */
-export async function addWebhook(
-  sql: Sql, req: { orgId: string; url: string; actor: string; allowPrivate: boolean },
-): Promise<{ id: string; secret: string }> {
+export async function addWebhook(sql: Sql, req: { orgId: string; url: string; actor: string; allowPrivate: boolean }): Promise<{ id: string; secret: string }> {
   const url = checkWebhookUrl(req.url, req.allowPrivate).toString();
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   return sql.begin(async (tx) => {
@@ -43,10 +41,20 @@ export async function removeWebhook(sql: Sql, id: string, actor: string): Promis
 
 /** Endpoints with their delivery state: delivered, still being retried, given up, and the last error. */
 export async function listWebhooks(db: Queryable, orgId?: string): Promise<WebhookEndpoint[]> {
-  const rows = await db<Array<{
-    id: string; org_id: string; url: string; created_at: Date; removed_at: Date | null;
-    delivered: number; pending: number; failed: number; last_error: string | null; last_error_at: Date | null;
-  }>>`
+  const rows = await db<
+    Array<{
+      id: string;
+      org_id: string;
+      url: string;
+      created_at: Date;
+      removed_at: Date | null;
+      delivered: number;
+      pending: number;
+      failed: number;
+      last_error: string | null;
+      last_error_at: Date | null;
+    }>
+  >`
     select e.id, e.org_id, e.url, e.created_at, e.removed_at,
       count(o.id) filter (where o.delivered_at is not null)::int as delivered,
       count(o.id) filter (where o.delivered_at is null and o.given_up_at is null)::int as pending,
@@ -58,17 +66,36 @@ export async function listWebhooks(db: Queryable, orgId?: string): Promise<Webho
     group by e.id
     order by e.org_id, e.created_at`;
   return rows.map((r) => ({
-    id: r.id, orgId: r.org_id, url: r.url, createdAt: r.created_at, removedAt: r.removed_at,
-    delivered: r.delivered, pending: r.pending, failed: r.failed, lastError: r.last_error, lastErrorAt: r.last_error_at,
+    id: r.id,
+    orgId: r.org_id,
+    url: r.url,
+    createdAt: r.created_at,
+    removedAt: r.removed_at,
+    delivered: r.delivered,
+    pending: r.pending,
+    failed: r.failed,
+    lastError: r.last_error,
+    lastErrorAt: r.last_error_at,
   }));
 }
 
 /** Recent deliveries to the organisation's endpoints, newest first, for the admin page. */
 export async function recentDeliveries(db: Queryable, orgId: string, limit = 50) {
-  return db<Array<{
-    id: string; endpoint_id: string; url: string; alert_id: string | null; created_at: Date; attempts: number;
-    delivered_at: Date | null; given_up_at: Date | null; next_attempt_at: Date; last_status: number | null; last_error: string | null;
-  }>>`
+  return db<
+    Array<{
+      id: string;
+      endpoint_id: string;
+      url: string;
+      alert_id: string | null;
+      created_at: Date;
+      attempts: number;
+      delivered_at: Date | null;
+      given_up_at: Date | null;
+      next_attempt_at: Date;
+      last_status: number | null;
+      last_error: string | null;
+    }>
+  >`
     select o.id, o.endpoint_id, e.url, o.alert_id, o.created_at, o.attempts, o.delivered_at, o.given_up_at, o.next_attempt_at,
       o.last_status, o.last_error
     from outbox o join webhook_endpoints e on e.id = o.endpoint_id

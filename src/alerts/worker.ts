@@ -50,7 +50,7 @@ export class OutboxWorker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.drain().then(
-        (busy) => this.schedule(busy ? 0 : this.opts.idleMs ?? 1000),
+        (busy) => this.schedule(busy ? 0 : (this.opts.idleMs ?? 1000)),
         (e) => {
           this.opts.log.warn('outbox: claiming notifications failed; trying again', { err: e });
           this.schedule(this.opts.idleMs ?? 1000);
@@ -84,7 +84,8 @@ export class OutboxWorker {
     if (endpointGone) outcome = { ok: false, status: null, error: 'the endpoint was removed' };
     else if (item.channel === 'webhook') outcome = await deliverWebhook(item, this.opts.allowPrivate);
     else outcome = await this.opts.mailer!.deliver(item);
-    if (!outcome.ok) this.opts.log.info('notification not delivered; will retry', { id: item.id, channel: item.channel, attempts: item.attempts, error: outcome.error });
+    if (!outcome.ok)
+      this.opts.log.info('notification not delivered; will retry', { id: item.id, channel: item.channel, attempts: item.attempts, error: outcome.error });
     await recordOutcome(this.opts.sql, item, outcome, this.opts.retryMs, endpointGone);
   }
 }

@@ -24,10 +24,17 @@ export interface ArchiveRequest {
 
 /** What a clerk may add when filing. Blank means absent; too long or holding control characters is refused, naming the field. */
 export const archiveNotesSchema = z.object({
-  reference: typedText().trim().max(200, 'must be at most 200 characters').nullish().transform((v) => v || null),
-  memo: typedText({ multiline: true }).trim().max(2000, 'must be at most 2000 characters').nullish().transform((v) => v || null),
+  reference: typedText()
+    .trim()
+    .max(200, 'must be at most 200 characters')
+    .nullish()
+    .transform((v) => v || null),
+  memo: typedText({ multiline: true })
+    .trim()
+    .max(2000, 'must be at most 2000 characters')
+    .nullish()
+    .transform((v) => v || null),
 });
-
 
 /** What `q` searches: the number, project, contractor and obligee, NFKC-folded so 全角 input finds 半角 text. */
 function searchText(parts: readonly string[]): string {
@@ -60,12 +67,21 @@ export async function archiveRevision(sql: Sql, request: ArchiveRequest): Promis
       returning id`;
     if (inserted) await linkAtFiling(tx, orgId, inserted.id, request.contract ?? null, { actor, client: request.client, requestId: request.requestId });
     const record = (await findArchived(tx, orgId, certificate.id))!;
-    if (inserted) await raiseFilingAlerts(tx, { orgId, issuerId: certificate.issuer.id, number: payload.number, kind: payload.kind, revision: payload.revision, actor });
-    await appendAudit(tx, [{
-      action: 'archive', outcome: inserted ? 'created' : 'existing', actor, orgId, number: record.number, subject: record.id,
-      client: request.client ?? null, requestId: request.requestId ?? null,
-      detail: { revisionId: certificate.id, pdfSha256: record.pdfSha256 },
-    }]);
+    if (inserted)
+      await raiseFilingAlerts(tx, { orgId, issuerId: certificate.issuer.id, number: payload.number, kind: payload.kind, revision: payload.revision, actor });
+    await appendAudit(tx, [
+      {
+        action: 'archive',
+        outcome: inserted ? 'created' : 'existing',
+        actor,
+        orgId,
+        number: record.number,
+        subject: record.id,
+        client: request.client ?? null,
+        requestId: request.requestId ?? null,
+        detail: { revisionId: certificate.id, pdfSha256: record.pdfSha256 },
+      },
+    ]);
     return { record, created: Boolean(inserted) };
   });
 }
@@ -108,7 +124,9 @@ export async function getArchiveJws(db: Queryable, orgId: string, id: string): P
 
 /** Opening or downloading a filed record is one audit entry each. */
 export function recordArchiveAccess(
-  sql: Sql, action: 'archive.view' | 'archive.pdf' | 'archive.jws', record: { id: string; number: string },
+  sql: Sql,
+  action: 'archive.view' | 'archive.pdf' | 'archive.jws',
+  record: { id: string; number: string },
   who: { actor: string; orgId: string; client: string; requestId: string },
 ): Promise<void> {
   return recordAudit(sql, [{ action, outcome: 'success', ...who, number: record.number, subject: record.id }]);

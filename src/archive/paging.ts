@@ -14,7 +14,13 @@ export function numberedPaging(result: { page: number; pages: number; total: num
     numbers.push({ page: n, current: n === page });
   }
   return {
-    page, pages, total, first, last: first === 0 ? 0 : first + result.items.length - 1,
-    previous: page > 1 ? page - 1 : null, next: page < pages ? page + 1 : null, numbers,
+    page,
+    pages,
+    total,
+    first,
+    last: first === 0 ? 0 : first + result.items.length - 1,
+    previous: page > 1 ? page - 1 : null,
+    next: page < pages ? page + 1 : null,
+    numbers,
   };
 }

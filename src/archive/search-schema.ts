@@ -42,12 +42,17 @@ export interface ArchiveCursor {
 
 const MICROSECOND_UTC = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/;
 
-const cursorSchema = z.strictObject({
-  s: z.enum(ARCHIVE_SORT_KEYS),
-  o: z.enum(['asc', 'desc']),
-  v: z.string().max(1000).refine((v) => !v.includes('\u0000')),
-  id: z.uuid(),
-}).refine((c) => c.s !== 'archivedAt' || (MICROSECOND_UTC.test(c.v) && isSearchableDay(c.v.slice(0, 10))));
+const cursorSchema = z
+  .strictObject({
+    s: z.enum(ARCHIVE_SORT_KEYS),
+    o: z.enum(['asc', 'desc']),
+    v: z
+      .string()
+      .max(1000)
+      .refine((v) => !v.includes('\u0000')),
+    id: z.uuid(),
+  })
+  .refine((c) => c.s !== 'archivedAt' || (MICROSECOND_UTC.test(c.v) && isSearchableDay(c.v.slice(0, 10))));
 
 /** Opaque to clients: base64url of a small JSON object. */
 export function encodeCursor(cursor: ArchiveCursor): string {

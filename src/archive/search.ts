@@ -3,8 +3,13 @@ import type { Queryable } from '../db/index.js';
 import { canonicalize, jstDayBounds, likeContaining } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
-  archiveSearchSchema, decodeCursor, encodeCursor,
-  type ArchiveCursor, type ArchiveQuery, type ArchiveSearchOptions, type ArchiveSortKey,
+  archiveSearchSchema,
+  decodeCursor,
+  encodeCursor,
+  type ArchiveCursor,
+  type ArchiveQuery,
+  type ArchiveSearchOptions,
+  type ArchiveSortKey,
 } from './search-schema.js';
 
 export interface ArchivePage {
@@ -50,7 +55,10 @@ const TRIGRAM_FIRST_MAX_ROWS = 5000;
 
 /** The rows after `after` (null: from the start), and where the next page would begin, if any. */
 export async function fetchPage(
-  db: Queryable, orgId: string, query: ArchiveQuery, after: ArchiveCursor | null,
+  db: Queryable,
+  orgId: string,
+  query: ArchiveQuery,
+  after: ArchiveCursor | null,
 ): Promise<{ items: ArchiveRecord[]; after: ArchiveCursor | null }> {
   const column = db(SORT_COLUMNS[query.sort]);
   const direction = query.order === 'asc' ? db`asc` : db`desc`;
@@ -78,7 +86,13 @@ export async function fetchPage(
 /** The search's conditions, each an `and …` after `where a.org_id = …`. */
 function filters(db: Queryable, query: ArchiveQuery) {
   return db`
-    ${query.q ? db`and (${searchTerms(query.q).map((term) => db`a.search_text ilike ${likeContaining(term)}`).reduce((a, b) => db`${a} or ${b}`)})` : db``}
+    ${
+      query.q
+        ? db`and (${searchTerms(query.q)
+            .map((term) => db`a.search_text ilike ${likeContaining(term)}`)
+            .reduce((a, b) => db`${a} or ${b}`)})`
+        : db``
+    }
     ${query.from ? db`and a.archived_at >= ${jstDayBounds(query.from).start}` : db``}
     ${query.to ? db`and a.archived_at < ${jstDayBounds(query.to).end}` : db``}
     ${query.kind ? db`and a.kind = ${query.kind}` : db``}
@@ -93,11 +107,14 @@ function filters(db: Queryable, query: ArchiveQuery) {
  * pages by cursor.
  */
 export async function searchArchivePage(
-  db: Queryable, orgId: string, search: ArchiveSearchOptions, pageNumber: number,
+  db: Queryable,
+  orgId: string,
+  search: ArchiveSearchOptions,
+  pageNumber: number,
 ): Promise<{ items: ArchiveRecord[]; total: number; page: number; pages: number; pageSize: number; archiveEmpty: boolean }> {
   const query = archiveSearchSchema.parse({ ...search, cursor: undefined });
-  const [{ total }] = (await db<[{ total: number }]>`
-    select count(*)::int as total from archive_records a where a.org_id = ${orgId} ${filters(db, query)}`);
+  const [{ total }] = await db<[{ total: number }]>`
+    select count(*)::int as total from archive_records a where a.org_id = ${orgId} ${filters(db, query)}`;
   const pages = Math.max(1, Math.ceil(total / query.limit));
   const page = Math.min(Math.max(1, pageNumber), pages);
   const column = db(SORT_COLUMNS[query.sort]);

@@ -1,7 +1,14 @@
 import { compactVerify, errors } from 'jose';
 import { CERTIFICATE_EVENT, sha256Hex, type Kind, type RevisionStatus } from '../domain/index.js';
 import {
-  ACCEPTED_ALGS, checkEnvelope, checkEvent, checkHeader, checkIssuerAndAudience, type CertificateEvent, type Checked, type ResolvedKey,
+  ACCEPTED_ALGS,
+  checkEnvelope,
+  checkEvent,
+  checkHeader,
+  checkIssuerAndAudience,
+  type CertificateEvent,
+  type Checked,
+  type ResolvedKey,
 } from '../feed/index.js';
 import { PdfError, readPdfAttachments } from '../pdf/index.js';
 import { failed, indeterminate, passed, runChecks, type Check, type CheckOutcome, type VerificationReport } from './report.js';
@@ -68,7 +75,10 @@ const signature: Check<Evidence> = {
     if (!ACCEPTED_ALGS.some((accepted) => accepted === alg)) return failed(`header alg ${json(alg)} is not ES256 or EdDSA, so no signature of it is accepted`);
     if (typeof kid !== 'string') return failed('the header names no kid, so no key of the issuer can have signed it');
     const key = await e.findKey(kid);
-    if (!key) return indeterminate(`no key with kid ${json(kid)} is known ${e.keySource === 'kept' ? 'for this issuer' : 'in the JWKS used'}; obtain the issuer's key ${json(kid)} to decide`);
+    if (!key)
+      return indeterminate(
+        `no key with kid ${json(kid)} is known ${e.keySource === 'kept' ? 'for this issuer' : 'in the JWKS used'}; obtain the issuer's key ${json(kid)} to decide`,
+      );
     const named = `key ${json(kid)} (RFC 7638 thumbprint ${key.thumbprint}) ${KEY_ORIGIN[e.keySource]}`;
     if (key.alg !== alg) return failed(`${named} is an ${key.alg} key but the header says ${String(alg)}`);
     try {
@@ -78,7 +88,9 @@ const signature: Check<Evidence> = {
       return failed(`the signature does not verify with ${named}: the SET was altered or signed by someone else`);
     }
     return e.keySource === 'embedded-in-pdf'
-      ? indeterminate(`the signature verifies with ${named}, which proves nothing on its own: compare that thumbprint with the one the issuer publishes, or verify against the issuer's JWKS`)
+      ? indeterminate(
+          `the signature verifies with ${named}, which proves nothing on its own: compare that thumbprint with the one the issuer publishes, or verify against the issuer's JWKS`,
+        )
       : passed(`the signature verifies (${key.alg}) with ${named}`);
   },
 };
@@ -152,7 +164,9 @@ const status: Check<Evidence> = {
     const revision = e.identity.revision;
     if (s.status === 'current') return passed(`current: no later revision replaces revision ${revision}`);
     if (s.status === 'superseded') {
-      return passed(`superseded by revision ${s.supersededBy.revision} issued on ${s.supersededBy.issuedOn}; revision ${revision} is genuine but no longer in force`);
+      return passed(
+        `superseded by revision ${s.supersededBy.revision} issued on ${s.supersededBy.issuedOn}; revision ${revision} is genuine but no longer in force`,
+      );
     }
     const why = s.withdrawal.reason === 'cancelled' ? 'cancelled (解約): the guarantee has ended' : 'issued in error (取消): this revision is void';
     return failed(`withdrawn on ${s.withdrawal.withdrawnOn}, ${why}`);
@@ -165,7 +179,10 @@ export const VERIFICATION_CHECKS: readonly Check<Evidence>[] = [jwsDigest, signa
 /** The §6 report over one piece of evidence. */
 export function verifyEvidence(e: Evidence, now: Date = new Date()): Promise<VerificationReport> {
   const subject = {
-    ...e.identity, issuer: e.issuerIss, jwsSha256: e.recordedJwsSha256 ?? sha256Hex(e.jws), archiveId: e.archiveId ?? null,
+    ...e.identity,
+    issuer: e.issuerIss,
+    jwsSha256: e.recordedJwsSha256 ?? sha256Hex(e.jws),
+    archiveId: e.archiveId ?? null,
   };
   return runChecks(VERIFICATION_CHECKS, e, subject, now);
 }

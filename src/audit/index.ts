@@ -1,6 +1,16 @@
 export {
-  runChecks, overallResult, exitCodeFor, passed, failed, indeterminate,
-  type Check, type CheckName, type CheckOutcome, type CheckResult, type ReportSubject, type VerificationReport,
+  runChecks,
+  overallResult,
+  exitCodeFor,
+  passed,
+  failed,
+  indeterminate,
+  type Check,
+  type CheckName,
+  type CheckOutcome,
+  type CheckResult,
+  type ReportSubject,
+  type VerificationReport,
 } from './report.js';
 export { VERIFICATION_CHECKS, verifyEvidence, readEvent, type Evidence, type KeySource } from './checks.js';
 export { recheckArchiveRecord, recheckAll, type RecheckOptions, type RecheckScope } from './recheck.js';

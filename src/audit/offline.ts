@@ -11,7 +11,11 @@ export type OfflineErrorCode = 'PDF_UNREADABLE' | 'NOT_A_CERTIFICATE_PDF' | 'BAD
 /** The PDF (or the JWKS given) cannot be verified at all: nothing to report, the caller could not run. */
 export class OfflineVerificationError extends Error {
   override name = 'OfflineVerificationError';
-  constructor(readonly code: OfflineErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: OfflineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -53,7 +57,11 @@ export async function verifyPdfOffline(pdfBytes: Uint8Array, opts: { jwks?: unkn
     if (!parsed.success) throw new Error(describeIssues(parsed.error));
     return parsed.data.subject;
   });
-  const embedded = await usableKeys(parseAttachment(files, 'issuer-jwks.json', (doc) => doc), 'BAD_ATTACHMENT', 'the issuer-jwks.json attachment');
+  const embedded = await usableKeys(
+    parseAttachment(files, 'issuer-jwks.json', (doc) => doc),
+    'BAD_ATTACHMENT',
+    'the issuer-jwks.json attachment',
+  );
   const trusted = opts.jwks == null ? null : await usableKeys(opts.jwks, 'BAD_JWKS', 'the JWKS given');
   const keys = trusted ?? embedded;
   const report = await verifyEvidence({
@@ -85,7 +93,10 @@ async function certificateAttachments(pdfBytes: Uint8Array): Promise<Record<Atta
   }
   const missing = ATTACHMENTS.filter((name) => !files.has(name));
   if (missing.length) {
-    throw new OfflineVerificationError('NOT_A_CERTIFICATE_PDF', `the PDF has no ${missing.join(', ')} attachment: it is not a certificate PDF made by shosho (SPEC §7)`);
+    throw new OfflineVerificationError(
+      'NOT_A_CERTIFICATE_PDF',
+      `the PDF has no ${missing.join(', ')} attachment: it is not a certificate PDF made by shosho (SPEC §7)`,
+    );
   }
   return Object.fromEntries(ATTACHMENTS.map((name) => [name, files.get(name)!])) as Record<AttachmentName, Uint8Array>;
 }

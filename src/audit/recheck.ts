@@ -15,8 +15,16 @@ export interface RecheckOptions {
 }
 
 type ArchivedRow = {
-  id: string; org_id: string; issuer_id: string; number: string; kind: Kind; revision: number;
-  pdf: Buffer; pdf_sha256: string; jws_sha256: string; jws: string;
+  id: string;
+  org_id: string;
+  issuer_id: string;
+  number: string;
+  kind: Kind;
+  revision: number;
+  pdf: Buffer;
+  pdf_sha256: string;
+  jws_sha256: string;
+  jws: string;
 };
 
 /**
@@ -48,11 +56,19 @@ export async function recheckArchiveRecord(sql: Sql, keys: KeyStore, audience: s
     archiveId: row.id,
   };
   const report = await verifyEvidence(evidence);
-  await recordAudit(sql, [{
-    action: 'archive.recheck', outcome: report.result, actor: opts.actor, orgId: opts.orgId, client: opts.client ?? null,
-    requestId: opts.requestId ?? null, number: row.number, subject: row.id,
-    detail: { result: report.result, failed: report.checks.filter((c) => c.result === 'failed').map((c) => c.name) },
-  }]);
+  await recordAudit(sql, [
+    {
+      action: 'archive.recheck',
+      outcome: report.result,
+      actor: opts.actor,
+      orgId: opts.orgId,
+      client: opts.client ?? null,
+      requestId: opts.requestId ?? null,
+      number: row.number,
+      subject: row.id,
+      detail: { result: report.result, failed: report.checks.filter((c) => c.result === 'failed').map((c) => c.name) },
+    },
+  ]);
   return report;
 }
 

@@ -17,19 +17,16 @@ export const indeterminate = (detail: string): CheckOutcome => ({ result: 'indet
  * Runs the checks that apply, in order. A check that throws is `indeterminate` with the error in its
  * detail: a crash is never a pass, and never proof of tampering either.
  */
-export async function runChecks<E>(
-  checks: readonly Check<E>[],
-  evidence: E,
-  subject: ReportSubject,
-  now: Date = new Date(),
-): Promise<VerificationReport> {
+export async function runChecks<E>(checks: readonly Check<E>[], evidence: E, subject: ReportSubject, now: Date = new Date()): Promise<VerificationReport> {
   const results: VerificationReport['checks'] = [];
   for (const check of checks) {
     let outcome: CheckOutcome | null;
     try {
       outcome = check.applies(evidence) ? await check.run(evidence) : null;
     } catch (error) {
-      outcome = indeterminate(`the check could not be carried out (${error instanceof Error ? error.message : String(error)}); run the recheck again, and report it if this persists`);
+      outcome = indeterminate(
+        `the check could not be carried out (${error instanceof Error ? error.message : String(error)}); run the recheck again, and report it if this persists`,
+      );
     }
     if (outcome) results.push({ name: check.name, result: outcome.result, detail: outcome.detail });
   }

@@ -19,9 +19,17 @@ export interface AuditEntry {
 /** A row of audit_log as the entry it records. */
 export function toAuditEntry(r: Record<string, unknown>): AuditEntry {
   return {
-    seq: Number(r.seq), at: r.at as Date, action: r.action as string, outcome: r.outcome as string, actor: r.actor as string,
-    orgId: r.org_id as string | null, client: r.client as string | null, requestId: r.request_id as string | null,
-    number: r.number as string | null, subject: r.subject as string | null, detail: r.detail as Record<string, unknown>,
+    seq: Number(r.seq),
+    at: r.at as Date,
+    action: r.action as string,
+    outcome: r.outcome as string,
+    actor: r.actor as string,
+    orgId: r.org_id as string | null,
+    client: r.client as string | null,
+    requestId: r.request_id as string | null,
+    number: r.number as string | null,
+    subject: r.subject as string | null,
+    detail: r.detail as Record<string, unknown>,
   };
 }
 
@@ -37,8 +45,17 @@ export function canonicalJson(value: unknown): string {
 
 export function entryHash(prevHash: string, e: AuditEntry): string {
   const canonical = canonicalJson({
-    seq: e.seq, at: e.at.toISOString(), action: e.action, outcome: e.outcome, actor: e.actor, orgId: e.orgId,
-    client: e.client, requestId: e.requestId, number: e.number, subject: e.subject, detail: e.detail,
+    seq: e.seq,
+    at: e.at.toISOString(),
+    action: e.action,
+    outcome: e.outcome,
+    actor: e.actor,
+    orgId: e.orgId,
+    client: e.client,
+    requestId: e.requestId,
+    number: e.number,
+    subject: e.subject,
+    detail: e.detail,
   });
   return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }

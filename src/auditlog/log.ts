@@ -2,8 +2,9 @@ import { GroupCommit, type Sql, type Tx } from '../db/index.js';
 import type { AuditAction } from './actions.js';
 import { entryHash, GENESIS_HASH, toAuditEntry, type AuditEntry } from './chain.js';
 
-export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'action' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> & { action: AuditAction } &
-  Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'at' | 'action' | 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'> & {
+  action: AuditAction;
+} & Partial<Pick<AuditEntry, 'orgId' | 'client' | 'requestId' | 'number' | 'subject' | 'detail'>>;
 
 /** Any fixed number: every writer of the chain, in every instance, takes this transaction lock. */
 const CHAIN_LOCK = 4_727_002;
@@ -21,15 +22,33 @@ export async function appendAudit(tx: Tx, entries: readonly NewAuditEntry[]): Pr
   const at = new Date();
   const rows = entries.map((e) => {
     const entry: AuditEntry = {
-      seq: ++seq, at, action: e.action, outcome: e.outcome, actor: e.actor, orgId: e.orgId ?? null, client: e.client ?? null,
-      requestId: e.requestId ?? null, number: e.number ?? null, subject: e.subject ?? null,
+      seq: ++seq,
+      at,
+      action: e.action,
+      outcome: e.outcome,
+      actor: e.actor,
+      orgId: e.orgId ?? null,
+      client: e.client ?? null,
+      requestId: e.requestId ?? null,
+      number: e.number ?? null,
+      subject: e.subject ?? null,
       detail: JSON.parse(JSON.stringify(e.detail ?? {})),
     };
     const hash = entryHash(prev, entry);
     const row = {
-      seq: entry.seq, at, action: entry.action, outcome: entry.outcome, actor: entry.actor, org_id: entry.orgId,
-      client: entry.client, request_id: entry.requestId, number: entry.number, subject: entry.subject,
-      detail: entry.detail, prev_hash: prev, hash,
+      seq: entry.seq,
+      at,
+      action: entry.action,
+      outcome: entry.outcome,
+      actor: entry.actor,
+      org_id: entry.orgId,
+      client: entry.client,
+      request_id: entry.requestId,
+      number: entry.number,
+      subject: entry.subject,
+      detail: entry.detail,
+      prev_hash: prev,
+      hash,
     };
     prev = hash;
     return row;
@@ -94,8 +113,17 @@ function broken(entries: number, seq: number, reason: string): ChainReport {
 }
 
 /** An auditor's check of the chain, recorded with what it found (the report may add a lost tail to verifyAuditChain's). */
-export function recordChainCheck(sql: Sql, report: ChainReport, who: { actor: string; orgId: string | null; client: string | null; requestId: string | null }): Promise<void> {
-  return recordAudit(sql, [{
-    action: 'audit.verify', outcome: report.intact ? 'intact' : 'broken', ...who, detail: { entries: report.entries, firstBroken: report.firstBroken },
-  }]);
+export function recordChainCheck(
+  sql: Sql,
+  report: ChainReport,
+  who: { actor: string; orgId: string | null; client: string | null; requestId: string | null },
+): Promise<void> {
+  return recordAudit(sql, [
+    {
+      action: 'audit.verify',
+      outcome: report.intact ? 'intact' : 'broken',
+      ...who,
+      detail: { entries: report.entries, firstBroken: report.firstBroken },
+    },
+  ]);
 }

@@ -16,7 +16,11 @@ export const auditFilterSchema = z
     to: opt(searchDay),
     actor: opt(typedText().trim().max(100)),
     action: opt(typedText().trim().max(100)),
-    number: opt(typedText().max(40).transform((n) => canonicalize(n))),
+    number: opt(
+      typedText()
+        .max(40)
+        .transform((n) => canonicalize(n)),
+    ),
     cursor: opt(z.string().regex(/^[0-9]{1,18}$/, 'is not a cursor this page returned')),
     limit: z.preprocess(blank, z.coerce.number().int().min(1).max(MAX_AUDIT_PAGE).default(100)),
   })
@@ -45,8 +49,38 @@ export async function searchAudit(db: Queryable, scope: AuditScope, filter: Audi
 }
 
 const AUDIT_CSV_HEADER: Record<Lang, readonly string[]> = {
-  ja: ['連番', '日時(JST)', '操作', '結果', '操作者', '組織', '接続元', 'リクエストID', '保証契約番号・証券番号', '対象', '詳細', '操作（コード）', '結果（コード）', '詳細（JSON）'],
-  en: ['Seq', 'Time (JST)', 'Action', 'Outcome', 'Actor', 'Organisation', 'Client', 'Request ID', 'Number', 'Subject', 'Details', 'Action (code)', 'Outcome (code)', 'Details (JSON)'],
+  ja: [
+    '連番',
+    '日時(JST)',
+    '操作',
+    '結果',
+    '操作者',
+    '組織',
+    '接続元',
+    'リクエストID',
+    '保証契約番号・証券番号',
+    '対象',
+    '詳細',
+    '操作（コード）',
+    '結果（コード）',
+    '詳細（JSON）',
+  ],
+  en: [
+    'Seq',
+    'Time (JST)',
+    'Action',
+    'Outcome',
+    'Actor',
+    'Organisation',
+    'Client',
+    'Request ID',
+    'Number',
+    'Subject',
+    'Details',
+    'Action (code)',
+    'Outcome (code)',
+    'Details (JSON)',
+  ],
 };
 
 /**
@@ -59,13 +93,27 @@ export async function* auditCsv(db: Queryable, scope: AuditScope, filter: AuditF
   do {
     const page = await searchAudit(db, scope, { ...filter, cursor, limit: MAX_AUDIT_PAGE });
     if (page.entries.length) {
-      yield page.entries.map((e) => {
-        const readable = readableAuditEntry(e, lang);
-        return csvLine([
-          String(e.seq), formatJst(e.at, 'en'), readable.action, readable.outcome, e.actor, e.orgId ?? '', e.client ?? '', e.requestId ?? '',
-          e.number ?? '', e.subject ?? '', readable.details.join(' / '), e.action, e.outcome, JSON.stringify(e.detail),
-        ]);
-      }).join('');
+      yield page.entries
+        .map((e) => {
+          const readable = readableAuditEntry(e, lang);
+          return csvLine([
+            String(e.seq),
+            formatJst(e.at, 'en'),
+            readable.action,
+            readable.outcome,
+            e.actor,
+            e.orgId ?? '',
+            e.client ?? '',
+            e.requestId ?? '',
+            e.number ?? '',
+            e.subject ?? '',
+            readable.details.join(' / '),
+            e.action,
+            e.outcome,
+            JSON.stringify(e.detail),
+          ]);
+        })
+        .join('');
     }
     cursor = page.next ?? undefined;
   } while (cursor);

@@ -26,7 +26,9 @@ function value(lang: Lang, key: string, v: unknown): string {
   if (typeof v === 'string') return ISO_INSTANT.test(v) ? formatJst(v, lang) : word(lang, VALUE_NAMES[key] ?? `auditValue.${key}.`, v);
   if (typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.length ? v.map((item) => value(lang, key, item)).join(lang === 'ja' ? '、' : ', ') : translate(lang, 'auditDetail.none');
-  return Object.entries(v as Record<string, unknown>).map(([k, inner]) => `${word(lang, 'auditDetail.', k)} ${value(lang, k, inner)}`).join(lang === 'ja' ? '、' : '; ');
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, inner]) => `${word(lang, 'auditDetail.', k)} ${value(lang, k, inner)}`)
+    .join(lang === 'ja' ? '、' : '; ');
 }
 
 /**

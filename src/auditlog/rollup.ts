@@ -43,9 +43,18 @@ export async function recordUnauthenticatedAudit(sql: Sql, entry: NewAuditEntry 
  */
 export async function flushAuditRollups(sql: Sql, opts: { all?: boolean } = {}): Promise<number> {
   return sql.begin(async (tx) => {
-    const rows = await tx<Array<{
-      action: AuditAction; outcome: string; client: string; window_start: Date; seen: number; first_at: Date; last_at: Date; tally: Record<string, number>;
-    }>>`
+    const rows = await tx<
+      Array<{
+        action: AuditAction;
+        outcome: string;
+        client: string;
+        window_start: Date;
+        seen: number;
+        first_at: Date;
+        last_at: Date;
+        tally: Record<string, number>;
+      }>
+    >`
       delete from audit_rollups
       where ${opts.all ? tx`true` : tx`window_start < date_trunc('minute', now())`}
       returning action, outcome, client, window_start, seen, first_at, last_at, tally`;
@@ -53,7 +62,10 @@ export async function flushAuditRollups(sql: Sql, opts: { all?: boolean } = {}):
       .filter((r) => r.seen > FULL_ENTRIES_PER_MINUTE)
       .sort((a, b) => a.window_start.getTime() - b.window_start.getTime())
       .map((r) => ({
-        action: r.action, outcome: r.outcome, actor: '(summary)', client: r.client,
+        action: r.action,
+        outcome: r.outcome,
+        actor: '(summary)',
+        client: r.client,
         detail: {
           summary: {
             minuteFrom: r.window_start.toISOString(),

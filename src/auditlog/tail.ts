@@ -33,7 +33,11 @@ export class AuditTailKeeper {
   private recording: Promise<void> = Promise.resolve();
   private reported = false;
 
-  constructor(private readonly sql: Sql, readonly file: string, private readonly onLost: (lost: LostTail) => void) {}
+  constructor(
+    private readonly sql: Sql,
+    readonly file: string,
+    private readonly onLost: (lost: LostTail) => void,
+  ) {}
 
   static fileIn(dataDir: string): string {
     return path.join(dataDir, 'audit-watermark.json');

@@ -3,7 +3,15 @@ export { ScryptPool, ScryptBusyError, type ScryptParams, type ScryptLane, type D
 export { hashPassword, verifyPassword, verifyScrypt, makeDummyDigest, MIN_PASSWORD_LENGTH } from './passwords.js';
 export { lockState, reserveAttempt, recordFailure, releaseAttempt, pruneFailures, PENDING_EXPIRY_MS, type Window, type Reservation } from './throttle.js';
 export {
-  addOrganisation, findOrganisation, answersFor, addUser, addApiToken, normaliseName, orgIdSchema, usernameSchema, type Obligee,
+  addOrganisation,
+  findOrganisation,
+  answersFor,
+  addUser,
+  addApiToken,
+  normaliseName,
+  orgIdSchema,
+  usernameSchema,
+  type Obligee,
 } from './orgs.js';
 export { createSession, loadSession, endSession, endSessionByCookie, loadApiToken, SESSION_IDLE_MS, SESSION_ABSOLUTE_MS } from './sessions.js';
 export { createLogin, LOGIN_USER_LIMIT, LOGIN_CLIENT_LIMIT, BUSY_RETRY_AFTER_SECONDS, type Login, type LoginResult } from './login.js';

@@ -94,7 +94,8 @@ export class ScryptPool {
       return await job((secret, salt, params, keylen = 32) => this.scrypt(secret, salt, params, keylen));
     } finally {
       const next = this.nextWaiting();
-      if (next) next.start(); // hands our slot straight to the next caller
+      if (next)
+        next.start(); // hands our slot straight to the next caller
       else this.active--;
     }
   }

@@ -20,10 +20,22 @@ export async function createSession(db: Queryable, userId: string): Promise<stri
 /** The principal behind a session cookie, or null when unknown, ended, idle too long or past its end. */
 export async function loadSession(db: Queryable, id: string, now = new Date()): Promise<Principal | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
-  const [row] = await db<Array<{
-    id_hash: string; csrf_token: string; last_seen_at: Date; expires_at: Date; ended_at: Date | null;
-    user_id: string; username: string; role: Role; org_id: string; org_name: string; disabled_at: Date | null; open_alerts: number;
-  }>>`
+  const [row] = await db<
+    Array<{
+      id_hash: string;
+      csrf_token: string;
+      last_seen_at: Date;
+      expires_at: Date;
+      ended_at: Date | null;
+      user_id: string;
+      username: string;
+      role: Role;
+      org_id: string;
+      org_name: string;
+      disabled_at: Date | null;
+      open_alerts: number;
+    }>
+  >`
     select s.id_hash, s.csrf_token, s.last_seen_at, s.expires_at, s.ended_at, u.id as user_id, u.username, u.role,
            u.org_id, o.name as org_name, u.disabled_at,
            (select count(*)::int from alerts a where a.org_id = u.org_id and a.resolved_at is null) as open_alerts
@@ -35,8 +47,16 @@ export async function loadSession(db: Queryable, id: string, now = new Date()): 
     await db`update sessions set last_seen_at = ${now} where id_hash = ${row.id_hash}`;
   }
   return {
-    kind: 'session', orgId: row.org_id, orgName: row.org_name, actor: row.username, role: row.role, username: row.username,
-    userId: row.user_id, sessionId: row.id_hash, csrfToken: row.csrf_token, openAlerts: row.open_alerts,
+    kind: 'session',
+    orgId: row.org_id,
+    orgName: row.org_name,
+    actor: row.username,
+    role: row.role,
+    username: row.username,
+    userId: row.user_id,
+    sessionId: row.id_hash,
+    csrfToken: row.csrf_token,
+    openAlerts: row.open_alerts,
   };
 }
 
@@ -57,7 +77,14 @@ export async function loadApiToken(db: Queryable, token: string): Promise<Princi
     where t.token_hash = ${sha256Hex(token)} and t.revoked_at is null`;
   if (!row) return null;
   return {
-    kind: 'token', orgId: row.org_id, orgName: row.org_name, actor: `token:${row.id}`, role: 'api', username: null,
-    userId: null, sessionId: null, csrfToken: null,
+    kind: 'token',
+    orgId: row.org_id,
+    orgName: row.org_name,
+    actor: `token:${row.id}`,
+    role: 'api',
+    username: null,
+    userId: null,
+    sessionId: null,
+    csrfToken: null,
   };
 }

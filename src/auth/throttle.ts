@@ -55,7 +55,10 @@ export async function lockState(db: Queryable, w: Window): Promise<WindowState> 
       greatest(1, ceil(extract(epoch from (select min(pending_until) from attempt_failures
         where scope = ${w.scope} and subject = ${w.subject} and pending_until > now()) - now())))::int as "pendingExpiresIn"`;
   return {
-    locked: row!.locked, retryAfterSeconds: row!.retryAfterSeconds ?? 0, failures: row!.failures, pending: row!.pending,
+    locked: row!.locked,
+    retryAfterSeconds: row!.retryAfterSeconds ?? 0,
+    failures: row!.failures,
+    pending: row!.pending,
     pendingExpiresIn: row!.pendingExpiresIn ?? 1,
   };
 }

@@ -45,8 +45,18 @@ export async function certificatePdf(
     },
     attachments: [
       { name: 'certificate.jws', data: c.jws, mimeType: 'application/jose', description: 'The SET exactly as the issuer signed it' },
-      { name: 'issuer-jwks.json', data: JSON.stringify({ keys: [proof.jwk] }, null, 2), mimeType: 'application/jwk-set+json', description: 'The issuer public key that verified the SET' },
-      { name: 'verification.json', data: JSON.stringify(proof.report, null, 2), mimeType: 'application/json', description: 'Verification report (SPEC §6) when this PDF was made' },
+      {
+        name: 'issuer-jwks.json',
+        data: JSON.stringify({ keys: [proof.jwk] }, null, 2),
+        mimeType: 'application/jwk-set+json',
+        description: 'The issuer public key that verified the SET',
+      },
+      {
+        name: 'verification.json',
+        data: JSON.stringify(proof.report, null, 2),
+        mimeType: 'application/json',
+        description: 'Verification report (SPEC §6) when this PDF was made',
+      },
     ],
   });
 }

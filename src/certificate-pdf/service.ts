@@ -22,7 +22,14 @@ export function createCertificatePdfService(deps: {
   proofFor: (c: CertificateRecord) => Promise<PdfProof>;
 }): CertificatePdfService {
   const entry = (action: AuditAction, p: Principal, c: CertificateRecord, client: string, requestId: string, outcome = 'success') => ({
-    action, outcome, actor: p.actor, orgId: p.orgId, client, requestId, number: c.payload.number, subject: c.id,
+    action,
+    outcome,
+    actor: p.actor,
+    orgId: p.orgId,
+    client,
+    requestId,
+    number: c.payload.number,
+    subject: c.id,
     detail: { kind: c.payload.kind, revision: c.payload.revision },
   });
   return {

@@ -29,7 +29,10 @@ export function checkChromium(config: Config): EnvironmentCheck {
 
 /** The PDFs are set in IPAex Mincho and Gothic; fc-list says whether fontconfig (and so Chromium) has them. */
 export async function checkFonts(): Promise<EnvironmentCheck> {
-  const listed = await promisify(execFile)('fc-list', [':', 'family']).then((r) => r.stdout, () => null);
+  const listed = await promisify(execFile)('fc-list', [':', 'family']).then(
+    (r) => r.stdout,
+    () => null,
+  );
   if (listed === null) return { name: 'fonts', ok: false, detail: 'fc-list did not run (fontconfig missing)', fix: `apt-get install fontconfig; ${FONTS_FIX}` };
   const missing = ['IPAexMincho', 'IPAexGothic'].filter((family) => !listed.includes(family));
   return missing.length
@@ -45,7 +48,12 @@ export function checkDataDir(dataDir: string): EnvironmentCheck {
   try {
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
-    return { name, ok: false, detail: `${dir} is not writable by this user`, fix: `chown -R $(id -u) ${dataDir}, or set SHOSHO_DATA_DIR to a directory this user owns` };
+    return {
+      name,
+      ok: false,
+      detail: `${dir} is not writable by this user`,
+      fix: `chown -R $(id -u) ${dataDir}, or set SHOSHO_DATA_DIR to a directory this user owns`,
+    };
   }
   if (dir !== dataDir) return { name, ok: true, detail: `${dataDir} (created on first start)` };
   const mode = fs.statSync(dataDir).mode & 0o777;
@@ -62,9 +70,15 @@ export async function checkDatabase(config: Config, log: Logger): Promise<Enviro
     const before = Date.now();
     const [row] = await db.sql<{ now: Date }[]>`select now() as now`;
     const skew = row!.now.getTime() - (before + Date.now()) / 2;
-    const clock: EnvironmentCheck = Math.abs(skew) <= MAX_CLOCK_SKEW_MS
-      ? { name: 'clock', ok: true, detail: `the database's clock is ${Math.round(skew)} ms from this machine's` }
-      : { name: 'clock', ok: false, detail: `the database's clock is ${(skew / 1000).toFixed(1)} s from this machine's`, fix: 'run time synchronisation (systemd-timesyncd or chrony) on both machines' };
+    const clock: EnvironmentCheck =
+      Math.abs(skew) <= MAX_CLOCK_SKEW_MS
+        ? { name: 'clock', ok: true, detail: `the database's clock is ${Math.round(skew)} ms from this machine's` }
+        : {
+            name: 'clock',
+            ok: false,
+            detail: `the database's clock is ${(skew / 1000).toFixed(1)} s from this machine's`,
+            fix: 'run time synchronisation (systemd-timesyncd or chrony) on both machines',
+          };
     return [{ name: 'database', ok: true, detail: kind }, clock];
   } catch (e) {
     if (e instanceof DataDirInUse) return [{ name: 'database', ok: true, detail: `${kind}, in use by a running shosho (clock not checked)` }];

@@ -2,8 +2,17 @@ import fs from 'node:fs';
 import { recordAudit } from '../auditlog/index.js';
 import { describeIssues } from '../domain/index.js';
 import {
-  createReceiver, findIssuer, insertIssuer, issuerInputSchema, KeyStore, listIssuers, parseJwks, pollOnce, recordPoll,
-  removeIssuer, storeKeys,
+  createReceiver,
+  findIssuer,
+  insertIssuer,
+  issuerInputSchema,
+  KeyStore,
+  listIssuers,
+  parseJwks,
+  pollOnce,
+  recordPoll,
+  removeIssuer,
+  storeKeys,
 } from '../feed/index.js';
 import { cliActor, parse, required } from './args.js';
 import type { Command } from './commands.js';
@@ -13,26 +22,37 @@ import { withDatabase } from './with-database.js';
 export const issuerCommand: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
   const { values, positionals } = parse(rest, {
-    iss: { type: 'string' }, name: { type: 'string' }, 'jwks-uri': { type: 'string' }, jwks: { type: 'string' },
-    'feed-url': { type: 'string' }, 'feed-token': { type: 'string' },
+    iss: { type: 'string' },
+    name: { type: 'string' },
+    'jwks-uri': { type: 'string' },
+    jwks: { type: 'string' },
+    'feed-url': { type: 'string' },
+    'feed-token': { type: 'string' },
   });
   switch (sub) {
     case 'add': {
       const input = issuerInputSchema.safeParse({
-        id: required(positionals[0], 'issuer ID'), iss: values.iss, name: values.name, jwksUri: values['jwks-uri'],
+        id: required(positionals[0], 'issuer ID'),
+        iss: values.iss,
+        name: values.name,
+        jwksUri: values['jwks-uri'],
         jwksInline: values.jwks ? JSON.parse(fs.readFileSync(values.jwks, 'utf8')) : undefined,
-        feedUrl: values['feed-url'], feedToken: values['feed-token'],
+        feedUrl: values['feed-url'],
+        feedToken: values['feed-token'],
       });
       if (!input.success) throw new UsageError(describeIssues(input.error));
       const inline = input.data.jwksInline ? await parseJwks(input.data.jwksInline) : null;
-      if (inline && inline.keys.length === 0) throw new UsageError(`--jwks holds no usable key: ${inline.refused.map((r) => `${r.kid}: ${r.reason}`).join('; ')}`);
+      if (inline && inline.keys.length === 0)
+        throw new UsageError(`--jwks holds no usable key: ${inline.refused.map((r) => `${r.kid}: ${r.reason}`).join('; ')}`);
       return withDatabase(ctx, async (db) => {
         if (await findIssuer(db.sql, { id: input.data.id })) throw new UsageError(`issuer ${input.data.id} already exists`);
         await db.sql.begin(async (tx) => {
           await insertIssuer(tx, input.data);
           if (inline) await storeKeys(tx, input.data.id, inline.keys, ctx.log);
         });
-        await recordAudit(db.sql, [{ action: 'admin.issuer.add', outcome: 'success', actor: cliActor(), subject: input.data.id, detail: { iss: input.data.iss } }]);
+        await recordAudit(db.sql, [
+          { action: 'admin.issuer.add', outcome: 'success', actor: cliActor(), subject: input.data.id, detail: { iss: input.data.iss } },
+        ]);
         process.stdout.write(`issuer ${input.data.id} added (${input.data.iss})\n`);
         return 0;
       });
@@ -68,7 +88,9 @@ export const issuerCommand: Command = async (args, ctx) => {
         try {
           const summary = await pollOnce(issuer, opts);
           await recordPoll(db.sql, id, { summary });
-          process.stdout.write(`issuer ${id}: ${summary.stored} stored, ${summary.duplicates} already had, ${summary.refused.length} refused (${summary.requests} request(s))\n`);
+          process.stdout.write(
+            `issuer ${id}: ${summary.stored} stored, ${summary.duplicates} already had, ${summary.refused.length} refused (${summary.requests} request(s))\n`,
+          );
           for (const r of summary.refused) process.stdout.write(`  refused ${r.jti}: ${r.err}: ${r.description}\n`);
           for (const d of summary.deferred) process.stdout.write(`  not checkable now, left for the issuer to deliver again ${d.jti}: ${d.description}\n`);
           if (summary.moreAvailable) process.stdout.write(`  the issuer has more: this round ended on its time or page bound; sync again\n`);

@@ -16,7 +16,10 @@ function ratio(value: string | undefined, flag: string): number | undefined {
 /** `shosho org set ID [--contract-guarantee-ratio R] [--advance-ratio R] [--interim-ratio R] [--missing-after-days N]` (SPEC §5). */
 export const orgSetCommand: Command = async (args, ctx) => {
   const { values, positionals } = parse(args, {
-    'contract-guarantee-ratio': { type: 'string' }, 'advance-ratio': { type: 'string' }, 'interim-ratio': { type: 'string' }, 'missing-after-days': { type: 'string' },
+    'contract-guarantee-ratio': { type: 'string' },
+    'advance-ratio': { type: 'string' },
+    'interim-ratio': { type: 'string' },
+    'missing-after-days': { type: 'string' },
   });
   const orgId = required(positionals[0], 'organisation ID');
   const days = values['missing-after-days'];
@@ -28,14 +31,20 @@ export const orgSetCommand: Command = async (args, ctx) => {
     missingAfterDays: days === undefined ? undefined : Number(days),
   };
   if (change.missingAfterDays !== undefined && change.missingAfterDays > 3650) throw new UsageError('--missing-after-days must be at most 3650');
-  if (Object.values(change).every((v) => v === undefined)) throw new UsageError('org set needs at least one of --contract-guarantee-ratio, --advance-ratio, --interim-ratio, --missing-after-days');
+  if (Object.values(change).every((v) => v === undefined))
+    throw new UsageError('org set needs at least one of --contract-guarantee-ratio, --advance-ratio, --interim-ratio, --missing-after-days');
   return withDatabase(ctx, async (db) => {
     if (!(await findOrganisation(db.sql, orgId))) throw new UsageError(`no organisation ${orgId}`);
     await db.sql.begin(async (tx) => {
       await setLedgerRules(tx, orgId, change);
       await appendAudit(tx, [{ action: 'admin.org.set', outcome: 'success', actor: cliActor(), orgId, detail: { ...change } }]);
     });
-    process.stdout.write(`ledger rules of ${orgId} set: ${Object.entries(change).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(', ')}\n`);
+    process.stdout.write(
+      `ledger rules of ${orgId} set: ${Object.entries(change)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}\n`,
+    );
     return 0;
   });
 };

@@ -1,8 +1,17 @@
 import { notifySchema, setUserNotification } from '../alerts/index.js';
 import { appendAudit } from '../auditlog/index.js';
 import {
-  addApiToken, addOrganisation, addUser, findOrganisation, hashPassword, MIN_PASSWORD_LENGTH, orgIdSchema, ROLES, ScryptPool,
-  usernameSchema, type Role,
+  addApiToken,
+  addOrganisation,
+  addUser,
+  findOrganisation,
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  orgIdSchema,
+  ROLES,
+  ScryptPool,
+  usernameSchema,
+  type Role,
 } from '../auth/index.js';
 import { cliActor, parse, required } from './args.js';
 import type { Command } from './commands.js';
@@ -54,7 +63,16 @@ export const userCommand: Command = async (args, ctx) => {
     await db.sql.begin(async (tx) => {
       const userId = await addUser(tx, { username: username.data, orgId, role, passwordHash });
       await setUserNotification(tx, userId, { email: mail.data.email ?? null, notify: mail.data.notify });
-      await appendAudit(tx, [{ action: 'admin.user.add', outcome: 'success', actor: cliActor(), orgId, subject: username.data, detail: { role, email: mail.data.email ?? null, notify: mail.data.notify } }]);
+      await appendAudit(tx, [
+        {
+          action: 'admin.user.add',
+          outcome: 'success',
+          actor: cliActor(),
+          orgId,
+          subject: username.data,
+          detail: { role, email: mail.data.email ?? null, notify: mail.data.notify },
+        },
+      ]);
     });
     process.stdout.write(`user ${username.data} added to ${orgId} as ${role}\n`);
     return 0;

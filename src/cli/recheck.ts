@@ -20,7 +20,14 @@ export const recheckCommand: Command = async (args, ctx) => {
     const scope = values.all ? { all: true as const } : { orgId: values.org! };
     const reports = await recheckAll(db.sql, keys, ctx.config.audience, { ...scope, actor: cliActor(), onProgress: progressBar });
     const count = (r: VerificationReport['result']) => reports.filter((x) => x.result === r).length;
-    const summary = { checkedAt: new Date().toISOString(), scope, total: reports.length, passed: count('passed'), failed: count('failed'), indeterminate: count('indeterminate') };
+    const summary = {
+      checkedAt: new Date().toISOString(),
+      scope,
+      total: reports.length,
+      passed: count('passed'),
+      failed: count('failed'),
+      indeterminate: count('indeterminate'),
+    };
     fs.writeFileSync(reportFile, `${JSON.stringify({ summary, reports }, null, 2)}\n`);
     process.stdout.write(`rechecked ${summary.total}: ${summary.passed} passed, ${summary.failed} failed, ${summary.indeterminate} indeterminate\n`);
     for (const r of reports.filter((x) => x.result !== 'passed')) {

@@ -63,8 +63,8 @@ function humanReport({ report, certificate, embeddedKeyThumbprint }: OfflineVeri
     '',
     `発行者 (iss): ${report.subject.issuer}`,
     `SET SHA-256 (verification.json): ${report.subject.jwsSha256}`,
-    `埋め込み鍵の指紋 (RFC 7638 thumbprint of the key in the PDF): ${embeddedKeyThumbprint ?? '(none under the SET\'s kid)'}`,
-    `検証に使った鍵 (keys used): ${jwksSource ?? 'the key embedded in the PDF (give --jwks with the issuer\'s published keys to decide the signature)'}`,
+    `埋め込み鍵の指紋 (RFC 7638 thumbprint of the key in the PDF): ${embeddedKeyThumbprint ?? "(none under the SET's kid)"}`,
+    `検証に使った鍵 (keys used): ${jwksSource ?? "the key embedded in the PDF (give --jwks with the issuer's published keys to decide the signature)"}`,
     '',
     `検証結果 (verification report), checked at ${report.checkedAt}: ${report.result.toUpperCase()}`,
     ...report.checks.map((c) => `  ${c.result.padEnd(13)} ${c.name.padEnd(17)} ${c.detail}`),
@@ -89,7 +89,9 @@ function certificateLines(c: CertificatePayload): string[] {
     [t('cert.field.projectPeriod'), period(c.project.period)],
     [t(form.fields.guaranteeAmount), formatYen(c.guarantee.amount)],
     [t(form.fields.guaranteePeriod), period(c.guarantee.period)],
-    ...(advance === undefined ? [] : [[t(form.fields[c.kind === 'advance_payment' ? 'advancePayment' : 'interimAdvancePayment']), formatYen(advance)] as [string, string]]),
+    ...(advance === undefined
+      ? []
+      : [[t(form.fields[c.kind === 'advance_payment' ? 'advancePayment' : 'interimAdvancePayment']), formatYen(advance)] as [string, string]]),
   ];
   return rows.map(([label, value]) => `${label}: ${value}`);
 }

@@ -32,8 +32,11 @@ export const webhookCommand: Command = async (args, ctx) => {
       if (endpoints.length === 0) process.stdout.write('no webhooks\n');
       for (const e of endpoints) {
         const state = e.removedAt ? `removed ${formatJst(e.removedAt, 'en')}` : 'active';
-        process.stdout.write(`${e.id}  ${e.orgId}  ${e.url}  ${state}  delivered ${e.delivered}, retrying ${e.pending}, failed ${e.failed}`
-          + (e.lastError ? `  last failure ${formatJst(e.lastErrorAt!, 'en')}: ${e.lastError}` : '') + '\n');
+        process.stdout.write(
+          `${e.id}  ${e.orgId}  ${e.url}  ${state}  delivered ${e.delivered}, retrying ${e.pending}, failed ${e.failed}` +
+            (e.lastError ? `  last failure ${formatJst(e.lastErrorAt!, 'en')}: ${e.lastError}` : '') +
+            '\n',
+        );
       }
       return 0;
     });

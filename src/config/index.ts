@@ -5,7 +5,8 @@ import { z } from 'zod';
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-const int = (min: number, max: number) => z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const int = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
 /**
@@ -73,7 +74,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   SHOSHO_WEBHOOK_RETRY_MS: int(1, 3_600_000).default(30_000),
   SHOSHO_WEBHOOK_ALLOW_PRIVATE: flag.default(false),
-  SHOSHO_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SHOSHO_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   SHOSHO_MAIL_FROM: z.string().min(3).optional(),
   SHOSHO_NOTICES_DEADLINE_MS: int(100, 600_000).default(15_000),
 });
@@ -123,7 +127,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   const threads = c.UV_THREADPOOL_SIZE;
   if (c.SHOSHO_SCRYPT_CONCURRENCY !== undefined && c.SHOSHO_SCRYPT_CONCURRENCY >= threads) {
-    throw new ConfigError(`configuration error: SHOSHO_SCRYPT_CONCURRENCY must be below UV_THREADPOOL_SIZE (${threads}), so fs, dns and jose keep a thread (got ${JSON.stringify(present.SHOSHO_SCRYPT_CONCURRENCY)})`);
+    throw new ConfigError(
+      `configuration error: SHOSHO_SCRYPT_CONCURRENCY must be below UV_THREADPOOL_SIZE (${threads}), so fs, dns and jose keep a thread (got ${JSON.stringify(present.SHOSHO_SCRYPT_CONCURRENCY)})`,
+    );
   }
   return {
     port: c.PORT,

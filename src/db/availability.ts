@@ -33,9 +33,8 @@ export function asDatabaseUnavailable(error: unknown): DatabaseUnavailable | nul
   if (!(error instanceof Error)) return null;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return null;
-  const unavailable = CLIENT_FAILURES.has(code)
-    || (SOCKET_FAILURES.has(code) && 'query' in error)
-    || (error.name === 'PostgresError' && UNAVAILABLE_SQLSTATE.test(code));
+  const unavailable =
+    CLIENT_FAILURES.has(code) || (SOCKET_FAILURES.has(code) && 'query' in error) || (error.name === 'PostgresError' && UNAVAILABLE_SQLSTATE.test(code));
   return unavailable ? new DatabaseUnavailable(`${code}: ${error.message}`, { cause: error }) : null;
 }
 
@@ -70,9 +69,16 @@ export class DatabaseWatch {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(url: string, private readonly opts: { intervalMs: number; timeoutMs: number; log: Logger }) {
+  constructor(
+    url: string,
+    private readonly opts: { intervalMs: number; timeoutMs: number; log: Logger },
+  ) {
     this.probe = postgres(url, {
-      max: 1, onnotice: () => {}, idle_timeout: 0, backoff: () => 0, fetch_types: false,
+      max: 1,
+      onnotice: () => {},
+      idle_timeout: 0,
+      backoff: () => 0,
+      fetch_types: false,
       connect_timeout: Math.ceil(opts.timeoutMs / 1000),
       connection: { application_name: 'shosho-probe' },
       ...customSocket((o) => track(this.probeSockets, open(o))),

@@ -39,7 +39,9 @@ function inUse(dataDir: string, pidFile: string): DataDirInUse {
   let holder = 'another process';
   try {
     holder = `process ${Number(fs.readFileSync(pidFile, 'utf8'))}`;
-  } catch { /* the holder has not written it yet */ }
+  } catch {
+    /* the holder has not written it yet */
+  }
   return new DataDirInUse(`the embedded database in ${dataDir} is in use by ${holder}; stop it first or set DATABASE_URL`);
 }
 

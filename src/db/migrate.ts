@@ -22,7 +22,10 @@ export class MigrationError extends Error {
 }
 
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   return files.map((file) => {
     const m = FILE.exec(file);
     if (!m) throw new MigrationError(`migration file ${file} must be named NNN_name.sql`);

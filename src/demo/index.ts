@@ -3,8 +3,17 @@ import { addApiToken, addOrganisation, addUser, findOrganisation, hashPassword, 
 import type { Sql } from '../db/index.js';
 import { findIssuer, insertIssuer } from '../feed/index.js';
 import {
-  authKeyDigest, CERTIFICATE_EVENT, changeRevision, correctionRevision, newAuthKey, newPolicyNumber, ReferenceIssuer, sampleCertificate, WITHDRAWN_EVENT,
-  type CertificatePayloadInput, type Kind,
+  authKeyDigest,
+  CERTIFICATE_EVENT,
+  changeRevision,
+  correctionRevision,
+  newAuthKey,
+  newPolicyNumber,
+  ReferenceIssuer,
+  sampleCertificate,
+  WITHDRAWN_EVENT,
+  type CertificatePayloadInput,
+  type Kind,
 } from '../../reference-issuer/index.js';
 
 export interface DemoCertificate {
@@ -30,7 +39,14 @@ export interface DemoSetup {
   toChange: { payload: CertificatePayloadInput; authKey: string };
 }
 
-const ORG = { id: 'hiroshima', name: '広島県 土木建築局', obligees: [{ code: '340006', name: null }, { code: null, name: '広島県知事' }] };
+const ORG = {
+  id: 'hiroshima',
+  name: '広島県 土木建築局',
+  obligees: [
+    { code: '340006', name: null },
+    { code: null, name: '広島県知事' },
+  ],
+};
 const ISSUER_ID = 'demo-wjcs';
 export const DEMO_INSURER_ID = 'demo-tokiomarine';
 const HIROSHIMA = { name: '広島県知事', code: '340006' };
@@ -100,7 +116,12 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   // one certificate cancelled (解約), one addressed to another obligee
   const cancelled = String(base + 50_000);
   const keyC = newAuthKey();
-  await issue({ ...sampleCertificate(7, { number: cancelled, kind: 'contract', authKeyDigest: await authKeyDigest(keyC, 14) }), obligee: HIROSHIMA }, keyC, 'push', 'then withdrawn (解約)');
+  await issue(
+    { ...sampleCertificate(7, { number: cancelled, kind: 'contract', authKeyDigest: await authKeyDigest(keyC, 14) }), obligee: HIROSHIMA },
+    keyC,
+    'push',
+    'then withdrawn (解約)',
+  );
   issuer.enqueue(await issuer.sign(WITHDRAWN_EVENT, { number: cancelled, kind: 'contract', revision: 0, reason: 'cancelled', withdrawnOn: '2025-03-31' }));
   const other = String(base + 60_000);
   const keyO = newAuthKey();
@@ -117,7 +138,10 @@ export async function setUpDemo(sql: Sql, serviceUrl: string, audience: string):
   await issue(changeRevision(bond0, 1, await authKeyDigest(keyB1, 14), '2025-01-20'), keyB1, 'poll', 'insurer, change revision, polled', insurer);
   const policy = newPolicyNumber('performance_insurance');
   const keyP = newAuthKey();
-  const policy0 = { ...sampleCertificate(5, { number: policy, kind: 'performance_insurance', authKeyDigest: await authKeyDigest(keyP, 14) }), obligee: HIROSHIMA };
+  const policy0 = {
+    ...sampleCertificate(5, { number: policy, kind: 'performance_insurance', authKeyDigest: await authKeyDigest(keyP, 14) }),
+    obligee: HIROSHIMA,
+  };
   await issue(policy0, keyP, 'poll', 'insurer, polled', insurer);
   return { issuer, insurer, username: 'demo', password, apiToken: token, certificates, toChange: toChange! };
 }
@@ -131,7 +155,9 @@ export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: s
   const { payload, authKey } = demo.toChange;
   const call = async (path: string, body: unknown) => {
     const res = await fetch(`${serviceUrl}${path}`, {
-      method: 'POST', headers: { authorization: `Bearer ${demo.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`demo: ${path} answered ${res.status}`);
     return res.json() as Promise<{ id: string }>;
@@ -144,7 +170,15 @@ export async function changeFiledCertificateLater(demo: DemoSetup, serviceUrl: s
   const set = await demo.issuer.sign(CERTIFICATE_EVENT, changed);
   const res = await demo.issuer.push(`${serviceUrl}/sets`, set.token);
   if (res.status !== 202) throw new Error(`demo push refused: ${JSON.stringify(res.body)}`);
-  demo.certificates.push({ number: payload.number, authKey: key1, kind: payload.kind, revision: 1, revisionType: 'change', note: 'sent a minute after start', payload: changed });
+  demo.certificates.push({
+    number: payload.number,
+    authKey: key1,
+    kind: payload.kind,
+    revision: 1,
+    revisionType: 'change',
+    note: 'sent a minute after start',
+    payload: changed,
+  });
   return `${payload.number} (認証キー ${key1})`;
 }
 export { writeDemoNotices } from './notices.js';

@@ -11,13 +11,30 @@ import type { DemoCertificate } from './index.js';
 export async function writeDemoNotices(sql: Sql, certificates: readonly DemoCertificate[], dir: string): Promise<string[]> {
   const contents: NoticeContent[] = [];
   for (const c of certificates.slice(0, 5)) {
-    const [row] = await sql<Array<{ payload: { project: { name: string }; contractor: { name: string }; obligee: { name: string }; guarantor: { name: string; office?: string }; issuedOn: string } }>>`
+    const [row] = await sql<
+      Array<{
+        payload: {
+          project: { name: string };
+          contractor: { name: string };
+          obligee: { name: string };
+          guarantor: { name: string; office?: string };
+          issuedOn: string;
+        };
+      }>
+    >`
       select payload from certificate_revisions where number = ${c.number} and revision = ${c.revision} limit 1`;
     if (!row) continue;
     const p = row.payload;
     contents.push({
-      number: c.number, authKey: c.authKey, kind: c.kind, revisionType: c.revisionType as NoticeContent['revisionType'], projectName: p.project.name,
-      contractor: p.contractor.name, obligee: p.obligee.name, issuer: { name: p.guarantor.name, office: p.guarantor.office ?? '' }, issuedOn: p.issuedOn,
+      number: c.number,
+      authKey: c.authKey,
+      kind: c.kind,
+      revisionType: c.revisionType as NoticeContent['revisionType'],
+      projectName: p.project.name,
+      contractor: p.contractor.name,
+      obligee: p.obligee.name,
+      issuer: { name: p.guarantor.name, office: p.guarantor.office ?? '' },
+      issuedOn: p.issuedOn,
     });
   }
   const files: Array<[name: string, notices: NoticeContent[], layout: NoticeLayout, perPage: 1 | 2]> = [

@@ -59,10 +59,21 @@ export interface CertificateViewInput {
 }
 
 const CERTIFICATE_FIELDS = [
-  'obligee', 'guarantor',
-  'contractorName', 'contractorAddress', 'contractorRepresentative',
-  'projectName', 'projectLocation', 'contractDate', 'contractPrice', 'projectPeriod',
-  'guaranteeAmount', 'guaranteePeriod', 'advancePayment', 'interimAdvancePayment', 'notes',
+  'obligee',
+  'guarantor',
+  'contractorName',
+  'contractorAddress',
+  'contractorRepresentative',
+  'projectName',
+  'projectLocation',
+  'contractDate',
+  'contractPrice',
+  'projectPeriod',
+  'guaranteeAmount',
+  'guaranteePeriod',
+  'advancePayment',
+  'interimAdvancePayment',
+  'notes',
 ] as const;
 /** Each is named on a form by `FormWords.fields`; on a 保証事業会社's form by `cert.field.<field>`. */
 export type CertificateField = (typeof CERTIFICATE_FIELDS)[number];
@@ -270,9 +281,7 @@ function particulars(payload: CertificatePayload, changes: readonly string[]): C
 
 function successorOf(revision: number, revisions: readonly RevisionSummary[]): CertificateView['successor'] {
   // While a revision is superseded nothing cancelled the guarantee, so a withdrawn later one was issued in error.
-  const next = revisions
-    .filter((r) => r.revision > revision && r.status !== 'withdrawn')
-    .sort((a, b) => a.revision - b.revision)[0];
+  const next = revisions.filter((r) => r.revision > revision && r.status !== 'withdrawn').sort((a, b) => a.revision - b.revision)[0];
   return next ? { revision: next.revision, revisionType: next.revisionType, issuedOn: next.issuedOn } : null;
 }
 
@@ -285,7 +294,12 @@ function partyValues(payload: CertificatePayload): Record<'obligee' | 'guarantor
   };
 }
 
-function fieldChanges(payload: CertificatePayload, previous: CertificatePayload | null, changedFields: CertificateField[], rows: CertificateRow[]): FieldChange[] {
+function fieldChanges(
+  payload: CertificatePayload,
+  previous: CertificatePayload | null,
+  changedFields: CertificateField[],
+  rows: CertificateRow[],
+): FieldChange[] {
   const before = previous ? particulars(previous, []) : [];
   const parties = partyValues(payload);
   const partiesBefore = previous ? partyValues(previous) : null;
@@ -337,8 +351,6 @@ export function certificateView(input: CertificateViewInput): CertificateView {
     status: input.status,
     successor: input.status.status === 'superseded' ? successorOf(payload.revision, input.revisions) : null,
     verification: input.verification,
-    revisions: [...input.revisions]
-      .sort((a, b) => a.revision - b.revision)
-      .map((revision) => ({ ...revision, shown: revision.id === input.id })),
+    revisions: [...input.revisions].sort((a, b) => a.revision - b.revision).map((revision) => ({ ...revision, shown: revision.id === input.id })),
   };
 }

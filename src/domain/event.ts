@@ -52,9 +52,7 @@ export function isCalendarDate(s: string): boolean {
 const date = z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD').meta({ format: 'date' });
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const yen = z.number().int('must be whole yen').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER);
-const period = z
-  .strictObject({ from: date, to: date })
-  .refine((p) => p.from <= p.to, { message: '"from" must not be after "to"', path: ['to'] });
+const period = z.strictObject({ from: date, to: date }).refine((p) => p.from <= p.to, { message: '"from" must not be after "to"', path: ['to'] });
 
 const certificateNumber = z.string().regex(CERTIFICATE_NUMBER, 'must be 6 to 20 ASCII digits and capital letters');
 
@@ -80,7 +78,13 @@ const certificateFields = z.strictObject({
     /** Who signs for the issuer on the paper form, e.g. 「代表取締役社長 山田一郎」. */
     representative: text(200).optional(),
   }),
-  obligee: z.strictObject({ name: text(200), code: z.string().regex(/^[0-9]{6}$/, 'must be a 6-digit local government code').optional() }),
+  obligee: z.strictObject({
+    name: text(200),
+    code: z
+      .string()
+      .regex(/^[0-9]{6}$/, 'must be a 6-digit local government code')
+      .optional(),
+  }),
   contractor: z.strictObject({ name: text(200), address: text(400).optional(), representative: text(200).optional() }),
   project: z.strictObject({
     name: text(400),
@@ -90,7 +94,10 @@ const certificateFields = z.strictObject({
     contractPrice: yen,
   }),
   guarantee: z.strictObject({ amount: yen, period, advancePayment: yen.optional() }),
-  changes: z.array(z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'must be a dotted field path')).max(64).optional(),
+  changes: z
+    .array(z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'must be a dotted field path'))
+    .max(64)
+    .optional(),
   notes: z.string().max(4000).optional(),
   /** The certifying sentence (保証文言) of the paper form, as the issuer words it. */
   statement: text(1000).optional(),
@@ -130,7 +137,5 @@ export type WithdrawalReason = WithdrawalPayload['reason'];
 
 /** One line per problem, each naming the field path: "guarantee.amount: must be whole yen". */
 export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`).join('; ');
 }

@@ -44,7 +44,12 @@ export const searchDay = z
   .transform((text, ctx) => {
     const typed = parseTypedDate(text);
     if (!typed.ok) {
-      const why = typed.problem === 'format' ? `must be a date such as ${TYPED_DATE_EXAMPLES}` : typed.problem === 'era' ? 'is not a day of the era it names' : 'is not a day that exists';
+      const why =
+        typed.problem === 'format'
+          ? `must be a date such as ${TYPED_DATE_EXAMPLES}`
+          : typed.problem === 'era'
+            ? 'is not a day of the era it names'
+            : 'is not a day that exists';
       ctx.addIssue({ code: 'custom', message: why, params: { problem: typed.problem, text } });
       return z.NEVER;
     }

@@ -3,9 +3,20 @@ import { KINDS } from './event.js';
 
 const CHECK_RESULTS = ['passed', 'failed', 'indeterminate'] as const;
 const CHECK_NAMES = [
-  'jws-digest', 'signature', 'claims', 'payload', 'pdf-digest', 'pdf-embedded-jws', 'status',
+  'jws-digest',
+  'signature',
+  'claims',
+  'payload',
+  'pdf-digest',
+  'pdf-embedded-jws',
+  'status',
   // SPEC §9: a filed certificate against its ledger contract
-  'contract-obligee', 'contract-contractor', 'contract-project', 'contract-price', 'guarantee-amount', 'guarantee-period',
+  'contract-obligee',
+  'contract-contractor',
+  'contract-project',
+  'contract-price',
+  'guarantee-amount',
+  'guarantee-period',
 ] as const;
 
 /** SPEC §6: `failed` is proven wrong; `indeterminate` could not be decided (never shown as valid or invalid). */

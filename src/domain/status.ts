@@ -21,8 +21,6 @@ export function revisionStatus(target: RevisionFacts, all: readonly RevisionFact
   if (target.withdrawal) return { status: 'withdrawn', withdrawal: target.withdrawal };
   const cancellation = all.find((r) => r.withdrawal?.reason === 'cancelled');
   if (cancellation?.withdrawal) return { status: 'withdrawn', withdrawal: cancellation.withdrawal };
-  const next = all
-    .filter((r) => r.revision > target.revision && r.withdrawal?.reason !== 'issued_in_error')
-    .sort((a, b) => b.revision - a.revision)[0];
+  const next = all.filter((r) => r.revision > target.revision && r.withdrawal?.reason !== 'issued_in_error').sort((a, b) => b.revision - a.revision)[0];
   return next ? { status: 'superseded', supersededBy: { revision: next.revision, issuedOn: next.issuedOn } } : { status: 'current' };
 }

@@ -2,8 +2,16 @@ export { insertIssuer, listIssuers, findIssuer, removeIssuer, issuerInputSchema,
 export { parseJwks, toKeyObject, ACCEPTED_ALGS, type IssuerKey, type SigningAlg } from './jwks.js';
 export { KeyStore, storeKeys, type ResolvedKey } from './keystore.js';
 export {
-  checkEnvelope, checkHeader, checkClaims, checkIssuerAndAudience, checkEvent, MAX_SET_BYTES,
-  type SetErrorCode, type SetRefusal, type Checked, type CertificateEvent,
+  checkEnvelope,
+  checkHeader,
+  checkClaims,
+  checkIssuerAndAudience,
+  checkEvent,
+  MAX_SET_BYTES,
+  type SetErrorCode,
+  type SetRefusal,
+  type Checked,
+  type CertificateEvent,
 } from './set-rules.js';
 export { verifySet, type VerifiedSet, type VerifyContext } from './verify.js';
 export { ingest, type IngestOutcome, type Via } from './ingest.js';

@@ -16,7 +16,11 @@ export type IngestOutcome =
   | { status: 'unavailable'; description: string };
 
 class Conflict extends Error {
-  constructor(readonly description: string, readonly existingSetId: string, readonly identity: string) {
+  constructor(
+    readonly description: string,
+    readonly existingSetId: string,
+    readonly identity: string,
+  ) {
     super(description);
   }
 }
@@ -51,8 +55,14 @@ async function ingestWith(sql: Sql, sets: readonly VerifiedSet[], via: Via, setB
       outcomes[i] ??= await ingestInSavepoint(tx, set, via);
     }
     const decided = outcomes as IngestOutcome[];
-    await appendAudit(tx, sets.flatMap((set, i) => (decided[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, decided[i]!)])));
-    await raiseIngestAlerts(tx, sets.filter((_, i) => decided[i]!.status === 'stored'));
+    await appendAudit(
+      tx,
+      sets.flatMap((set, i) => (decided[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, decided[i]!)])),
+    );
+    await raiseIngestAlerts(
+      tx,
+      sets.filter((_, i) => decided[i]!.status === 'stored'),
+    );
     return decided;
   });
 }
@@ -80,7 +90,13 @@ const jtiKey = (issuerId: string, jti: string) => `${issuerId}\u0000${jti}`;
 const identityKey = (table: string, issuerId: string, number: string, kind: string, revision: number) =>
   [table, issuerId, number, kind, revision].join('\u0000');
 const identityOf = (s: VerifiedSet) =>
-  identityKey(s.event.type === CERTIFICATE_EVENT ? 'revision' : 'withdrawal', s.issuer.id, s.event.payload.number, s.event.payload.kind, s.event.payload.revision);
+  identityKey(
+    s.event.type === CERTIFICATE_EVENT ? 'revision' : 'withdrawal',
+    s.issuer.id,
+    s.event.payload.number,
+    s.event.payload.kind,
+    s.event.payload.revision,
+  );
 
 /**
  * Stores set-based the SETs that are the first of the group with their jti and their identity and
@@ -119,10 +135,21 @@ async function storeNew(tx: Tx, sets: readonly VerifiedSet[], via: Via): Promise
 async function insertAllNew(sp: Tx, sets: readonly VerifiedSet[], indices: readonly number[], via: Via): Promise<string[]> {
   const group = indices.map((i) => sets[i]!);
   const received = await sp<{ id: string; issuer_id: string; jti: string }[]>`
-    insert into received_sets ${sp(group.map((s) => ({
-      issuer_id: s.issuer.id, jti: s.jti, jws: s.jws, jws_sha256: s.jwsSha256, header: sp.json(s.header as never), claims: sp.json(s.claims as never),
-      event_type: s.event.type, kid: s.key.kid, alg: s.key.alg, via, verified_at: s.verifiedAt,
-    })))}
+    insert into received_sets ${sp(
+      group.map((s) => ({
+        issuer_id: s.issuer.id,
+        jti: s.jti,
+        jws: s.jws,
+        jws_sha256: s.jwsSha256,
+        header: sp.json(s.header as never),
+        claims: sp.json(s.claims as never),
+        event_type: s.event.type,
+        kid: s.key.kid,
+        alg: s.key.alg,
+        via,
+        verified_at: s.verifiedAt,
+      })),
+    )}
     on conflict (issuer_id, jti) do nothing
     returning id, issuer_id, jti`;
   const idOf = new Map(received.map((r) => [jtiKey(r.issuer_id, r.jti), r.id]));
@@ -133,17 +160,27 @@ async function insertAllNew(sp: Tx, sets: readonly VerifiedSet[], indices: reado
   const revisions = indices.filter((_, k) => group[k]!.event.type === CERTIFICATE_EVENT);
   if (revisions.length > 0) {
     const inserted = await sp<{ issuer_id: string; number: string; kind: string; revision: number }[]>`
-      insert into certificate_revisions ${sp(revisions.map((i) => {
-        const s = sets[i]!;
-        if (s.event.type !== CERTIFICATE_EVENT) throw new Error('not a certificate event');
-        const { authKeyDigest, ...payload } = s.event.payload;
-        const p = s.event.payload;
-        return {
-          issuer_id: s.issuer.id, number: p.number, kind: p.kind, revision: p.revision, revision_type: p.revisionType, issued_on: p.issuedOn,
-          payload: sp.json(payload as never), auth_key_digest: authKeyDigest, obligee_code: p.obligee.code ?? null, obligee_name: p.obligee.name,
-          set_id: stored(s)!,
-        };
-      }))}
+      insert into certificate_revisions ${sp(
+        revisions.map((i) => {
+          const s = sets[i]!;
+          if (s.event.type !== CERTIFICATE_EVENT) throw new Error('not a certificate event');
+          const { authKeyDigest, ...payload } = s.event.payload;
+          const p = s.event.payload;
+          return {
+            issuer_id: s.issuer.id,
+            number: p.number,
+            kind: p.kind,
+            revision: p.revision,
+            revision_type: p.revisionType,
+            issued_on: p.issuedOn,
+            payload: sp.json(payload as never),
+            auth_key_digest: authKeyDigest,
+            obligee_code: p.obligee.code ?? null,
+            obligee_name: p.obligee.name,
+            set_id: stored(s)!,
+          };
+        }),
+      )}
       on conflict (issuer_id, number, kind, revision) do nothing
       returning issuer_id, number, kind, revision`;
     const done = new Set(inserted.map((r) => identityKey('revision', r.issuer_id, r.number, r.kind, r.revision)));
@@ -153,12 +190,22 @@ async function insertAllNew(sp: Tx, sets: readonly VerifiedSet[], indices: reado
   const withdrawals = indices.filter((_, k) => group[k]!.event.type !== CERTIFICATE_EVENT);
   if (withdrawals.length > 0) {
     const inserted = await sp<{ issuer_id: string; number: string; kind: string; revision: number }[]>`
-      insert into withdrawals ${sp(withdrawals.map((i) => {
-        const s = sets[i]!;
-        if (s.event.type === CERTIFICATE_EVENT) throw new Error('not a withdrawal event');
-        const w = s.event.payload;
-        return { issuer_id: s.issuer.id, number: w.number, kind: w.kind, revision: w.revision, reason: w.reason, withdrawn_on: w.withdrawnOn, set_id: stored(s)! };
-      }))}
+      insert into withdrawals ${sp(
+        withdrawals.map((i) => {
+          const s = sets[i]!;
+          if (s.event.type === CERTIFICATE_EVENT) throw new Error('not a withdrawal event');
+          const w = s.event.payload;
+          return {
+            issuer_id: s.issuer.id,
+            number: w.number,
+            kind: w.kind,
+            revision: w.revision,
+            reason: w.reason,
+            withdrawn_on: w.withdrawnOn,
+            set_id: stored(s)!,
+          };
+        }),
+      )}
       on conflict (issuer_id, number, kind, revision) do nothing
       returning issuer_id, number, kind, revision`;
     const done = new Set(inserted.map((r) => identityKey('withdrawal', r.issuer_id, r.number, r.kind, r.revision)));
@@ -248,7 +295,12 @@ function ingestAuditEntry(set: VerifiedSet, via: Via, outcome: IngestOutcome): N
     actor: `issuer:${set.issuer.id}`,
     number,
     detail: {
-      via, jti: set.jti, event: set.event.type, kind, revision, jwsSha256: set.jwsSha256,
+      via,
+      jti: set.jti,
+      event: set.event.type,
+      kind,
+      revision,
+      jwsSha256: set.jwsSha256,
       ...(outcome.status === 'conflict' || outcome.status === 'unstorable' ? { reason: outcome.description } : {}),
     },
   };

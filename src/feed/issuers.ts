@@ -29,12 +29,26 @@ export const issuerInputSchema = z
 export type IssuerInput = z.infer<typeof issuerInputSchema>;
 
 type Row = {
-  id: string; iss: string; name: string; jwks_uri: string | null; jwks_inline: unknown; feed_url: string | null;
-  feed_token: string | null; created_at: Date; removed_at: Date | null;
+  id: string;
+  iss: string;
+  name: string;
+  jwks_uri: string | null;
+  jwks_inline: unknown;
+  feed_url: string | null;
+  feed_token: string | null;
+  created_at: Date;
+  removed_at: Date | null;
 };
 const fromRow = (r: Row): Issuer => ({
-  id: r.id, iss: r.iss, name: r.name, jwksUri: r.jwks_uri, jwksInline: r.jwks_inline, feedUrl: r.feed_url,
-  feedToken: r.feed_token, createdAt: r.created_at, removedAt: r.removed_at,
+  id: r.id,
+  iss: r.iss,
+  name: r.name,
+  jwksUri: r.jwks_uri,
+  jwksInline: r.jwks_inline,
+  feedUrl: r.feed_url,
+  feedToken: r.feed_token,
+  createdAt: r.created_at,
+  removedAt: r.removed_at,
 });
 
 export async function insertIssuer(db: Queryable, input: IssuerInput): Promise<Issuer> {
@@ -53,9 +67,7 @@ export async function listIssuers(db: Queryable, opts: { includeRemoved?: boolea
 }
 
 export async function findIssuer(db: Queryable, by: { id: string } | { iss: string }): Promise<Issuer | null> {
-  const [row] = 'id' in by
-    ? await db<Row[]>`select * from issuers where id = ${by.id}`
-    : await db<Row[]>`select * from issuers where iss = ${by.iss}`;
+  const [row] = 'id' in by ? await db<Row[]>`select * from issuers where id = ${by.id}` : await db<Row[]>`select * from issuers where iss = ${by.iss}`;
   return row ? fromRow(row) : null;
 }
 

@@ -29,19 +29,25 @@ export async function parseJwks(doc: unknown): Promise<{ keys: IssuerKey[]; refu
   for (const raw of list as Array<Record<string, unknown>>) {
     const kid = typeof raw?.kid === 'string' ? raw.kid : '';
     const alg = raw && algForKey(raw);
-    const reason = !kid ? 'no kid'
-      : 'd' in raw ? 'holds a private key'
-      : !alg ? `kty ${String(raw.kty)}/${String(raw.crv)} is not P-256 or Ed25519`
-      : raw.alg !== undefined && raw.alg !== alg ? `alg ${String(raw.alg)} does not fit the key type`
-      : raw.use !== undefined && raw.use !== 'sig' ? `use ${String(raw.use)} is not sig`
-      : null;
+    const reason = !kid
+      ? 'no kid'
+      : 'd' in raw
+        ? 'holds a private key'
+        : !alg
+          ? `kty ${String(raw.kty)}/${String(raw.crv)} is not P-256 or Ed25519`
+          : raw.alg !== undefined && raw.alg !== alg
+            ? `alg ${String(raw.alg)} does not fit the key type`
+            : raw.use !== undefined && raw.use !== 'sig'
+              ? `use ${String(raw.use)} is not sig`
+              : null;
     if (reason || !alg) {
       refused.push({ kid, reason: reason ?? 'unusable' });
       continue;
     }
-    const jwk: JWK = alg === 'ES256'
-      ? { kty: 'EC', crv: 'P-256', x: raw.x as string, y: raw.y as string, kid, alg, use: 'sig' }
-      : { kty: 'OKP', crv: 'Ed25519', x: raw.x as string, kid, alg, use: 'sig' };
+    const jwk: JWK =
+      alg === 'ES256'
+        ? { kty: 'EC', crv: 'P-256', x: raw.x as string, y: raw.y as string, kid, alg, use: 'sig' }
+        : { kty: 'OKP', crv: 'Ed25519', x: raw.x as string, kid, alg, use: 'sig' };
     try {
       toKeyObject(jwk);
     } catch (e) {

@@ -42,7 +42,10 @@ export class KeyStore {
   private readonly cooldownMs: number;
   private readonly timeoutMs: number;
 
-  constructor(private readonly sql: Sql, private readonly opts: KeyStoreOptions) {
+  constructor(
+    private readonly sql: Sql,
+    private readonly opts: KeyStoreOptions,
+  ) {
     this.cooldownMs = opts.refetchCooldownMs ?? 5_000;
     this.timeoutMs = opts.fetchTimeoutMs ?? 5_000;
   }
@@ -58,7 +61,8 @@ export class KeyStore {
     await this.refetch(issuer);
     const fetched = await this.fromStore(issuer.id, kid);
     const failure = this.lastFailure.get(issuer.id);
-    if (!fetched && failure) throw new KeysUnavailable(`kid ${JSON.stringify(kid)} is unknown and the JWKS of issuer ${issuer.id} cannot be read now: ${failure}`);
+    if (!fetched && failure)
+      throw new KeysUnavailable(`kid ${JSON.stringify(kid)} is unknown and the JWKS of issuer ${issuer.id} cannot be read now: ${failure}`);
     return fetched;
   }
 

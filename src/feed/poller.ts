@@ -94,11 +94,15 @@ export async function pollOnce(issuer: Issuer, opts: PollerOptions): Promise<Pol
       entries = entries.slice(0, maxEvents);
     }
     const tokens = entries.filter(([, t]) => typeof t === 'string') as Array<[string, string]>;
-    const results = await opts.receiver.receive(tokens.map(([, t]) => t), 'poll', { client: issuer.feedUrl });
+    const results = await opts.receiver.receive(
+      tokens.map(([, t]) => t),
+      'poll',
+      { client: issuer.feedUrl },
+    );
     const verdicts = new Map(tokens.map(([jti], i) => [jti, results[i]!]));
     let decided = 0;
     for (const [jti] of entries) {
-      const r = verdicts.get(jti) ?? { status: 'refused', err: 'invalid_request', description: 'the SET is not a JSON string' } as const;
+      const r = verdicts.get(jti) ?? ({ status: 'refused', err: 'invalid_request', description: 'the SET is not a JSON string' } as const);
       if (r.status === 'stored' || r.status === 'duplicate') {
         ack.push(jti);
         summary[r.status === 'stored' ? 'stored' : 'duplicates']++;
@@ -148,9 +152,12 @@ async function request(issuer: Issuer, body: object, o: typeof DEFAULTS & Poller
  */
 export async function recordPoll(sql: Sql, issuerId: string, outcome: { summary: PollSummary } | { error: Error }) {
   const s = 'summary' in outcome ? outcome.summary : null;
-  const error = 'error' in outcome ? outcome.error.message
-    : s!.deferred.length ? `${s!.deferred.length} SET(s) could not be checked now and will come again: ${s!.deferred[0]!.description}`
-    : null;
+  const error =
+    'error' in outcome
+      ? outcome.error.message
+      : s!.deferred.length
+        ? `${s!.deferred.length} SET(s) could not be checked now and will come again: ${s!.deferred[0]!.description}`
+        : null;
   const stored = s?.stored ?? 0;
   const refused = s?.refused.length ?? 0;
   if (error === null) {

@@ -53,34 +53,49 @@ export function createReceiver(deps: ReceiverOptions): Receiver {
 
   return {
     async receive(tokens, via, origin = {}) {
-      const checked = await Promise.all(tokens.map((t) => verifySet(t, deps).catch((e: unknown) => {
-        deps.log.warn('SET cannot be checked now', { via, err: e });
-        return { ok: false as const, ...unavailable(e) };
-      })));
+      const checked = await Promise.all(
+        tokens.map((t) =>
+          verifySet(t, deps).catch((e: unknown) => {
+            deps.log.warn('SET cannot be checked now', { via, err: e });
+            return { ok: false as const, ...unavailable(e) };
+          }),
+        ),
+      );
       const verified: VerifiedSet[] = [];
       for (const c of checked) if (c.ok) verified.push(c.value);
-      const outcomes = await storeFor(via).submit(verified).catch((e: unknown) => {
-        deps.log.warn('SETs could not be stored now; they are to be delivered again', { via, count: verified.length, err: e });
-        return verified.map((): IngestOutcome => ({ status: 'unavailable', description: 'the group commit failed' }));
-      });
+      const outcomes = await storeFor(via)
+        .submit(verified)
+        .catch((e: unknown) => {
+          deps.log.warn('SETs could not be stored now; they are to be delivered again', { via, count: verified.length, err: e });
+          return verified.map((): IngestOutcome => ({ status: 'unavailable', description: 'the group commit failed' }));
+        });
       const refusals = checked.flatMap((c, i) => (c.ok || 'status' in c ? [] : [{ token: tokens[i]!, err: c.err, description: c.description }]));
       let auditFailure: unknown = null;
       if (refusals.length) {
         for (const r of refusals) deps.log.warn('SET refused', { via, err: r.err, description: r.description });
         const entries = refusals.map((r) => ({
-          action: 'feed.ingest' as const, outcome: 'refused', actor: `${via}:${origin.client ?? 'unknown'}`, client: origin.client ?? null,
-          requestId: origin.requestId ?? null, detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
+          action: 'feed.ingest' as const,
+          outcome: 'refused',
+          actor: `${via}:${origin.client ?? 'unknown'}`,
+          client: origin.client ?? null,
+          requestId: origin.requestId ?? null,
+          detail: { via, err: r.err, description: r.description, sha256: sha256Hex(r.token) },
         }));
         // a refusal not in the audit log is not given: the SET comes again and is refused then.
         // Anyone can push: what a pushing client can append is bounded (auditlog/rollup.ts)
         const client = via === 'push' ? origin.client : undefined;
         const audited = client
-          ? (async () => { for (const e of entries) await recordUnauthenticatedAudit(deps.sql, { ...e, client }, e.detail.err); })()
+          ? (async () => {
+              for (const e of entries) await recordUnauthenticatedAudit(deps.sql, { ...e, client }, e.detail.err);
+            })()
           : recordAudit(deps.sql, entries);
-        auditFailure = await audited.then(() => null, (e: unknown) => {
-          deps.log.warn('refusals could not be audited; the SETs are to be delivered again', { via, err: e });
-          return e;
-        });
+        auditFailure = await audited.then(
+          () => null,
+          (e: unknown) => {
+            deps.log.warn('refusals could not be audited; the SETs are to be delivered again', { via, err: e });
+            return e;
+          },
+        );
       }
       let next = 0;
       return checked.map((c): ReceiveResult => {
@@ -114,7 +129,11 @@ function unavailable(e: unknown): { status: 'unavailable'; description: string }
  */
 async function ingestInLockOrder(sql: Sql, sets: readonly VerifiedSet[], via: Via): Promise<IngestOutcome[]> {
   const order = sets.map((_, i) => i).sort((a, b) => compareKey(sets[a]!, sets[b]!));
-  const sorted = await ingest(sql, order.map((i) => sets[i]!), via);
+  const sorted = await ingest(
+    sql,
+    order.map((i) => sets[i]!),
+    via,
+  );
   const outcomes = new Array<IngestOutcome>(sets.length);
   order.forEach((original, position) => {
     outcomes[original] = sorted[position]!;

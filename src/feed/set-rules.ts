@@ -1,7 +1,12 @@
 import { decodeProtectedHeader, decodeJwt, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import {
-  CERTIFICATE_EVENT, WITHDRAWN_EVENT, certificatePayloadSchema, withdrawalPayloadSchema, describeIssues,
-  type CertificatePayload, type WithdrawalPayload,
+  CERTIFICATE_EVENT,
+  WITHDRAWN_EVENT,
+  certificatePayloadSchema,
+  withdrawalPayloadSchema,
+  describeIssues,
+  type CertificatePayload,
+  type WithdrawalPayload,
 } from '../domain/index.js';
 import { ACCEPTED_ALGS, type SigningAlg } from './jwks.js';
 
@@ -16,9 +21,7 @@ export type Checked<T> = { ok: true; value: T } | ({ ok: false } & SetRefusal);
 export const MAX_SET_BYTES = 64 * 1024;
 export const MAX_FUTURE_IAT_SECONDS = 300;
 
-export type CertificateEvent =
-  | { type: typeof CERTIFICATE_EVENT; payload: CertificatePayload }
-  | { type: typeof WITHDRAWN_EVENT; payload: WithdrawalPayload };
+export type CertificateEvent = { type: typeof CERTIFICATE_EVENT; payload: CertificatePayload } | { type: typeof WITHDRAWN_EVENT; payload: WithdrawalPayload };
 
 const refuse = (err: SetErrorCode, description: string): { ok: false } & SetRefusal => ({ ok: false, err, description });
 
@@ -83,7 +86,7 @@ export function checkHeader(header: ProtectedHeaderParameters): Checked<{ alg: S
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : null;
   if (typ !== 'secevent+jwt') return refuse('invalid_request', `header typ ${JSON.stringify(header.typ ?? null)} must be "secevent+jwt"`);
   if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 256) {
-    return refuse('invalid_request', 'header kid is missing: it must name a key in the issuer\'s JWKS');
+    return refuse('invalid_request', "header kid is missing: it must name a key in the issuer's JWKS");
   }
   return { ok: true, value: { alg: alg as SigningAlg, kid: header.kid } };
 }
@@ -103,7 +106,10 @@ export function checkClaims(
   const nowSeconds = Math.floor(expect.now.getTime() / 1000);
   if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return refuse('invalid_request', 'iat is missing or not a number');
   if (claims.iat > nowSeconds + MAX_FUTURE_IAT_SECONDS) {
-    return refuse('invalid_request', `iat is ${claims.iat - nowSeconds} s in the future (at most ${MAX_FUTURE_IAT_SECONDS} s allowed); check the issuer's clock`);
+    return refuse(
+      'invalid_request',
+      `iat is ${claims.iat - nowSeconds} s in the future (at most ${MAX_FUTURE_IAT_SECONDS} s allowed); check the issuer's clock`,
+    );
   }
   if (claims.exp !== undefined && (typeof claims.exp !== 'number' || claims.exp <= nowSeconds)) {
     return refuse('invalid_request', 'the SET has expired (exp is in the past)');
@@ -118,11 +124,14 @@ export function checkClaims(
 
 /** iss is the expected issuer's, and aud names this service unless `audience` is null (offline). */
 export function checkIssuerAndAudience(claims: JWTPayload, expect: { iss: string; audience: string | null }): ({ ok: false } & SetRefusal) | null {
-  if (claims.iss !== expect.iss) return refuse('invalid_issuer', `iss ${JSON.stringify(claims.iss ?? null)} is not the issuer's identifier ${JSON.stringify(expect.iss)}`);
+  if (claims.iss !== expect.iss)
+    return refuse('invalid_issuer', `iss ${JSON.stringify(claims.iss ?? null)} is not the issuer's identifier ${JSON.stringify(expect.iss)}`);
   if (expect.audience === null) return null;
   const aud = claims.aud;
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-  return audiences.includes(expect.audience) ? null : refuse('invalid_audience', `aud ${JSON.stringify(aud ?? null)} does not name this service (${expect.audience})`);
+  return audiences.includes(expect.audience)
+    ? null
+    : refuse('invalid_audience', `aud ${JSON.stringify(aud ?? null)} does not name this service (${expect.audience})`);
 }
 
 /** Exactly one known event, its payload validated field by field. */

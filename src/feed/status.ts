@@ -16,10 +16,18 @@ export interface IssuerFeedStatus {
 }
 
 export async function feedStatus(sql: Sql): Promise<IssuerFeedStatus[]> {
-  const rows = await sql<Array<{
-    id: string; feed_url: string | null; last_success_at: Date | null; last_error: string | null; last_error_at: Date | null;
-    events_ingested: string; events_refused: string; consecutive_failures: number;
-  }>>`
+  const rows = await sql<
+    Array<{
+      id: string;
+      feed_url: string | null;
+      last_success_at: Date | null;
+      last_error: string | null;
+      last_error_at: Date | null;
+      events_ingested: string;
+      events_refused: string;
+      consecutive_failures: number;
+    }>
+  >`
     select i.id, i.feed_url, s.last_success_at, s.last_error, s.last_error_at, s.events_ingested, s.events_refused, s.consecutive_failures
     from issuers i join issuer_poll_state s on s.issuer_id = i.id
     where i.removed_at is null order by i.id`;

@@ -25,7 +25,10 @@ export interface LedgerEvidence {
 }
 
 type Say = (key: MessageKey, params?: MessageParams) => string;
-const sayer = (e: LedgerEvidence): Say => (key, params) => translate(e.lang, key, params);
+const sayer =
+  (e: LedgerEvidence): Say =>
+  (key, params) =>
+    translate(e.lang, key, params);
 const day = (e: LedgerEvidence, iso: string) => (e.lang === 'ja' ? formatWareki(iso) : iso);
 const percent = (bp: number) => String(bp / 100);
 
@@ -47,7 +50,11 @@ const obligee: Check<LedgerEvidence> = {
   },
 };
 
-function sameName(name: 'contract-contractor' | 'contract-project', ofCertificate: (p: PublicPayload) => string, ofContract: (c: ContractTerms) => string): Check<LedgerEvidence> {
+function sameName(
+  name: 'contract-contractor' | 'contract-project',
+  ofCertificate: (p: PublicPayload) => string,
+  ofContract: (c: ContractTerms) => string,
+): Check<LedgerEvidence> {
   const key = name === 'contract-contractor' ? 'contractor' : 'project';
   return {
     name,
@@ -82,7 +89,11 @@ const amount: Check<LedgerEvidence> = {
     const contractPrice = e.contract.contractPrice;
     const { amount: guaranteed, advancePayment } = e.payload.guarantee;
     if (e.requirement === 'contract') {
-      const params = { amount: formatYen(guaranteed), ratio: percent(e.rules.contractGuaranteeBp), min: formatYen(share(contractPrice, e.rules.contractGuaranteeBp, 'up')) };
+      const params = {
+        amount: formatYen(guaranteed),
+        ratio: percent(e.rules.contractGuaranteeBp),
+        min: formatYen(share(contractPrice, e.rules.contractGuaranteeBp, 'up')),
+      };
       return atLeastShare(guaranteed, contractPrice, e.rules.contractGuaranteeBp)
         ? passed(say('ledger.check.amount.contract.passed', params))
         : failed(say('ledger.check.amount.contract.failed', params));
@@ -91,7 +102,9 @@ const amount: Check<LedgerEvidence> = {
     const bp = e.requirement === 'advance_payment' ? e.rules.advanceBp : e.rules.interimBp;
     const params = { advance: formatYen(advancePayment), amount: formatYen(guaranteed), ratio: percent(bp), max: formatYen(share(contractPrice, bp, 'down')) };
     const problems = [
-      ...(atMostShare(advancePayment, contractPrice, bp) ? [] : [say(e.requirement === 'advance_payment' ? 'ledger.check.amount.advance.over' : 'ledger.check.amount.interim.over', params)]),
+      ...(atMostShare(advancePayment, contractPrice, bp)
+        ? []
+        : [say(e.requirement === 'advance_payment' ? 'ledger.check.amount.advance.over' : 'ledger.check.amount.interim.over', params)]),
       ...(e.requirement === 'advance_payment' && guaranteed !== advancePayment ? [say('ledger.check.amount.advance.unequal', params)] : []),
     ];
     if (problems.length) return failed(problems.join(' '));
@@ -113,14 +126,26 @@ const period: Check<LedgerEvidence> = {
 /** SPEC §9, in report order. */
 export const LEDGER_CHECKS: readonly Check<LedgerEvidence>[] = [
   obligee,
-  sameName('contract-contractor', (p) => p.contractor.name, (c) => c.contractorName),
-  sameName('contract-project', (p) => p.project.name, (c) => c.projectName),
+  sameName(
+    'contract-contractor',
+    (p) => p.contractor.name,
+    (c) => c.contractorName,
+  ),
+  sameName(
+    'contract-project',
+    (p) => p.project.name,
+    (c) => c.projectName,
+  ),
   price,
   amount,
   period,
 ];
 
 /** The §9 checks through the §6 runner: a check that throws is indeterminate, never passed. */
-export function runLedgerChecks(e: LedgerEvidence, subject: ReportSubject, checks: readonly Check<LedgerEvidence>[] = LEDGER_CHECKS): Promise<VerificationReport> {
+export function runLedgerChecks(
+  e: LedgerEvidence,
+  subject: ReportSubject,
+  checks: readonly Check<LedgerEvidence>[] = LEDGER_CHECKS,
+): Promise<VerificationReport> {
   return runChecks(checks, e, subject);
 }

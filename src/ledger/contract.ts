@@ -24,29 +24,42 @@ export interface Contract {
 /** No control or bidirectional characters in anything a person typed (as SPEC §2 asks of events). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 const date = z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD');
 
 /** The owner's own contract number: 1–64 characters, kept exactly as given. */
-export const referenceSchema = z.string()
+export const referenceSchema = z
+  .string()
   .min(1, 'must not be empty')
   .refine((s) => [...s].length <= 64, 'must be at most 64 characters')
   .refine((s) => !CONTROL.test(s) && s.trim() === s, 'must not contain control characters or begin or end with a space')
   // a URL's path drops these segments, so /contracts/:reference could never reach such a contract
   .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."');
 
-export const requiredSchema = z.array(z.string().max(40)).max(10).transform((kinds, ctx) => {
-  const out: Requirement[] = [];
-  for (const [i, kind] of kinds.entries()) {
-    const requirement = parseRequirement(kind);
-    if (!requirement) {
-      ctx.addIssue({ code: 'custom', path: [i], message: `"${kind}" is not a kind of guarantee (${REQUIREMENTS.join(', ')}, performance_bond, performance_insurance)` });
-      return z.NEVER;
+export const requiredSchema = z
+  .array(z.string().max(40))
+  .max(10)
+  .transform((kinds, ctx) => {
+    const out: Requirement[] = [];
+    for (const [i, kind] of kinds.entries()) {
+      const requirement = parseRequirement(kind);
+      if (!requirement) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `"${kind}" is not a kind of guarantee (${REQUIREMENTS.join(', ')}, performance_bond, performance_insurance)`,
+        });
+        return z.NEVER;
+      }
+      if (!out.includes(requirement)) out.push(requirement);
     }
-    if (!out.includes(requirement)) out.push(requirement);
-  }
-  return out;
-});
+    return out;
+  });
 
 /**
  * The contract's own fields, as `PUT /api/v1/contracts/:reference` takes them. What a GET answers
@@ -69,9 +82,21 @@ export const contractInputSchema = z.strictObject({
 export type ContractInput = Omit<z.infer<typeof contractInputSchema>, 'reference' | 'createdAt' | 'updatedAt' | 'guarantees' | 'state'>;
 
 export interface ContractRow {
-  id: string; org_id: string; reference: string; project_name: string; contractor_name: string; contractor_email: string | null;
-  contract_price: string; contract_date: string; period_from: string; period_to: string; required: Requirement[];
-  section: string | null; created_at: Date; updated_at: Date; changed_at: Date | null;
+  id: string;
+  org_id: string;
+  reference: string;
+  project_name: string;
+  contractor_name: string;
+  contractor_email: string | null;
+  contract_price: string;
+  contract_date: string;
+  period_from: string;
+  period_to: string;
+  required: Requirement[];
+  section: string | null;
+  created_at: Date;
+  updated_at: Date;
+  changed_at: Date | null;
 }
 
 /** The columns of a ContractRow, over `contracts c`. */

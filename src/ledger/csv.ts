@@ -67,15 +67,28 @@ export function splitCsv(text: string): { records: Array<{ line: number; fields:
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
-      else { if (ch === '\n') line++; field += ch; }
-    } else if (ch === '"' && field === '') { quoted = true; quoteLine = line; }
-    else if (ch === ',') { fields.push(field); field = ''; }
-    else if (ch === '\r' || ch === '\n') {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+    } else if (ch === '"' && field === '') {
+      quoted = true;
+      quoteLine = line;
+    } else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else if (ch === '\r' || ch === '\n') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       fields.push(field);
       if (fields.length > 1 || fields[0] !== '') records.push({ line: start, fields });
-      fields = []; field = ''; line++; start = line;
+      fields = [];
+      field = '';
+      line++;
+      start = line;
     } else field += ch;
   }
   if (quoted) return { records, openQuoteAt: quoteLine };
@@ -161,7 +174,11 @@ export function parseContractsCsv(bytes: Uint8Array, lang: Lang): { rows: CsvRow
       if (value !== '' && parsed === null) fail(field, 'ledger.csv.date', { value });
       return parsed;
     });
-    const required = (cell.required ?? '').normalize('NFKC').split(';').map((k) => k.trim()).filter(Boolean);
+    const required = (cell.required ?? '')
+      .normalize('NFKC')
+      .split(';')
+      .map((k) => k.trim())
+      .filter(Boolean);
     const parsed = contractInputSchema.safeParse({
       projectName: need('projectName'),
       contractor: { name: need('contractor'), ...(cell.contractorEmail ? { email: cell.contractorEmail } : {}) },
@@ -174,7 +191,11 @@ export function parseContractsCsv(bytes: Uint8Array, lang: Lang): { rows: CsvRow
     if (!parsed.success) rowErrors.push(...schemaErrors(parsed.error, record.line, cell, say));
     // one error per field: the first problem found is the one to fix
     const reported = new Set<string>();
-    for (const e of rowErrors) if (!reported.has(e.field)) { reported.add(e.field); errors.push(e); }
+    for (const e of rowErrors)
+      if (!reported.has(e.field)) {
+        reported.add(e.field);
+        errors.push(e);
+      }
     if (rowErrors.length === 0 && parsed.success) {
       const { reference: _r, createdAt: _c, updatedAt: _u, guarantees: _g, state: _s, ...input } = parsed.data;
       rows.push({ line: record.line, reference, input });
@@ -184,11 +205,22 @@ export function parseContractsCsv(bytes: Uint8Array, lang: Lang): { rows: CsvRow
 }
 
 const SCHEMA_FIELD: Record<string, Column> = {
-  projectName: 'projectName', 'contractor.name': 'contractor', 'contractor.email': 'contractorEmail', contractDate: 'contractDate',
-  'period.from': 'periodFrom', 'period.to': 'periodTo', section: 'section', contractPrice: 'contractPrice',
+  projectName: 'projectName',
+  'contractor.name': 'contractor',
+  'contractor.email': 'contractorEmail',
+  contractDate: 'contractDate',
+  'period.from': 'periodFrom',
+  'period.to': 'periodTo',
+  section: 'section',
+  contractPrice: 'contractPrice',
 };
 
-function schemaErrors(error: ZodError, line: number, cell: Record<Column, string | undefined>, say: (key: MessageKey, params?: MessageParams) => string): CsvError[] {
+function schemaErrors(
+  error: ZodError,
+  line: number,
+  cell: Record<Column, string | undefined>,
+  say: (key: MessageKey, params?: MessageParams) => string,
+): CsvError[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (path.startsWith('required')) return [{ line, field: 'required', message: say('ledger.csv.kind', { value: cell.required ?? '' }) }];

@@ -35,8 +35,18 @@ export interface ContractWithGuarantees extends Contract {
 }
 
 type LinkedRow = {
-  requirement: Requirement; archive_id: string; issuer_id: string; number: string; kind: Kind; revision: number;
-  revision_id: string; revision_type: string; issued_on: string; payload: PublicPayload; jws_sha256: string; iss: string;
+  requirement: Requirement;
+  archive_id: string;
+  issuer_id: string;
+  number: string;
+  kind: Kind;
+  revision: number;
+  revision_id: string;
+  revision_type: string;
+  issued_on: string;
+  payload: PublicPayload;
+  jws_sha256: string;
+  iss: string;
 };
 
 /**
@@ -65,12 +75,29 @@ export async function withGuarantees(db: Queryable, contract: Contract, lang: La
 
 function missing(kind: Requirement): Guarantee {
   return {
-    kind, state: 'missing', archiveId: null, number: null, revision: null, checks: [],
-    certificateKind: null, acceptedInPlace: null, certificateId: null, revisionType: null, issuedOn: null, unfiledRevision: null, changedAfterIssue: false,
+    kind,
+    state: 'missing',
+    archiveId: null,
+    number: null,
+    revision: null,
+    checks: [],
+    certificateKind: null,
+    acceptedInPlace: null,
+    certificateId: null,
+    revisionType: null,
+    issuedOn: null,
+    unfiledRevision: null,
+    changedAfterIssue: false,
   };
 }
 
-async function linkedGuarantee(db: Queryable, contract: Contract, rules: Awaited<ReturnType<typeof ledgerRules>>, row: LinkedRow, lang: Lang): Promise<Guarantee> {
+async function linkedGuarantee(
+  db: Queryable,
+  contract: Contract,
+  rules: Awaited<ReturnType<typeof ledgerRules>>,
+  row: LinkedRow,
+  lang: Lang,
+): Promise<Guarantee> {
   const facts = await revisionFacts(db, { issuerId: row.issuer_id, number: row.number, kind: row.kind });
   const filed = await db<{ revision: number }[]>`
     select revision from archive_records where org_id = ${contract.orgId} and issuer_id = ${row.issuer_id} and number = ${row.number} and kind = ${row.kind}`;
@@ -80,7 +107,12 @@ async function linkedGuarantee(db: Queryable, contract: Contract, rules: Awaited
     .map((f) => f.revision);
   const report = await runLedgerChecks(
     {
-      contract: { projectName: contract.projectName, contractorName: contract.contractor.name, contractPrice: contract.contractPrice, periodTo: contract.period.to },
+      contract: {
+        projectName: contract.projectName,
+        contractorName: contract.contractor.name,
+        contractPrice: contract.contractPrice,
+        periodTo: contract.period.to,
+      },
       requirement: row.requirement,
       payload: row.payload,
       obligeeAnswered: await answersFor(db, contract.orgId, row.payload.obligee),
@@ -97,9 +129,19 @@ async function linkedGuarantee(db: Queryable, contract: Contract, rules: Awaited
     anyCheckFailed: report.checks.some((c) => c.result === 'failed'),
   });
   return {
-    kind: row.requirement, state, archiveId: row.archive_id, number: row.number, revision: row.revision, checks: report.checks,
-    certificateKind: row.kind, acceptedInPlace: acceptedInPlaceNote(row.requirement, row.kind), certificateId: row.revision_id, revisionType: row.revision_type, issuedOn: row.issued_on,
-    unfiledRevision: unfiled.length ? Math.max(...unfiled) : null, changedAfterIssue,
+    kind: row.requirement,
+    state,
+    archiveId: row.archive_id,
+    number: row.number,
+    revision: row.revision,
+    checks: report.checks,
+    certificateKind: row.kind,
+    acceptedInPlace: acceptedInPlaceNote(row.requirement, row.kind),
+    certificateId: row.revision_id,
+    revisionType: row.revision_type,
+    issuedOn: row.issued_on,
+    unfiledRevision: unfiled.length ? Math.max(...unfiled) : null,
+    changedAfterIssue,
   };
 }
 

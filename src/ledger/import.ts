@@ -42,7 +42,12 @@ async function existing(db: Queryable, orgId: string, references: string[], lock
 async function plan(db: Queryable, orgId: string, bytes: Uint8Array, lang: Lang, lock: boolean): Promise<ImportPlan> {
   const { rows, errors } = parseContractsCsv(bytes, lang);
   if (errors.length) return { rows: [], errors };
-  const known = await existing(db, orgId, rows.map((r) => r.reference), lock);
+  const known = await existing(
+    db,
+    orgId,
+    rows.map((r) => r.reference),
+    lock,
+  );
   return {
     errors: [],
     rows: rows.map((row) => {
@@ -77,17 +82,30 @@ export async function importContracts(sql: Sql, orgId: string, bytes: Uint8Array
                where org_id = ${orgId} and reference = ${r.reference}`;
     }
     await audit(tx, orgId, [...creates, ...updates], who);
-    await trackContractGuarantees(tx, orgId, [...creates, ...updates].map((r) => r.reference), who.actor);
+    await trackContractGuarantees(
+      tx,
+      orgId,
+      [...creates, ...updates].map((r) => r.reference),
+      who.actor,
+    );
     return { created: creates.length, updated: updates.length, errors: [] };
   });
 }
 
 async function audit(tx: Tx, orgId: string, rows: ImportPlan['rows'], who: Actor): Promise<void> {
   for (const part of chunks(rows)) {
-    await appendAudit(tx, part.map((r) => ({
-      action: r.action === 'create' ? 'contract.create' : 'contract.replace', outcome: r.changeContract ? 'change_contract' : 'success',
-      actor: who.actor, orgId, client: who.client ?? null, requestId: who.requestId ?? null, subject: r.reference,
-      detail: { ...r.input, changeContract: r.changeContract, via: 'import', line: r.line },
-    })));
+    await appendAudit(
+      tx,
+      part.map((r) => ({
+        action: r.action === 'create' ? 'contract.create' : 'contract.replace',
+        outcome: r.changeContract ? 'change_contract' : 'success',
+        actor: who.actor,
+        orgId,
+        client: who.client ?? null,
+        requestId: who.requestId ?? null,
+        subject: r.reference,
+        detail: { ...r.input, changeContract: r.changeContract, via: 'import', line: r.line },
+      })),
+    );
   }
 }

@@ -10,8 +10,16 @@ export { putContract, putContractIn, findContract, type Actor, type PutOutcome }
 export { withGuarantees, toContractJson, type Guarantee, type ContractWithGuarantees } from './guarantees.js';
 export { linkAtFiling, setArchiveContract, LinkRefused } from './links.js';
 export {
-  listContracts, countContractStates, listGuaranteeStates, contractSearchSchema, CONTRACT_SORT_KEYS, MAX_CONTRACT_PAGE,
-  type ContractSearch, type ContractSortKey, type ContractSummary, type GuaranteeStateRow,
+  listContracts,
+  countContractStates,
+  listGuaranteeStates,
+  contractSearchSchema,
+  CONTRACT_SORT_KEYS,
+  MAX_CONTRACT_PAGE,
+  type ContractSearch,
+  type ContractSortKey,
+  type ContractSummary,
+  type GuaranteeStateRow,
 } from './list.js';
 export { ledgerRules, setLedgerRules, type LedgerRules, type LedgerRulesChange } from './rules.js';
 export { GUARANTEE_STATES, CONTRACT_STATES, guaranteeState, contractState, type GuaranteeState, type ContractState } from './state.js';

@@ -10,7 +10,10 @@ import type { Actor } from './store.js';
 /** A contract reference that the organisation does not have (or a kind the ledger cannot link). */
 export class LinkRefused extends Error {
   override name = 'LinkRefused';
-  constructor(readonly code: 'unknown_contract' | 'kind_not_linkable', message: string) {
+  constructor(
+    readonly code: 'unknown_contract' | 'kind_not_linkable',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -60,10 +63,19 @@ export async function linkAtFiling(tx: Tx, orgId: string, archiveId: string, nam
     reference = matches[0]!.reference;
   }
   await writeLink(tx, orgId, record, await contractId(tx, orgId, reference), who.actor);
-  await appendAudit(tx, [{
-    action: 'contract.link', outcome: named === null ? 'matched' : 'named', actor: who.actor, orgId, number: record.number, subject: record.id,
-    client: who.client ?? null, requestId: who.requestId ?? null, detail: { contract: reference, at: 'filing' },
-  }]);
+  await appendAudit(tx, [
+    {
+      action: 'contract.link',
+      outcome: named === null ? 'matched' : 'named',
+      actor: who.actor,
+      orgId,
+      number: record.number,
+      subject: record.id,
+      client: who.client ?? null,
+      requestId: who.requestId ?? null,
+      detail: { contract: reference, at: 'filing' },
+    },
+  ]);
   return reference;
 }
 
@@ -79,12 +91,25 @@ export async function setArchiveContract(sql: Sql, orgId: string, archiveId: str
       select c.reference from contract_links l join contracts c on c.id = l.contract_id where l.archive_id = ${archiveId}`;
     if (reference === null) await tx`delete from contract_links where archive_id = ${archiveId} and org_id = ${orgId}`;
     else await writeLink(tx, orgId, record, await contractId(tx, orgId, reference), who.actor);
-    await appendAudit(tx, [{
-      action: reference === null ? 'contract.unlink' : 'contract.link', outcome: 'success', actor: who.actor, orgId, number: record.number,
-      subject: record.id, client: who.client ?? null, requestId: who.requestId ?? null,
-      detail: { contract: reference, before: before?.reference ?? null, at: 'by_hand' },
-    }]);
-    await trackContractGuarantees(tx, orgId, [before?.reference, reference].filter((r): r is string => typeof r === 'string'), who.actor);
+    await appendAudit(tx, [
+      {
+        action: reference === null ? 'contract.unlink' : 'contract.link',
+        outcome: 'success',
+        actor: who.actor,
+        orgId,
+        number: record.number,
+        subject: record.id,
+        client: who.client ?? null,
+        requestId: who.requestId ?? null,
+        detail: { contract: reference, before: before?.reference ?? null, at: 'by_hand' },
+      },
+    ]);
+    await trackContractGuarantees(
+      tx,
+      orgId,
+      [before?.reference, reference].filter((r): r is string => typeof r === 'string'),
+      who.actor,
+    );
     return true;
   });
 }

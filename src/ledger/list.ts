@@ -12,11 +12,23 @@ export type ContractSortKey = (typeof CONTRACT_SORT_KEYS)[number];
 export const MAX_CONTRACT_PAGE = 200;
 
 export const contractSearchSchema = z.object({
-  state: z.enum(CONTRACT_STATES).or(z.literal('').transform(() => undefined)).optional(),
-  q: z.string().trim().max(200).optional().transform((v) => v || undefined),
+  state: z
+    .enum(CONTRACT_STATES)
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined),
   sort: z.enum(CONTRACT_SORT_KEYS).default('reference'),
   order: z.enum(['asc', 'desc']).default('asc'),
-  cursor: z.string().max(600).optional().transform((v) => v || undefined),
+  cursor: z
+    .string()
+    .max(600)
+    .optional()
+    .transform((v) => v || undefined),
   limit: z.coerce.number().int().min(1).max(MAX_CONTRACT_PAGE).default(50),
 });
 export type ContractSearch = z.input<typeof contractSearchSchema>;
@@ -60,13 +72,14 @@ function decodeCursor(cursor: string, query: ContractQuery): z.infer<typeof curs
 export async function listContracts(db: Queryable, orgId: string, search: ContractSearch): Promise<{ items: ContractSummary[]; next: string | null }> {
   const query = contractSearchSchema.parse(search);
   const after = query.cursor ? decodeCursor(query.cursor, query) : null;
-  const inState = query.state
-    ? [...(await organisationStates(db, orgId)).byContract].filter(([, state]) => state === query.state).map(([id]) => id)
-    : null;
-  const rows = inState?.length === 0 ? [] : await withoutJit(db, (q) => {
-    const column = q.unsafe(SORT_COLUMNS[query.sort]);
-    const direction = query.order === 'asc' ? q`asc` : q`desc`;
-    return q<Array<ContractRow & { sort_value: string }>>`
+  const inState = query.state ? [...(await organisationStates(db, orgId)).byContract].filter(([, state]) => state === query.state).map(([id]) => id) : null;
+  const rows =
+    inState?.length === 0
+      ? []
+      : await withoutJit(db, (q) => {
+          const column = q.unsafe(SORT_COLUMNS[query.sort]);
+          const direction = query.order === 'asc' ? q`asc` : q`desc`;
+          return q<Array<ContractRow & { sort_value: string }>>`
     select ${contractColumns(q)}, ${column}::text as sort_value
     from contracts c
     where c.org_id = ${orgId}
@@ -75,13 +88,21 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
       ${after ? q`and (${column}, c.id) ${query.order === 'asc' ? q`>` : q`<`} (${after.v}::text::${q.unsafe(sortType(query.sort))}, ${after.id}::uuid)` : q``}
     order by ${column} ${direction}, c.id ${direction}
     limit ${query.limit + 1}`;
-  });
+        });
   const page = rows.slice(0, query.limit);
   const ids = page.map((r) => r.id);
   // without a filter, only this page's contracts: the views probe their few links by index
-  const states = page.length === 0 || query.state ? [] : await db<Array<{ contract_id: string; state: ContractState }>>`
+  const states =
+    page.length === 0 || query.state
+      ? []
+      : await db<Array<{ contract_id: string; state: ContractState }>>`
     select contract_id, state from contract_states where contract_id in ${db(ids)}`;
-  const guarantees = page.length === 0 ? [] : await db<Array<{ contract_id: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; number: string | null; revision: number | null }>>`
+  const guarantees =
+    page.length === 0
+      ? []
+      : await db<
+          Array<{ contract_id: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; number: string | null; revision: number | null }>
+        >`
     select g.contract_id, g.kind, g.state, g.archive_id, a.number, a.revision
     from contract_guarantee_states g left join archive_records a on a.id = g.archive_id
     where g.contract_id in ${db(ids)}
@@ -91,7 +112,8 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
     items: page.map((r) => ({
       ...toContract(r),
       state: query.state ?? states.find((x) => x.contract_id === r.id)!.state,
-      guarantees: guarantees.filter((g) => g.contract_id === r.id)
+      guarantees: guarantees
+        .filter((g) => g.contract_id === r.id)
         .map((g) => ({ kind: g.kind, state: g.state, archiveId: g.archive_id, number: g.number, revision: g.revision })),
     })),
     next: last ? Buffer.from(JSON.stringify({ s: query.sort, o: query.order, v: last.sort_value, id: last.id })).toString('base64url') : null,
@@ -124,15 +146,33 @@ export interface GuaranteeStateRow {
  * `missing` alert reads (a guarantee still missing `missingAfterDays` after the contract date).
  */
 export async function listGuaranteeStates(db: Queryable, opts: { orgId?: string; state?: GuaranteeState } = {}): Promise<GuaranteeStateRow[]> {
-  const rows = await withoutJit(db, (q) => q<Array<{ org_id: string; reference: string; contract_date: string; kind: Requirement; state: GuaranteeState; archive_id: string | null; missing_after_days: number }>>`
+  const rows = await withoutJit(
+    db,
+    (q) => q<
+      Array<{
+        org_id: string;
+        reference: string;
+        contract_date: string;
+        kind: Requirement;
+        state: GuaranteeState;
+        archive_id: string | null;
+        missing_after_days: number;
+      }>
+    >`
     select g.org_id, c.reference, to_char(c.contract_date, 'YYYY-MM-DD') as contract_date, g.kind, g.state, g.archive_id, r.missing_after_days
     from contract_guarantee_states g
     join contracts c on c.id = g.contract_id
     join organisation_ledger_rules r on r.org_id = g.org_id
     where true ${opts.orgId ? q`and g.org_id = ${opts.orgId}` : q``} ${opts.state ? q`and g.state = ${opts.state}` : q``}
-    order by g.org_id, c.reference, g.ord`);
+    order by g.org_id, c.reference, g.ord`,
+  );
   return rows.map((r) => ({
-    orgId: r.org_id, reference: r.reference, contractDate: r.contract_date, kind: r.kind, state: r.state, archiveId: r.archive_id,
+    orgId: r.org_id,
+    reference: r.reference,
+    contractDate: r.contract_date,
+    kind: r.kind,
+    state: r.state,
+    archiveId: r.archive_id,
     missingAfterDays: r.missing_after_days,
   }));
 }

@@ -42,9 +42,17 @@ export const contractFields = (input: ContractInput) => ({
 
 /** Whether a replacement would change nothing. */
 export function sameTerms(c: Contract, input: ContractInput): boolean {
-  return c.projectName === input.projectName && c.contractor.name === input.contractor.name && (c.contractor.email ?? null) === (input.contractor.email ?? null)
-    && c.contractPrice === input.contractPrice && c.contractDate === input.contractDate && c.period.from === input.period.from
-    && c.period.to === input.period.to && c.required.join() === input.required.join() && (c.section ?? null) === (input.section ?? null);
+  return (
+    c.projectName === input.projectName &&
+    c.contractor.name === input.contractor.name &&
+    (c.contractor.email ?? null) === (input.contractor.email ?? null) &&
+    c.contractPrice === input.contractPrice &&
+    c.contractDate === input.contractDate &&
+    c.period.from === input.period.from &&
+    c.period.to === input.period.to &&
+    c.required.join() === input.required.join() &&
+    (c.section ?? null) === (input.section ?? null)
+  );
 }
 
 /**
@@ -72,11 +80,18 @@ export async function putContractIn(tx: Tx, orgId: string, reference: string, in
   }
   const contract = (await findContract(tx, orgId, reference))!;
   if (!outcome.unchanged) {
-    await appendAudit(tx, [{
-      action: outcome.created ? 'contract.create' : 'contract.replace', outcome: outcome.changeContract ? 'change_contract' : 'success',
-      actor: who.actor, orgId, client: who.client ?? null, requestId: who.requestId ?? null, subject: reference,
-      detail: { ...input, changeContract: outcome.changeContract },
-    }]);
+    await appendAudit(tx, [
+      {
+        action: outcome.created ? 'contract.create' : 'contract.replace',
+        outcome: outcome.changeContract ? 'change_contract' : 'success',
+        actor: who.actor,
+        orgId,
+        client: who.client ?? null,
+        requestId: who.requestId ?? null,
+        subject: reference,
+        detail: { ...input, changeContract: outcome.changeContract },
+      },
+    ]);
     await trackContractGuarantees(tx, orgId, [reference], who.actor);
   }
   return { contract, ...outcome };

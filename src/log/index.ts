@@ -19,7 +19,10 @@ function serialise(value: unknown, causes = 0): unknown {
   if (!(value instanceof Error)) return value;
   const { cause } = value as { cause?: unknown };
   return {
-    name: value.name, message: value.message, code: (value as { code?: unknown }).code, stack: value.stack,
+    name: value.name,
+    message: value.message,
+    code: (value as { code?: unknown }).code,
+    stack: value.stack,
     ...(cause !== undefined && causes < MAX_CAUSES ? { cause: serialise(cause, causes + 1) } : {}),
   };
 }

@@ -1,7 +1,5 @@
 import { appendAudit, recordAudit, type NewAuditEntry } from '../auditlog/index.js';
-import {
-  answersFor, BUSY_RETRY_AFTER_SECONDS, recordFailure, releaseAttempt, reserveAttempt, ScryptBusyError, type ScryptPool,
-} from '../auth/index.js';
+import { answersFor, BUSY_RETRY_AFTER_SECONDS, recordFailure, releaseAttempt, reserveAttempt, ScryptBusyError, type ScryptPool } from '../auth/index.js';
 import type { Sql } from '../db/index.js';
 import { parseAuthKey, parseNumber } from '../domain/index.js';
 import { checkKey, PAD, type Candidate } from './key-check.js';
@@ -50,7 +48,14 @@ export function createLookup(deps: { sql: Sql; pool: ScryptPool }) {
       return { status: 'malformed', fields: [...(number.ok ? [] : ['number' as const]), ...(key.ok ? [] : ['authKey' as const])] };
     }
     const entry = (outcome: string, extra: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
-      action: 'lookup', outcome, actor: req.actor, orgId: req.orgId, client: req.client, requestId: req.requestId, number: number.value, ...extra,
+      action: 'lookup',
+      outcome,
+      actor: req.actor,
+      orgId: req.orgId,
+      client: req.client,
+      requestId: req.requestId,
+      number: number.value,
+      ...extra,
     });
     if (!pool.hasRoom('lookup')) return busy;
 

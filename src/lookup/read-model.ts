@@ -29,12 +29,25 @@ export interface CertificateRecord {
 }
 
 type CertificateRow = {
-  id: string; issuer_id: string; issuer_name: string; iss: string; payload: PublicPayload;
-  kid: string; alg: string; verified_at: Date; received_at: Date; jws_sha256: string; via: 'push' | 'poll'; jws: string; unlocked_at: Date;
+  id: string;
+  issuer_id: string;
+  issuer_name: string;
+  iss: string;
+  payload: PublicPayload;
+  kid: string;
+  alg: string;
+  verified_at: Date;
+  received_at: Date;
+  jws_sha256: string;
+  via: 'push' | 'poll';
+  jws: string;
+  unlocked_at: Date;
   siblings: Array<{ id: string; revision: number; revisionType: RevisionType; issuedOn: string; unlocked: boolean }>;
   withdrawals: Array<{ revision: number; reason: WithdrawalReason; withdrawnOn: string }>;
   previous_payload: PublicPayload | null;
-  archive_id: string | null; archived_at: Date | null; archive_reference: string | null;
+  archive_id: string | null;
+  archived_at: Date | null;
+  archive_reference: string | null;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

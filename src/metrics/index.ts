@@ -36,7 +36,10 @@ export class Registry {
   /** A gauge whose samples are read when scraped, so it never goes stale. */
   gauge(name: string, help: string, labelNames: readonly string[], read: () => Array<{ labels?: Labels; value: number }>): void {
     new client.Gauge({
-      name, help, labelNames, registers: [this.own],
+      name,
+      help,
+      labelNames,
+      registers: [this.own],
       collect() {
         this.reset();
         for (const sample of read()) this.set(sample.labels ?? {}, sample.value);

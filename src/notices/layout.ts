@@ -57,7 +57,10 @@ function gutters(runs: readonly PositionedText[]): number[] {
     if (end > -Infinity && width > CELL_GAP * Math.max(run.height, 1)) found.push({ at: run.x, width });
     end = Math.max(end, run.x + run.width);
   }
-  return found.sort((a, b) => b.width - a.width).slice(0, MAX_GUTTERS_TRIED).map((g) => g.at);
+  return found
+    .sort((a, b) => b.width - a.width)
+    .slice(0, MAX_GUTTERS_TRIED)
+    .map((g) => g.at);
 }
 
 function rowsOf(page: number, runs: readonly PositionedText[]): TextLine[] {

@@ -124,7 +124,15 @@ function lineEvents(line: TextLine, lineIndex: number, next: TextLine | undefine
         valueSpans.push([start, end]);
       }
       const value = fieldValue(field, raw);
-      if (value !== null) events.push({ field, value, page: line.page, line: lineIndex, at, ...(field === 'number' ? { numberLabel: m[0] === '証券番号' ? 'policy' as const : 'contract' as const } : {}) });
+      if (value !== null)
+        events.push({
+          field,
+          value,
+          page: line.page,
+          line: lineIndex,
+          at,
+          ...(field === 'number' ? { numberLabel: m[0] === '証券番号' ? ('policy' as const) : ('contract' as const) } : {}),
+        });
     });
     // a viewing URL (SPEC §3: `GET /?number=…`) carries the number where no label names it
     for (const m of cell.text.matchAll(URL_NUMBER)) {

@@ -96,7 +96,10 @@ export class PdfTextPool {
       if (!this.queue.length) return;
       if (!slot.idle) continue;
       const served = new Set(this.slots.flatMap((s) => (s.owner === null ? [] : [s.owner])));
-      const next = Math.max(0, this.queue.findIndex((j) => !served.has(j.owner)));
+      const next = Math.max(
+        0,
+        this.queue.findIndex((j) => !served.has(j.owner)),
+      );
       slot.run(this.queue.splice(next, 1)[0]!);
     }
   }

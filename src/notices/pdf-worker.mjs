@@ -24,7 +24,10 @@ function inflatesBeyond(bytes, limit) {
       start++;
       const end = buf.indexOf('endstream', start);
       try {
-        total += inflateSync(buf.subarray(start, end === -1 ? undefined : end), { maxOutputLength: limit - total + 1, finishFlush: constants.Z_SYNC_FLUSH }).length;
+        total += inflateSync(buf.subarray(start, end === -1 ? undefined : end), {
+          maxOutputLength: limit - total + 1,
+          finishFlush: constants.Z_SYNC_FLUSH,
+        }).length;
       } catch (e) {
         if (e?.code === 'ERR_BUFFER_TOO_LARGE') return true;
         // not deflated (an image, plain text): pdf.js decides

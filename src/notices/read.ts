@@ -113,16 +113,30 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions; requ
           const id = `${p.number}\u0000${p.authKey}`;
           if (seen.has(id)) continue;
           seen.add(id);
-          items.push({ source: p.source, number: p.number, authKey: p.authKey, kind: p.kind, revisionType: p.revisionType, projectName: p.projectName, numberLabel: p.numberLabel });
+          items.push({
+            source: p.source,
+            number: p.number,
+            authKey: p.authKey,
+            kind: p.kind,
+            revisionType: p.revisionType,
+            projectName: p.projectName,
+            numberLabel: p.numberLabel,
+          });
         }
       }
       const problems = sources.flatMap((s) => (s.problem ? [{ source: s.source, code: s.problem }] : []));
-      await recordAudit(deps.sql, sources.map((s) => ({
-        action: 'notices.read',
-        outcome: s.problem ?? 'success',
-        actor: who.actor, orgId: who.orgId, client: who.client, requestId: who.requestId,
-        detail: { source: withoutKeys(s.source, s.pairs), numbers: [...new Set(s.pairs.map((p) => p.number))] },
-      })));
+      await recordAudit(
+        deps.sql,
+        sources.map((s) => ({
+          action: 'notices.read',
+          outcome: s.problem ?? 'success',
+          actor: who.actor,
+          orgId: who.orgId,
+          client: who.client,
+          requestId: who.requestId,
+          detail: { source: withoutKeys(s.source, s.pairs), numbers: [...new Set(s.pairs.map((p) => p.number))] },
+        })),
+      );
       return { items, problems };
     },
     close: () => pool.close(),
@@ -138,6 +152,9 @@ function withoutKeys(name: string, pairs: ReadonlyArray<{ authKey: string }>): s
 
 /** A client's file name as it may be shown and logged: no control or bidi characters, bounded. */
 function safeFileName(name: string): string {
-  const clean = name.replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/gu, '').trim().slice(0, 200);
+  const clean = name
+    .replace(/[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/gu, '')
+    .trim()
+    .slice(0, 200);
   return clean || 'notice.pdf';
 }

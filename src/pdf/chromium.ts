@@ -54,9 +54,11 @@ export class ChromiumProcess {
     private readonly log: PdfLog,
     private readonly onLost: () => void,
   ) {
-    const cleanup = removeStaleProfiles().then((removed) => {
-      if (removed.length) this.log({ level: 'info', event: 'pdf.profiles.removed', removed });
-    }).finally(() => this.#profileRemovals.delete(cleanup));
+    const cleanup = removeStaleProfiles()
+      .then((removed) => {
+        if (removed.length) this.log({ level: 'info', event: 'pdf.profiles.removed', removed });
+      })
+      .finally(() => this.#profileRemovals.delete(cleanup));
     this.#profileRemovals.add(cleanup);
   }
 

@@ -1,14 +1,4 @@
-import {
-  PDFArray,
-  PDFDict,
-  PDFDocument,
-  PDFHexString,
-  PDFName,
-  PDFRawStream,
-  PDFStream,
-  PDFString,
-  decodePDFRawStream,
-} from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFStream, PDFString, decodePDFRawStream } from 'pdf-lib';
 import { PdfError, messageOf } from './errors.js';
 import type { PdfAttachment, PdfMetadata } from './types.js';
 
@@ -45,12 +35,7 @@ export function prepareAttachments(attachments: PdfAttachment[]): PreparedAttach
 }
 
 /** Adds shosho's metadata and the attachments to the PDF Chromium printed. */
-export async function finishPdf(
-  chromiumPdf: Uint8Array,
-  metadata: PdfMetadata,
-  attachments: PreparedAttachment[],
-  now: Date,
-): Promise<Uint8Array> {
+export async function finishPdf(chromiumPdf: Uint8Array, metadata: PdfMetadata, attachments: PreparedAttachment[], now: Date): Promise<Uint8Array> {
   const doc = await PDFDocument.load(chromiumPdf, { updateMetadata: false });
   doc.setTitle(metadata.title, { showInWindowTitleBar: true });
   doc.setSubject(metadata.subject);

@@ -1,9 +1,4 @@
-export type PdfErrorCode =
-  | 'PDF_UNAVAILABLE'
-  | 'PDF_TIMEOUT'
-  | 'PDF_UNREADABLE'
-  | 'PDF_CLOSED'
-  | 'PDF_FAILED';
+export type PdfErrorCode = 'PDF_UNAVAILABLE' | 'PDF_TIMEOUT' | 'PDF_UNREADABLE' | 'PDF_CLOSED' | 'PDF_FAILED';
 
 /** Every error the PDF capability raises on purpose; callers switch on `code`. */
 export class PdfError extends Error {
@@ -27,8 +22,7 @@ export class PdfUnavailableError extends PdfError {
         : `Chromium at ${executablePath} failed to start: ${messageOf(cause)}`;
     super(
       'PDF_UNAVAILABLE',
-      `PDF output is unavailable (${reason}); install Debian's chromium ` +
-        '(apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable',
+      `PDF output is unavailable (${reason}); install Debian's chromium ` + '(apt-get install chromium) or set CHROMIUM_PATH to a Chromium executable',
       { cause },
     );
   }

@@ -116,8 +116,7 @@ export function registerHelpers(handlebars: typeof Handlebars): void {
     /** The first 8 characters of a request id, short enough to read out to a help desk; logs keep the whole id. */
     shortReference: (requestId: string) => requestId.slice(0, 8),
     wareki: (isoDate: string) => formatWareki(isoDate),
-    gregorian: (isoDate: string, options: Options) =>
-      langOf(options) === 'ja' ? formatGregorianJa(isoDate) : isoDate,
+    gregorian: (isoDate: string, options: Options) => (langOf(options) === 'ja' ? formatGregorianJa(isoDate) : isoDate),
     yen: (amount: number) => formatYen(amount),
     jst: (date: Date | string, options: Options) => formatJst(date, langOf(options)),
     eq: (a: unknown, b: unknown) => a === b,

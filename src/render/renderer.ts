@@ -79,9 +79,7 @@ export function createRenderer(options: RendererOptions = {}): Renderer {
     handlebars.registerPartial(name, compile(source, `partials/${name}`));
   }
   const layout = compile(readFileSync(join(viewsDir, 'layout.hbs'), 'utf8'), 'layout');
-  const views = new Map(
-    VIEW_NAMES.map((name) => [name, compile(readFileSync(join(viewsDir, `${name}.hbs`), 'utf8'), name)] as const),
-  );
+  const views = new Map(VIEW_NAMES.map((name) => [name, compile(readFileSync(join(viewsDir, `${name}.hbs`), 'utf8'), name)] as const));
   const inlineCss = readFileSync(join(publicDir, 'shosho.css'), 'utf8');
 
   return {

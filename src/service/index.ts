@@ -14,9 +14,26 @@ import { createNoticeReader } from '../notices/index.js';
 import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../pdf/index.js';
 import { createRenderer } from '../render/index.js';
 import {
-  alertPages, alertsApi, apiRoutes, apiSurface, archiveApi, archivePages, auditPages, browserRoutes, certificateRoutes,
-  contractApi, contractPages, createApp, listen, lookupRoutes, noticesApi, noticesPages,
-  openApiRoutes, pushRoutes, sessionRoutes, type ReadinessCheck,
+  alertPages,
+  alertsApi,
+  apiRoutes,
+  apiSurface,
+  archiveApi,
+  archivePages,
+  auditPages,
+  browserRoutes,
+  certificateRoutes,
+  contractApi,
+  contractPages,
+  createApp,
+  listen,
+  lookupRoutes,
+  noticesApi,
+  noticesPages,
+  openApiRoutes,
+  pushRoutes,
+  sessionRoutes,
+  type ReadinessCheck,
 } from '../web/index.js';
 
 export interface RunningService {
@@ -42,9 +59,11 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const receiver = createReceiver({ sql, keys, audience: config.audience, log });
     const chromium = findChromium(config.chromiumPath);
     if (!chromium) {
-      log.warn(config.chromiumPath
-        ? `CHROMIUM_PATH=${config.chromiumPath} is not an executable: PDF routes answer 503`
-        : "no Chromium found: PDF routes answer 503 until Debian's chromium is installed or CHROMIUM_PATH is set");
+      log.warn(
+        config.chromiumPath
+          ? `CHROMIUM_PATH=${config.chromiumPath} is not an executable: PDF routes answer 503`
+          : "no Chromium found: PDF routes answer 503 until Debian's chromium is installed or CHROMIUM_PATH is set",
+      );
     }
     pdf = createPdfRenderer({
       executablePath: chromium,
@@ -55,16 +74,30 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const lookup = createLookup({ sql, pool });
     const archiveDeps = { sql, renderer, pdfs, keys, audience: config.audience };
     const reader = createNoticeReader({ sql, requestDeadlineMs: config.noticesDeadlineMs });
-    const pollRounds = metrics.counter('shosho_feed_poll_rounds_total', 'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)', ['issuer', 'outcome']);
-    const poller = new PollScheduler({ sql, receiver, log, intervalMs: config.pollIntervalMs, onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }) });
-    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) => log.error('the audit log lost entries this service saw committed', { ...lost }));
+    const pollRounds = metrics.counter(
+      'shosho_feed_poll_rounds_total',
+      'Poll rounds per issuer by outcome (failed: error, or SETs left that could not be checked now)',
+      ['issuer', 'outcome'],
+    );
+    const poller = new PollScheduler({
+      sql,
+      receiver,
+      log,
+      intervalMs: config.pollIntervalMs,
+      onRound: (issuer, outcome) => pollRounds.inc({ issuer, outcome }),
+    });
+    const auditTail = new AuditTailKeeper(sql, AuditTailKeeper.fileIn(config.dataDir), (lost) =>
+      log.error('the audit log lost entries this service saw committed', { ...lost }),
+    );
     registerMetrics(metrics, db, pool, pdf);
     // the first PDF should pay neither the launch nor the font loading: /readyz waits for this
     const pdfWarmUp = chromium && config.pdfWarmup ? warmUpPdf(pdf, log) : null;
     const feeds = feedMetrics(metrics, () => feedStatus(sql), log);
 
     const readiness: ReadinessCheck[] = [
-      { name: 'database', check: async () => {
+      {
+        name: 'database',
+        check: async () => {
           await sql`select 1 as ok`;
           return { ok: true, detail: db.kind };
         },
@@ -75,11 +108,22 @@ export async function startService(config: Config, log: Logger): Promise<Running
       pdfReadiness(pdfWarmUp),
     ];
     const app = createApp({
-      config, log, metrics, renderer, readiness,
+      config,
+      log,
+      metrics,
+      renderer,
+      readiness,
       routes: [
         pushRoutes(receiver),
         openApiRoutes(),
-        apiSurface(sql, apiRoutes({ sql, lookup, pdfs }), archiveApi(archiveDeps), contractApi({ sql }), noticesApi({ reader, lookup }), alertsApi({ sql, renderer })),
+        apiSurface(
+          sql,
+          apiRoutes({ sql, lookup, pdfs }),
+          archiveApi(archiveDeps),
+          contractApi({ sql }),
+          noticesApi({ reader, lookup }),
+          alertsApi({ sql, renderer }),
+        ),
         browserRoutes(
           sql,
           sessionRoutes({ sql, renderer, login: createLogin(sql, pool), secureCookies: config.secureCookies }),
@@ -96,12 +140,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const server = await listen(app, { port: config.port, host: config.host });
     poller.start();
     auditTail.start(1000);
-    const mailer = config.smtpUrl && config.mailFrom
-      ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
-      : null;
+    const mailer =
+      config.smtpUrl && config.mailFrom
+        ? createMailer(sql, { smtpUrl: config.smtpUrl, from: config.mailFrom, linkBase: config.publicUrl ?? server.url })
+        : null;
     const outbox = new OutboxWorker({ sql, log, retryMs: config.webhookRetryMs, allowPrivate: config.webhookAllowPrivate, mailer });
     outbox.start();
-    const alertJobs = new AlertJobs({ sql, log, intervalMs: 600_000, jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) } });
+    const alertJobs = new AlertJobs({
+      sql,
+      log,
+      intervalMs: 600_000,
+      jobs: { digest: digestJob(sql), missing: async () => void (await raiseMissingGuarantees(sql)) },
+    });
     alertJobs.start();
     const janitor = setInterval(() => void pruneFailures(sql).catch((e) => log.warn('pruning failures failed', { err: e })), 3_600_000);
     janitor.unref();
@@ -167,15 +217,49 @@ function registerMetrics(metrics: Registry, db: Database, pool: ScryptPool, pdf:
 /** Per-issuer feed figures, read from the database every 15 s (a scrape never waits on a query). */
 function feedMetrics(metrics: Registry, read: () => Promise<IssuerFeedStatus[]>, log: Logger): NodeJS.Timeout {
   let latest: IssuerFeedStatus[] = [];
-  const refresh = () => read().then((s) => { latest = s; }, (e) => log.warn('feed status unavailable', { err: e }));
+  const refresh = () =>
+    read().then(
+      (s) => {
+        latest = s;
+      },
+      (e) => log.warn('feed status unavailable', { err: e }),
+    );
   void refresh();
   const per = (pick: (s: IssuerFeedStatus) => number | null) => () =>
-    latest.flatMap((s) => { const v = pick(s); return v === null ? [] : [{ labels: { issuer: s.issuer }, value: v }]; });
-  metrics.gauge('shosho_feed_events_ingested', 'SETs stored from polling, per issuer', ['issuer'], per((s) => s.eventsIngested));
-  metrics.gauge('shosho_feed_events_refused', 'SETs refused while polling, per issuer', ['issuer'], per((s) => s.eventsRefused));
-  metrics.gauge('shosho_feed_lag_seconds', 'Seconds since the last successful poll, per issuer', ['issuer'], per((s) => s.lagSeconds));
-  metrics.gauge('shosho_feed_consecutive_failures', 'Failed polls in a row, per issuer', ['issuer'], per((s) => s.consecutiveFailures));
-  metrics.gauge('shosho_feed_failing', '1 while the last poll of an issuer failed', ['issuer'], per((s) => (s.polled ? Number(s.failing) : null)));
+    latest.flatMap((s) => {
+      const v = pick(s);
+      return v === null ? [] : [{ labels: { issuer: s.issuer }, value: v }];
+    });
+  metrics.gauge(
+    'shosho_feed_events_ingested',
+    'SETs stored from polling, per issuer',
+    ['issuer'],
+    per((s) => s.eventsIngested),
+  );
+  metrics.gauge(
+    'shosho_feed_events_refused',
+    'SETs refused while polling, per issuer',
+    ['issuer'],
+    per((s) => s.eventsRefused),
+  );
+  metrics.gauge(
+    'shosho_feed_lag_seconds',
+    'Seconds since the last successful poll, per issuer',
+    ['issuer'],
+    per((s) => s.lagSeconds),
+  );
+  metrics.gauge(
+    'shosho_feed_consecutive_failures',
+    'Failed polls in a row, per issuer',
+    ['issuer'],
+    per((s) => s.consecutiveFailures),
+  );
+  metrics.gauge(
+    'shosho_feed_failing',
+    '1 while the last poll of an issuer failed',
+    ['issuer'],
+    per((s) => (s.polled ? Number(s.failing) : null)),
+  );
   const timer = setInterval(refresh, 15_000);
   timer.unref();
   return timer;
@@ -205,7 +289,9 @@ async function warmUpPdf(pdf: PdfRenderer, log: Logger): PdfWarmUp {
  */
 function pdfReadiness(warmUp: PdfWarmUp | null): ReadinessCheck {
   let outcome: 'warming' | 'done' | 'failed' | 'off' = warmUp ? 'warming' : 'off';
-  void warmUp?.then((o) => { outcome = o; });
+  void warmUp?.then((o) => {
+    outcome = o;
+  });
   return { name: 'pdf', check: async () => ({ ok: outcome !== 'warming', detail: outcome }) };
 }
 

@@ -8,13 +8,23 @@ import { contractOperations } from './routes/contracts.js';
 import { noticeOperations } from './routes/notices.js';
 
 const openApiOperation: ApiOperation = {
-  method: 'get', path: '/api/v1/openapi.json', summary: 'This document', public: true,
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This document',
+  public: true,
   answers: [{ status: 200, description: 'The OpenAPI 3.1 document of every /api/v1 route', contentType: 'application/json' }],
   errors: [],
 };
 
 /** Every `/api/v1` route, as each route file describes its own. */
-export const API_OPERATIONS: readonly ApiOperation[] = [...certificateOperations, ...archiveOperations, ...contractOperations, ...alertOperations, ...noticeOperations, openApiOperation];
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  ...certificateOperations,
+  ...archiveOperations,
+  ...contractOperations,
+  ...alertOperations,
+  ...noticeOperations,
+  openApiOperation,
+];
 
 /**
  * `GET /api/v1/openapi.json`, served without the API token: it describes only what SPEC §4

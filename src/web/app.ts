@@ -125,7 +125,10 @@ function validRequestId(id: string | undefined): string | undefined {
  */
 function clientAddress(c: Context<AppEnv>, proxy: { trustProxy: boolean; proxyHops: number }): string {
   if (proxy.trustProxy) {
-    const chain = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    const chain = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const forwarded = chain[Math.max(0, chain.length - proxy.proxyHops)];
     if (forwarded && isIP(forwarded)) return forwarded;
   }

@@ -27,9 +27,12 @@ export async function readBody(c: Context<AppEnv>, maxBytes: number): Promise<vo
   if (body === 'drained' || body === 'not_drained') throw tooLarge(maxBytes, body === 'not_drained');
   const request = new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers, body, duplex: 'half' } as RequestInit);
   if (FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-    await request.clone().formData().catch(() => {
-      throw new AppError('invalid_form');
-    });
+    await request
+      .clone()
+      .formData()
+      .catch(() => {
+        throw new AppError('invalid_form');
+      });
   }
   c.req.raw = request;
 }

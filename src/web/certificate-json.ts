@@ -25,7 +25,13 @@ function formWording(kind: Kind) {
 }
 
 const formWordsSchema = z.strictObject({
-  title: z.string(), number: z.string(), guarantor: z.string(), obligee: z.string(), contractor: z.string(), amount: z.string(), period: z.string(),
+  title: z.string(),
+  number: z.string(),
+  guarantor: z.string(),
+  obligee: z.string(),
+  contractor: z.string(),
+  amount: z.string(),
+  period: z.string(),
 });
 
 /** The SPEC §4 body of a successful lookup and of `GET /api/v1/certificates/:id`, with the form's words. */

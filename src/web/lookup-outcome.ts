@@ -22,10 +22,12 @@ export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>, l
       const params = { minutes: Math.ceil(result.retryAfterSeconds / 60) };
       return {
         error: new AppError('locked_out', 429, params, { 'retry-after': String(result.retryAfterSeconds) }),
-        formErrors: [{
-          code: result.by === 'number' ? 'lookup_locked_number' : 'lookup_locked_client',
-          params: { until: lockedUntil(result.retryAfterSeconds, lang) },
-        }],
+        formErrors: [
+          {
+            code: result.by === 'number' ? 'lookup_locked_number' : 'lookup_locked_client',
+            params: { until: lockedUntil(result.retryAfterSeconds, lang) },
+          },
+        ],
       };
     }
     case 'other_obligee':

@@ -35,7 +35,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'The body is not valid JSON (`invalid_json`), or the request is not one this route reads.',
   401: 'No valid API token (`unauthorized`).',
   403: 'Refused for this organisation (e.g. `other_obligee`: the certificate is addressed to another obligee).',
-  404: 'Not found, or not this organisation\'s: the two are never told apart.',
+  404: "Not found, or not this organisation's: the two are never told apart.",
   409: 'Conflicts with what is stored.',
   413: 'The body is larger than this route reads (`body_too_large`).',
   415: 'The body is not of the media type this route reads.',
@@ -66,7 +66,11 @@ function components(named: NamedSchema[], io: 'input' | 'output'): Record<string
 function queryParameters(query: z.ZodType, where: 'query' | 'path') {
   const schema = z.toJSONSchema(query, { io: 'input' }) as { properties?: Record<string, { description?: string }>; required?: string[] };
   return Object.entries(schema.properties ?? {}).map(([name, { description, ...property }]) => ({
-    name, in: where, required: where === 'path' || (schema.required ?? []).includes(name), ...(description ? { description } : {}), schema: property,
+    name,
+    in: where,
+    required: where === 'path' || (schema.required ?? []).includes(name),
+    ...(description ? { description } : {}),
+    schema: property,
   }));
 }
 
@@ -128,8 +132,8 @@ export function openApiDocument(operations: ApiOperation[]) {
       title: 'shosho JSON API',
       version: '1',
       description:
-        'For obligee systems: look up, read, file and re-check electronic surety certificates. Every error is '
-        + '`{ "error": { "code", "message" } }`, with the HTTP status saying which kind; every answer carries `Cache-Control: no-store`.',
+        'For obligee systems: look up, read, file and re-check electronic surety certificates. Every error is ' +
+        '`{ "error": { "code", "message" } }`, with the HTTP status saying which kind; every answer carries `Cache-Control: no-store`.',
     },
     security: [{ bearer: [] }],
     paths,

@@ -21,17 +21,41 @@ function languageSwitchPath(c: Context<AppEnv>): string {
 const FORM_OF_POST: Record<string, string> = { '/contracts': '/contracts/-/new', '/contracts/import': '/contracts/-/import' };
 
 const PAGE_QUERY_NAMES = new Set([
-  'number', 'next', 'q', 'from', 'to', 'kind', 'status', 'changed', 'page', 'sort', 'order', 'cursor', 'limit', 'actor', 'action', 'open', 'type', 'contract', 'state',
+  'number',
+  'next',
+  'q',
+  'from',
+  'to',
+  'kind',
+  'status',
+  'changed',
+  'page',
+  'sort',
+  'order',
+  'cursor',
+  'limit',
+  'actor',
+  'action',
+  'open',
+  'type',
+  'contract',
+  'state',
 ]);
 
 /** Renders a view with what every page needs from the request: language, user, CSRF token, request id. */
 export function renderPage<V extends ViewName>(
-  c: Context<AppEnv>, renderer: Renderer, view: V, data: ViewData[V], status: ContentfulStatusCode = 200, csrfToken?: string,
+  c: Context<AppEnv>,
+  renderer: Renderer,
+  view: V,
+  data: ViewData[V],
+  status: ContentfulStatusCode = 200,
+  csrfToken?: string,
 ) {
   const p = c.get('principal');
-  const user = p?.kind === 'session' && p.username
-    ? { username: p.username, role: p.role as 'clerk' | 'auditor' | 'admin', orgName: p.orgName, openAlerts: c.get('openAlerts') }
-    : null;
+  const user =
+    p?.kind === 'session' && p.username
+      ? { username: p.username, role: p.role as 'clerk' | 'auditor' | 'admin', orgName: p.orgName, openAlerts: c.get('openAlerts') }
+      : null;
   const html = renderer.render(view, data, {
     lang: c.get('lang'),
     requestId: c.get('requestId'),

@@ -47,7 +47,12 @@ export async function signInThroughForm(page: Page, base: string, username: stri
   await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
 }
 
-interface Pa11yIssue { type: string; code: string; message: string; selector: string }
+interface Pa11yIssue {
+  type: string;
+  code: string;
+  message: string;
+  selector: string;
+}
 type Pa11y = (url: string, options: Record<string, unknown>) => Promise<{ issues: Pa11yIssue[] }>;
 // pa11y ships no types; it drives the puppeteer Browser and Page it is handed, so no browser of its own is launched
 const pa11y = createRequire(import.meta.url)('pa11y') as Pa11y;

@@ -46,7 +46,14 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
 }
 
 async function ensureTemplate(a: postgres.Sql): Promise<string> {
-  const digest = createHash('sha256').update(readMigrations().map((m) => m.checksum).join()).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(
+      readMigrations()
+        .map((m) => m.checksum)
+        .join(),
+    )
+    .digest('hex')
+    .slice(0, 16);
   const template = `shosho_tpl_${digest}`;
   await a`select pg_advisory_lock(4727900)`;
   try {

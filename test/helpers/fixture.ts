@@ -16,7 +16,9 @@ export async function serviceWithIssuer(env: Record<string, string> = {}): Promi
   const issuer = await registeredIssuer(db.sql);
   const svc = await startTestService(db, env);
   return {
-    db, issuer, base: svc.url,
+    db,
+    issuer,
+    base: svc.url,
     async close() {
       await svc.stop();
       await issuer.close();
@@ -28,7 +30,9 @@ export async function serviceWithIssuer(env: Record<string, string> = {}): Promi
 /** A JSON API call with an organisation's bearer token; `json` is null for a PDF or other bytes. */
 export async function apiCall(base: string, token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(base + path, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const buf = Buffer.from(await res.arrayBuffer());
   let json: any = null;

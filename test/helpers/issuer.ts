@@ -25,6 +25,12 @@ export function digestFor(authKey: string): Promise<string> {
 export const HIROSHIMA = { name: '広島県知事', code: '340006' };
 
 /** Revision 0 of a sample certificate addressed to 広島県知事 (340006) unless told otherwise. */
-export async function certificate(number: string, authKey: string, kind: Kind = 'advance_payment', seed = 1, obligee: { name: string; code?: string } = HIROSHIMA) {
+export async function certificate(
+  number: string,
+  authKey: string,
+  kind: Kind = 'advance_payment',
+  seed = 1,
+  obligee: { name: string; code?: string } = HIROSHIMA,
+) {
   return { ...sampleCertificate(seed, { number, kind, authKeyDigest: await digestFor(authKey), issuedOn: '2024-06-03' }), obligee };
 }

@@ -36,7 +36,7 @@ export async function ledgerCertificate(number: string, authKey: string, t: Cert
   return {
     ...base,
     revision,
-    revisionType: revision === 0 ? 'new' as const : 'change' as const,
+    revisionType: revision === 0 ? ('new' as const) : ('change' as const),
     issuedOn: t.issuedOn ?? '2024-10-01',
     obligee: t.obligee ?? base.obligee,
     contractor: { ...base.contractor, name: t.contractorName ?? '備後建設株式会社' },
@@ -50,7 +50,13 @@ export async function ledgerCertificate(number: string, authKey: string, t: Cert
 }
 
 /** Pushes the certificate, unlocks it with its key through the API, and gives back its id. */
-export async function issueAndUnlock(base: string, issuer: ReferenceIssuer, token: string, payload: Awaited<ReturnType<typeof ledgerCertificate>>, authKey: string): Promise<string> {
+export async function issueAndUnlock(
+  base: string,
+  issuer: ReferenceIssuer,
+  token: string,
+  payload: Awaited<ReturnType<typeof ledgerCertificate>>,
+  authKey: string,
+): Promise<string> {
   const set = await issuer.sign(CERTIFICATE_EVENT, payload);
   expect((await issuer.push(`${base}/sets`, set.token)).status).toBe(202);
   const r = await apiCall(base, token, 'POST', '/api/v1/lookup', { number: payload.number, authKey });

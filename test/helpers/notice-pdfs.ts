@@ -22,7 +22,8 @@ const catalog = '<< /Type /Catalog /Pages 2 0 R >>';
 const pages = '<< /Type /Pages /Kids [3 0 R] /Count 1 >>';
 const page = (contents: string) => `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents ${contents} >>`;
 const font = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-const stream = (data: Buffer, dict = '') => Buffer.concat([Buffer.from(`<< /Length ${data.length} ${dict} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
+const stream = (data: Buffer, dict = '') =>
+  Buffer.concat([Buffer.from(`<< /Length ${data.length} ${dict} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
 
 /** A one-page PDF whose page shows `text` in Helvetica (ASCII only). */
 export function textPdf(text: string): Buffer {
@@ -33,8 +34,14 @@ export function textPdf(text: string): Buffer {
 export function encryptedPdf(): Buffer {
   const hex32 = (b: number) => `<${b.toString(16).padStart(2, '0').repeat(32)}>`;
   return rawPdf(
-    [catalog, pages, page('4 0 R'), stream(Buffer.from('BT /F1 12 Tf 72 720 Td (secret) Tj ET')), font,
-      `<< /Filter /Standard /V 1 /R 2 /O ${hex32(0x41)} /U ${hex32(0x42)} /P -4 >>`],
+    [
+      catalog,
+      pages,
+      page('4 0 R'),
+      stream(Buffer.from('BT /F1 12 Tf 72 720 Td (secret) Tj ET')),
+      font,
+      `<< /Filter /Standard /V 1 /R 2 /O ${hex32(0x41)} /U ${hex32(0x42)} /P -4 >>`,
+    ],
     `/Encrypt 6 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]`,
   );
 }
@@ -48,8 +55,13 @@ export function inflatingPdf(mb: number): Buffer {
 /** Arrays nested `depth` deep inside the page's resources. */
 export function deepPdf(depth: number): Buffer {
   const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-  return rawPdf([catalog, pages, `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /X ${nested} >> >>`,
-    stream(Buffer.from('BT /F1 12 Tf 72 720 Td (deep) Tj ET')), font]);
+  return rawPdf([
+    catalog,
+    pages,
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> /X ${nested} >> >>`,
+    stream(Buffer.from('BT /F1 12 Tf 72 720 Td (deep) Tj ET')),
+    font,
+  ]);
 }
 
 /** `count` blank pages. */
@@ -86,5 +98,11 @@ export function slowPdf(pages: number, runs: number): Buffer {
   const content = deflateSync(Buffer.from('BT /F1 12 Tf 72 720 Td (x) Tj ET\n'.repeat(runs)), { level: 9 });
   const kids = Array.from({ length: pages }, (_, i) => `${i + 5} 0 R`).join(' ');
   const slowPage = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>';
-  return rawPdf([catalog, `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`, font, stream(content, '/Filter /FlateDecode'), ...Array.from({ length: pages }, () => slowPage)]);
+  return rawPdf([
+    catalog,
+    `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
+    font,
+    stream(content, '/Filter /FlateDecode'),
+    ...Array.from({ length: pages }, () => slowPage),
+  ]);
 }

@@ -35,9 +35,12 @@ export class PrivateCluster {
     await this.pg('initdb', ['-D', this.data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     // fsync off: what a test checks is survived by the kernel's cache (an immediate stop is a
     // crash of PostgreSQL, not of the machine), and it keeps the test quick
-    fs.appendFileSync(path.join(this.data, 'postgresql.conf'), `${[
-      `port = ${this.port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${this.dir}'`, 'fsync = off', 'max_connections = 50',
-    ].join('\n')}\n`);
+    fs.appendFileSync(
+      path.join(this.data, 'postgresql.conf'),
+      `${[`port = ${this.port}`, "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${this.dir}'`, 'fsync = off', 'max_connections = 50'].join(
+        '\n',
+      )}\n`,
+    );
     await this.ctl('start');
   }
 

@@ -41,10 +41,12 @@ export class PgProxy {
         if (trap >= 0) return this.endSession(client, upstream, fromServer, this.traps.splice(trap, 1)[0]!.error);
         this.pass(() => (this.delayMs ? setTimeout(() => upstream.write(d), this.delayMs) : upstream.write(d)));
       });
-      upstream.on('data', (d) => this.pass(() => {
-        fromServer.read(d);
-        client.write(d);
-      }));
+      upstream.on('data', (d) =>
+        this.pass(() => {
+          fromServer.read(d);
+          client.write(d);
+        }),
+      );
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -97,7 +99,10 @@ export class PgProxy {
 
   private endSession(client: net.Socket, upstream: net.Socket, fromServer: BackendFraming, error: ServerError): void {
     this.sessionsEnded++;
-    upstream.removeAllListeners('data').removeAllListeners('close').once('close', () => this.sockets.delete(upstream));
+    upstream
+      .removeAllListeners('data')
+      .removeAllListeners('close')
+      .once('close', () => this.sockets.delete(upstream));
     upstream.destroy();
     // an ErrorResponse only makes sense between two of the server's messages; else the cut alone
     if (fromServer.atBoundary) client.end(errorResponse(error));
@@ -172,7 +177,12 @@ export interface ServerError {
 
 /** A FATAL ErrorResponse as PostgreSQL sends it before it closes a session. */
 function errorResponse({ code, message }: ServerError): Buffer {
-  const fields = [['S', 'FATAL'], ['V', 'FATAL'], ['C', code], ['M', message]].map(([k, v]) => Buffer.from(`${k}${v}\0`));
+  const fields = [
+    ['S', 'FATAL'],
+    ['V', 'FATAL'],
+    ['C', code],
+    ['M', message],
+  ].map(([k, v]) => Buffer.from(`${k}${v}\0`));
   const body = Buffer.concat([...fields, Buffer.from([0])]);
   const head = Buffer.alloc(5);
   head.write('E', 0, 'latin1');

@@ -8,8 +8,13 @@ const sql = postgres(process.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
 const keys = new KeyStore(sql, { log: silentLogger });
 const receiver = createReceiver({ sql, keys, audience: process.env.SHOSHO_AUDIENCE!, log: silentLogger });
 const scheduler = new PollScheduler({
-  sql, receiver, log: silentLogger, intervalMs: 60_000, tickMs: 20,
-  leaseMs: Number(process.env.LEASE_MS), maxEvents: Number(process.env.MAX_EVENTS ?? 100),
+  sql,
+  receiver,
+  log: silentLogger,
+  intervalMs: 60_000,
+  tickMs: 20,
+  leaseMs: Number(process.env.LEASE_MS),
+  maxEvents: Number(process.env.MAX_EVENTS ?? 100),
 });
 scheduler.start();
 process.stdout.write('polling\n');

@@ -23,7 +23,14 @@ export function startServeProcess(env: Record<string, string | undefined>): Prom
   // its own data folder (the audit watermark lives there) unless the test gives one, removed at exit
   const ownDataDir = env.SHOSHO_DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-serve-'));
   const merged: Record<string, string | undefined> = {
-    ...process.env, ...(ownDataDir ? { SHOSHO_DATA_DIR: ownDataDir } : {}), PORT: '0', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_POLL_INTERVAL_SECONDS: '3600', SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: 'warn', ...env,
+    ...process.env,
+    ...(ownDataDir ? { SHOSHO_DATA_DIR: ownDataDir } : {}),
+    PORT: '0',
+    SHOSHO_AUDIENCE: AUDIENCE,
+    SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+    SHOSHO_PDF_WARMUP: 'false',
+    LOG_LEVEL: 'warn',
+    ...env,
   };
   for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['bin/shosho.js', 'serve'], { env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -31,11 +38,13 @@ export function startServeProcess(env: Record<string, string | undefined>): Prom
   let out = '';
   let running = true;
   child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    running = false;
-    if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running = false;
+      if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;

@@ -12,7 +12,12 @@ export const AUDIENCE = 'https://shosho.test.example';
 export async function startTestService(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningService & { config: Config }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-svc-'));
   const config = loadConfig({
-    DATABASE_URL: db.url, PORT: '0', SHOSHO_AUDIENCE: AUDIENCE, SHOSHO_DATA_DIR: dataDir, SHOSHO_POLL_INTERVAL_SECONDS: '3600', SHOSHO_PDF_WARMUP: 'false',
+    DATABASE_URL: db.url,
+    PORT: '0',
+    SHOSHO_AUDIENCE: AUDIENCE,
+    SHOSHO_DATA_DIR: dataDir,
+    SHOSHO_POLL_INTERVAL_SECONDS: '3600',
+    SHOSHO_PDF_WARMUP: 'false',
     ...env,
   });
   const service = await startService(config, silentLogger);

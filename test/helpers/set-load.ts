@@ -15,7 +15,10 @@ export class SetLoad {
   private running = false;
   private workers: Promise<void>[] = [];
 
-  constructor(private readonly url: string, readonly sets: ReadonlyArray<{ jti: string; token: string }>) {
+  constructor(
+    private readonly url: string,
+    readonly sets: ReadonlyArray<{ jti: string; token: string }>,
+  ) {
     this.queue.push(...sets);
   }
 

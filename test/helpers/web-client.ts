@@ -3,7 +3,10 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   lastHtml = '';
 
-  constructor(readonly base: string, readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(method: string, path: string, init: { form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...this.headers, ...init.headers };

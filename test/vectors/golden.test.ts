@@ -58,7 +58,14 @@ describe('golden SETs (test/vectors/sets.json): each gets the RFC 8935 answer it
 describe('golden PDF (test/vectors/certificate.pdf), made by an earlier version', () => {
   it('`shosho verify --jwks issuer-jwks.json --json` passes with the committed report', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
-      '--import', 'tsx', 'src/cli/main.ts', 'verify', path.join(VECTORS_DIR, 'certificate.pdf'), '--jwks', path.join(VECTORS_DIR, 'issuer-jwks.json'), '--json',
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'verify',
+      path.join(VECTORS_DIR, 'certificate.pdf'),
+      '--jwks',
+      path.join(VECTORS_DIR, 'issuer-jwks.json'),
+      '--json',
     ]);
     const report = JSON.parse(stdout);
     expect(report.result).toBe('passed');

@@ -26,8 +26,10 @@ export const GOLDEN = {
     obligee: { name: '広島県知事', code: '340006' },
     contractor: { name: '山陽建設株式会社', address: '広島県広島市中区基町10番52号', representative: '代表取締役 山田太郎' },
     project: {
-      name: '県道広島三次線道路改良工事', location: '広島県三次市三和町地内',
-      contractDate: '2024-06-01', period: { from: '2024-06-03', to: '2025-03-14' },
+      name: '県道広島三次線道路改良工事',
+      location: '広島県三次市三和町地内',
+      contractDate: '2024-06-01',
+      period: { from: '2024-06-03', to: '2025-03-14' },
       contractPrice: 123_200_000,
     },
     guarantee: { amount: 49_280_000, period: { from: '2024-06-03', to: '2025-04-13' }, advancePayment: 49_280_000 },

@@ -29,7 +29,12 @@ import { GOLDEN, VECTORS_DIR, type SetVector, type SetVectorFile } from './golde
 const dir = VECTORS_DIR;
 const write = (name: string, data: string | Uint8Array) => fs.writeFileSync(path.join(dir, name), data);
 
-interface FixedKey { alg: Alg; kid: string; privateKey: KeyObject; publicJwk: JWK }
+interface FixedKey {
+  alg: Alg;
+  kid: string;
+  privateKey: KeyObject;
+  publicJwk: JWK;
+}
 
 function fixedKey(alg: Alg, kid: string): FixedKey {
   const file = path.join(dir, 'keys', `${kid}.private.jwk.json`);
@@ -57,8 +62,14 @@ async function main() {
   write('issuer-jwks.json', `${JSON.stringify(jwksDoc, null, 2)}\n`);
 
   const payload = { ...GOLDEN.certificate, authKeyDigest: await authKeyDigest(GOLDEN.authKey, 14) };
-  const claims = (jti: string, over: Record<string, unknown> = {}, event: Record<string, unknown> = { [CERTIFICATE_EVENT]: payload }) =>
-    ({ iss: GOLDEN.iss, aud: GOLDEN.audience, iat: GOLDEN.iat, jti, events: event, ...over });
+  const claims = (jti: string, over: Record<string, unknown> = {}, event: Record<string, unknown> = { [CERTIFICATE_EVENT]: payload }) => ({
+    iss: GOLDEN.iss,
+    aud: GOLDEN.audience,
+    iat: GOLDEN.iat,
+    jti,
+    events: event,
+    ...over,
+  });
   const withPayload = (edit: Record<string, unknown>) => ({ [CERTIFICATE_EVENT]: { ...payload, ...edit } });
   const golden = await sign(claims(GOLDEN.jti), es256);
   const flipped = (() => {
@@ -86,34 +97,89 @@ async function main() {
   const vectors: SetVector[] = [
     { title: 'a new 前払金保証 certificate, ES256 (the one in certificate.pdf)', token: golden, expect: 'accepted' },
     { title: 'the same certificate, EdDSA', token: await sign(claims('gv-eddsa'), eddsa), expect: 'accepted' },
-    { title: 'a withdrawal issued in error', token: await sign(claims('gv-withdrawn', {}, {
-      [WITHDRAWN_EVENT]: { number: payload.number, kind: payload.kind, revision: 0, reason: 'issued_in_error', withdrawnOn: '2024-06-10' },
-    }), es256), expect: 'accepted' },
-    { title: 'aud as an array holding this service', token: await sign(claims('gv-aud-array', { aud: ['https://other.example', GOLDEN.audience] }), es256), expect: 'accepted' },
-    { title: 'tab and line feed in the notes', token: await sign(claims('gv-notes-tab-lf', {}, withPayload({ notes: '特約事項\n\t一、前払金は当該工事以外に使用しないこと。' })), eddsa), expect: 'accepted' },
+    {
+      title: 'a withdrawal issued in error',
+      token: await sign(
+        claims(
+          'gv-withdrawn',
+          {},
+          {
+            [WITHDRAWN_EVENT]: { number: payload.number, kind: payload.kind, revision: 0, reason: 'issued_in_error', withdrawnOn: '2024-06-10' },
+          },
+        ),
+        es256,
+      ),
+      expect: 'accepted',
+    },
+    {
+      title: 'aud as an array holding this service',
+      token: await sign(claims('gv-aud-array', { aud: ['https://other.example', GOLDEN.audience] }), es256),
+      expect: 'accepted',
+    },
+    {
+      title: 'tab and line feed in the notes',
+      token: await sign(claims('gv-notes-tab-lf', {}, withPayload({ notes: '特約事項\n\t一、前払金は当該工事以外に使用しないこと。' })), eddsa),
+      expect: 'accepted',
+    },
     { title: 'one bit of the signature flipped', token: flipped, expect: 'invalid_key' },
     { title: 'the guarantee amount raised after signing', token: alteredClaims, expect: 'invalid_key' },
-    { title: 'alg none, no signature', token: `${b64({ alg: 'none', typ: 'secevent+jwt', kid: es256.kid })}.${b64(claims('gv-none'))}.`, expect: 'invalid_request' },
+    {
+      title: 'alg none, no signature',
+      token: `${b64({ alg: 'none', typ: 'secevent+jwt', kid: es256.kid })}.${b64(claims('gv-none'))}.`,
+      expect: 'invalid_request',
+    },
     { title: 'HS256 keyed with the public JWK (algorithm confusion)', token: hs256, expect: 'invalid_request' },
     { title: 'a kid the issuer never published', token: await sign(claims('gv-unknown-kid'), es256, { kid: 'gv-never-published' }), expect: 'invalid_key' },
     { title: 'header alg ES256 naming the EdDSA key', token: await sign(claims('gv-alg-mismatch'), es256, { kid: eddsa.kid }), expect: 'invalid_key' },
     { title: 'typ JWT instead of secevent+jwt', token: await sign(claims('gv-typ'), es256, { typ: 'JWT' }), expect: 'invalid_request' },
     { title: 'iss of no registered issuer', token: await sign(claims('gv-iss', { iss: 'https://stranger.example' }), es256), expect: 'invalid_issuer' },
-    { title: 'U+0000 in iss (read before the signature, to find the issuer)', token: await sign(claims('gv-iss-nul', { iss: `${GOLDEN.iss}\u0000` }), es256), expect: 'invalid_request' },
+    {
+      title: 'U+0000 in iss (read before the signature, to find the issuer)',
+      token: await sign(claims('gv-iss-nul', { iss: `${GOLDEN.iss}\u0000` }), es256),
+      expect: 'invalid_request',
+    },
     { title: 'aud naming another service', token: await sign(claims('gv-aud', { aud: 'https://other.example' }), es256), expect: 'invalid_audience' },
     { title: 'iat 10 minutes after now', token: await sign(claims('gv-iat-future', { iat: GOLDEN.now + 600 }), es256), expect: 'invalid_request' },
     { title: 'exp in the past', token: await sign(claims('gv-exp', { exp: GOLDEN.now - 1 }), es256), expect: 'invalid_request' },
     { title: 'no jti', token: await sign(claims('', { jti: undefined }), es256), expect: 'invalid_request' },
-    { title: 'two events in one SET', token: await sign(claims('gv-two-events', {}, {
-      ...withPayload({}), [WITHDRAWN_EVENT]: { number: payload.number, kind: payload.kind, revision: 0, reason: 'cancelled', withdrawnOn: '2024-06-10' },
-    }), es256), expect: 'invalid_request' },
+    {
+      title: 'two events in one SET',
+      token: await sign(
+        claims(
+          'gv-two-events',
+          {},
+          {
+            ...withPayload({}),
+            [WITHDRAWN_EVENT]: { number: payload.number, kind: payload.kind, revision: 0, reason: 'cancelled', withdrawnOn: '2024-06-10' },
+          },
+        ),
+        es256,
+      ),
+      expect: 'invalid_request',
+    },
     { title: 'an unknown event type', token: await sign(claims('gv-event-type', {}, { 'urn:example:other': {} }), es256), expect: 'invalid_request' },
     { title: 'a 9-digit number', token: await sign(claims('gv-number', {}, withPayload({ number: '207000442' })), es256), expect: 'invalid_request' },
     { title: 'revision 1 marked new', token: await sign(claims('gv-revision', {}, withPayload({ revision: 1 })), es256), expect: 'invalid_request' },
-    { title: 'U+0000 (NUL) in the contractor name', token: await sign(claims('gv-nul', {}, withPayload({ contractor: { ...payload.contractor, name: '株式会社\u0000山陽建設' } })), es256), expect: 'invalid_request' },
-    { title: 'U+202E (right-to-left override) in the project name', token: await sign(claims('gv-rlo', {}, withPayload({ project: { ...payload.project, name: '県道\u202E事工良改' } })), es256), expect: 'invalid_request' },
-    { title: 'U+0085 (a C1 control) in the notes', token: await sign(claims('gv-c1', {}, withPayload({ notes: '特約\u0085事項' })), es256), expect: 'invalid_request' },
-    { title: 'a line feed in the obligee name', token: await sign(claims('gv-lf-name', {}, withPayload({ obligee: { ...payload.obligee, name: '広島県\n知事' } })), es256), expect: 'invalid_request' },
+    {
+      title: 'U+0000 (NUL) in the contractor name',
+      token: await sign(claims('gv-nul', {}, withPayload({ contractor: { ...payload.contractor, name: '株式会社\u0000山陽建設' } })), es256),
+      expect: 'invalid_request',
+    },
+    {
+      title: 'U+202E (right-to-left override) in the project name',
+      token: await sign(claims('gv-rlo', {}, withPayload({ project: { ...payload.project, name: '県道\u202E事工良改' } })), es256),
+      expect: 'invalid_request',
+    },
+    {
+      title: 'U+0085 (a C1 control) in the notes',
+      token: await sign(claims('gv-c1', {}, withPayload({ notes: '特約\u0085事項' })), es256),
+      expect: 'invalid_request',
+    },
+    {
+      title: 'a line feed in the obligee name',
+      token: await sign(claims('gv-lf-name', {}, withPayload({ obligee: { ...payload.obligee, name: '広島県\n知事' } })), es256),
+      expect: 'invalid_request',
+    },
     { title: 'a base64url part with its spare bits set', token: spareBits, expect: 'invalid_request' },
     { title: 'larger than 64 KiB', token: await sign(claims('gv-large', { padding: 'x'.repeat(70_000) }), es256), expect: 'invalid_request' },
     { title: 'not a JWS at all', token: 'not.a-jws', expect: 'invalid_request' },
@@ -143,7 +209,11 @@ async function main() {
     await service.stop();
     await db.drop();
   }
-  const verify = execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify', path.join(dir, 'certificate.pdf'), '--jwks', path.join(dir, 'issuer-jwks.json'), '--json'], { encoding: 'utf8' });
+  const verify = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'verify', path.join(dir, 'certificate.pdf'), '--jwks', path.join(dir, 'issuer-jwks.json'), '--json'],
+    { encoding: 'utf8' },
+  );
   write('expected-verify.json', verify);
   process.stdout.write(`golden vectors written to ${path.relative(process.cwd(), dir)}: ${vectors.length} SETs, certificate.pdf and its reports\n`);
 }

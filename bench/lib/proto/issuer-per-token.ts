@@ -9,7 +9,10 @@ import { KeyStore as SharedLookups, type KeyStoreOptions } from '../../../src/fe
 export * from '../../../src/feed/keystore.js';
 
 export class KeyStore extends SharedLookups {
-  constructor(private readonly db: Sql, opts: KeyStoreOptions) {
+  constructor(
+    private readonly db: Sql,
+    opts: KeyStoreOptions,
+  ) {
     super(db, opts);
   }
 

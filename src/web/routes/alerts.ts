@@ -1,8 +1,18 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import {
-  ALERT_TYPES, alertListSchema, alertMessage, countOpenAlerts, listAlerts, listWebhooks, recentDeliveries, resolveAlert, resolveSchema,
-  toAlertJson, type Alert, type AlertJson,
+  ALERT_TYPES,
+  alertListSchema,
+  alertMessage,
+  countOpenAlerts,
+  listAlerts,
+  listWebhooks,
+  recentDeliveries,
+  resolveAlert,
+  resolveSchema,
+  toAlertJson,
+  type Alert,
+  type AlertJson,
 } from '../../alerts/index.js';
 import type { Sql } from '../../db/index.js';
 import { isMessageKey, translate, type Lang, type Renderer } from '../../render/index.js';
@@ -33,7 +43,14 @@ function itemOf(alert: Alert, lang: Lang) {
 
 async function resolve(deps: AlertRouteDeps, c: Context<AppEnv>, note: unknown) {
   const p = c.get('principal')!;
-  const alert = await resolveAlert(deps.sql, { orgId: p.orgId, id: c.req.param('id')!, actor: p.actor, note, client: c.get('clientIp'), requestId: c.get('requestId') });
+  const alert = await resolveAlert(deps.sql, {
+    orgId: p.orgId,
+    id: c.req.param('id')!,
+    actor: p.actor,
+    note,
+    client: c.get('clientIp'),
+    requestId: c.get('requestId'),
+  });
   if (!alert) throw new AppError('alert_not_found', 404);
   return alert;
 }
@@ -50,7 +67,10 @@ export function alertPages(deps: AlertRouteDeps) {
     const { cursor: _cursor, limit: _limit, ...filter } = parsed.data;
     const page = await listAlerts(deps.sql, c.get('principal')!.orgId, parsed.data, { openFirst: true });
     return renderPage(c, deps.renderer, 'alerts', {
-      filter, items: page.items.map((a) => itemOf(a, c.get('lang'))), paging: { next: page.next }, resolved: query.resolved === '1',
+      filter,
+      items: page.items.map((a) => itemOf(a, c.get('lang'))),
+      paging: { next: page.next },
+      resolved: query.resolved === '1',
     });
   });
   app.post('/alerts/:id/resolve', async (c) => {
@@ -64,8 +84,13 @@ export function alertPages(deps: AlertRouteDeps) {
     return renderPage(c, deps.renderer, 'webhooks', {
       endpoints,
       deliveries: deliveries.map((d) => ({
-        url: d.url, createdAt: d.created_at, attempts: d.attempts, deliveredAt: d.delivered_at, givenUpAt: d.given_up_at,
-        nextAttemptAt: d.next_attempt_at, lastError: d.last_error,
+        url: d.url,
+        createdAt: d.created_at,
+        attempts: d.attempts,
+        deliveredAt: d.delivered_at,
+        givenUpAt: d.given_up_at,
+        nextAttemptAt: d.next_attempt_at,
+        lastError: d.last_error,
       })),
     });
   });
@@ -97,13 +122,17 @@ const alert = { name: 'Alert', schema: alertJsonSchema };
 /** The routes of `alertsApi`, for the OpenAPI document. */
 export const alertOperations: ApiOperation[] = [
   {
-    method: 'get', path: '/api/v1/alerts', summary: 'What needs a person, newest first',
+    method: 'get',
+    path: '/api/v1/alerts',
+    summary: 'What needs a person, newest first',
     query: alertListSchema,
     answers: [{ status: 200, description: 'One page of alerts and the cursor of the next', json: { name: 'AlertPage', schema: alertPageJsonSchema } }],
     errors: [401, 422],
   },
   {
-    method: 'post', path: '/api/v1/alerts/:id/resolve', summary: 'Resolve an alert, with an optional note; again, the same alert unchanged',
+    method: 'post',
+    path: '/api/v1/alerts/:id/resolve',
+    summary: 'Resolve an alert, with an optional note; again, the same alert unchanged',
     body: { json: { name: 'ResolveRequest', schema: resolveSchema }, required: false },
     answers: [{ status: 200, description: 'The alert, resolved', json: alert }],
     errors: [400, 401, 404, 413, 422],

@@ -24,19 +24,25 @@ const certificate = { name: 'Certificate', schema: certificateJsonSchema };
 /** The routes of `apiRoutes`, for the OpenAPI document. */
 export const certificateOperations: ApiOperation[] = [
   {
-    method: 'post', path: '/api/v1/lookup', summary: 'Unlock a certificate revision with its number and auth key',
+    method: 'post',
+    path: '/api/v1/lookup',
+    summary: 'Unlock a certificate revision with its number and auth key',
     description: 'A wrong key and an unknown number answer the same 404. Five failures for one number lock it for this organisation (429).',
     body: { json: { name: 'LookupRequest', schema: lookupInput }, required: true },
     answers: [{ status: 200, description: 'The unlocked revision', json: certificate }],
     errors: [400, 401, 403, 404, 413, 422, 429, 503],
   },
   {
-    method: 'get', path: '/api/v1/certificates/:id', summary: 'A revision this organisation has unlocked',
+    method: 'get',
+    path: '/api/v1/certificates/:id',
+    summary: 'A revision this organisation has unlocked',
     answers: [{ status: 200, description: 'The revision, as a successful lookup gives it', json: certificate }],
     errors: [401, 404],
   },
   {
-    method: 'get', path: '/api/v1/certificates/:id/pdf', summary: 'The revision as an A4 PDF carrying the signed SET, the issuer key and a verification report',
+    method: 'get',
+    path: '/api/v1/certificates/:id/pdf',
+    summary: 'The revision as an A4 PDF carrying the signed SET, the issuer key and a verification report',
     answers: [{ status: 200, description: 'The PDF', contentType: 'application/pdf' }],
     errors: [401, 404, 503],
   },

@@ -1,8 +1,24 @@
 import { Hono, type Context } from 'hono';
 import { ZodError } from 'zod';
 import {
-  archiveCsv, archiveNotesSchema, archivePageJsonSchema, archiveRecordJsonSchema, archiveRevision, archiveSearchSchema, findArchived,
-  getArchiveJws, getArchivePdf, getArchiveRecord, numberedPaging, pageNumberSchema, recordArchiveAccess, searchArchive, searchArchivePage, toArchiveJson, type ArchivePageJson, type ArchiveRecord,
+  archiveCsv,
+  archiveNotesSchema,
+  archivePageJsonSchema,
+  archiveRecordJsonSchema,
+  archiveRevision,
+  archiveSearchSchema,
+  findArchived,
+  getArchiveJws,
+  getArchivePdf,
+  getArchiveRecord,
+  numberedPaging,
+  pageNumberSchema,
+  recordArchiveAccess,
+  searchArchive,
+  searchArchivePage,
+  toArchiveJson,
+  type ArchivePageJson,
+  type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
 import type { Sql } from '../../db/index.js';
@@ -33,7 +49,12 @@ const who = (c: Context<AppEnv>) => {
 };
 
 /** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-export async function fileRevision(deps: ArchiveDeps, c: Context<AppEnv>, notes: { reference?: unknown; memo?: unknown; contract?: unknown }, id = c.req.param('id')!) {
+export async function fileRevision(
+  deps: ArchiveDeps,
+  c: Context<AppEnv>,
+  notes: { reference?: unknown; memo?: unknown; contract?: unknown },
+  id = c.req.param('id')!,
+) {
   const { p, client, requestId } = who(c);
   const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
   const cert = await ownCertificate(deps.sql, p.orgId, id);
@@ -57,7 +78,13 @@ function logAccess(deps: ArchiveDeps, c: Context<AppEnv>, action: 'archive.view'
 
 async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
   const { p, client, requestId } = who(c);
-  const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, { orgId: p.orgId, archiveId: c.req.param('id')!, actor: p.actor, client, requestId });
+  const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, {
+    orgId: p.orgId,
+    archiveId: c.req.param('id')!,
+    actor: p.actor,
+    client,
+    requestId,
+  });
   if (!report) throw new AppError('not_found', 404);
   return report;
 }
@@ -96,7 +123,10 @@ export function archivePages(deps: ArchiveDeps) {
     const { cursor: _, limit, ...search } = parsed.data;
     const page = await searchArchivePage(deps.sql, c.get('principal')!.orgId, { ...search, limit }, pageNumberSchema.parse(query.page));
     return renderPage(c, deps.renderer, 'archive-list', {
-      search: query.limit ? { ...search, limit } : search, items: page.items, paging: numberedPaging(page), archiveEmpty: page.archiveEmpty,
+      search: query.limit ? { ...search, limit } : search,
+      items: page.items,
+      paging: numberedPaging(page),
+      archiveEmpty: page.archiveEmpty,
     });
   });
   app.get('/archive.csv', (c) => csvResponse(c, 'archive.csv', archiveCsv(deps.sql, c.get('principal')!.orgId, archiveSearchSchema.parse(c.req.query()))));
@@ -140,7 +170,9 @@ const fileRequestSchema = archiveNotesSchema.extend({ contract: referenceSchema.
 /** The routes of `archiveApi`, for the OpenAPI document. */
 export const archiveOperations: ApiOperation[] = [
   {
-    method: 'post', path: '/api/v1/certificates/:id/archive', summary: "File an unlocked revision in the organisation's archive, with a PDF made now",
+    method: 'post',
+    path: '/api/v1/certificates/:id/archive',
+    summary: "File an unlocked revision in the organisation's archive, with a PDF made now",
     body: { json: { name: 'FileRequest', schema: fileRequestSchema }, required: false },
     answers: [
       { status: 201, description: 'Filed', json: archiveRecord },
@@ -149,31 +181,45 @@ export const archiveOperations: ApiOperation[] = [
     errors: [400, 401, 404, 413, 422, 503],
   },
   {
-    method: 'get', path: '/api/v1/archive', summary: "Search the organisation's archive, newest first",
+    method: 'get',
+    path: '/api/v1/archive',
+    summary: "Search the organisation's archive, newest first",
     query: archiveSearchSchema,
     answers: [{ status: 200, description: 'One page of records and the cursor of the next', json: { name: 'ArchivePage', schema: archivePageJsonSchema } }],
     errors: [401, 422],
   },
   {
-    method: 'get', path: '/api/v1/archive/:id', summary: 'One filed record',
-    answers: [{ status: 200, description: 'The record, with the certificate\'s status today', json: archiveRecord }],
+    method: 'get',
+    path: '/api/v1/archive/:id',
+    summary: 'One filed record',
+    answers: [{ status: 200, description: "The record, with the certificate's status today", json: archiveRecord }],
     errors: [401, 404],
   },
   {
-    method: 'get', path: '/api/v1/archive/:id/pdf', summary: 'The PDF made when the revision was filed',
+    method: 'get',
+    path: '/api/v1/archive/:id/pdf',
+    summary: 'The PDF made when the revision was filed',
     answers: [{ status: 200, description: 'The PDF', contentType: 'application/pdf' }],
     errors: [401, 404],
   },
   {
-    method: 'get', path: '/api/v1/archive/:id/jws', summary: 'The SET exactly as the issuer signed it',
-    answers: [{
-      status: 200, description: 'The compact JWS', contentType: 'application/secevent+jwt',
-      schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' },
-    }],
+    method: 'get',
+    path: '/api/v1/archive/:id/jws',
+    summary: 'The SET exactly as the issuer signed it',
+    answers: [
+      {
+        status: 200,
+        description: 'The compact JWS',
+        contentType: 'application/secevent+jwt',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' },
+      },
+    ],
     errors: [401, 404],
   },
   {
-    method: 'post', path: '/api/v1/archive/:id/recheck', summary: "Verify the filed record again, against the stored bytes and the issuer's kept keys",
+    method: 'post',
+    path: '/api/v1/archive/:id/recheck',
+    summary: "Verify the filed record again, against the stored bytes and the issuer's kept keys",
     answers: [{ status: 200, description: 'The verification report (SPEC §6)', json: { name: 'VerificationReport', schema: verificationReportSchema } }],
     errors: [401, 404],
   },

@@ -1,5 +1,16 @@
 import { Hono, type Context } from 'hono';
-import { auditCsv, auditFilterSchema, readableAuditEntry, recordChainCheck, searchAudit, verifyAuditChain, type AuditScope, type AuditTailKeeper, type ChainReport, type LostTail } from '../../auditlog/index.js';
+import {
+  auditCsv,
+  auditFilterSchema,
+  readableAuditEntry,
+  recordChainCheck,
+  searchAudit,
+  verifyAuditChain,
+  type AuditScope,
+  type AuditTailKeeper,
+  type ChainReport,
+  type LostTail,
+} from '../../auditlog/index.js';
 import { formatJst } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
 import { translate, type Lang, type Renderer } from '../../render/index.js';
@@ -45,7 +56,10 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer; auditTail: Audi
 function withLostTail(report: ChainReport, lost: LostTail | null, lang: Lang): ChainReport {
   if (!lost || (report.firstBroken && report.firstBroken.seq <= lost.seq)) return report;
   const reason = translate(lang, `auditVerify.lostTail.${lost.kind}`, {
-    seq: lost.seq, lastSeq: lost.lastSeq, seenAt: formatJst(lost.recorded.seenAt, lang), file: lost.file,
+    seq: lost.seq,
+    lastSeq: lost.lastSeq,
+    seenAt: formatJst(lost.recorded.seenAt, lang),
+    file: lost.file,
   });
   return { ...report, intact: false, firstBroken: { seq: lost.seq, reason } };
 }

@@ -23,4 +23,3 @@ export function certificateRoutes(deps: { sql: Sql; renderer: Renderer; pdfs: Ce
   });
   return app;
 }
-

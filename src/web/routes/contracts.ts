@@ -5,9 +5,29 @@ import { archiveRecordJsonSchema, getArchiveRecord, toArchiveJson } from '../../
 import type { Sql } from '../../db/index.js';
 import { describeIssues, verificationReportSchema } from '../../domain/index.js';
 import {
-  CONTRACT_STATES, contractInputSchema, contractSearchSchema, dropImportDraft, GUARANTEE_STATES, findContract, importContracts, LinkRefused, listContracts, loadImportDraft,
-  parseAmount, parseDate, previewImport, putContract, referenceSchema, REQUIREMENTS, saveImportDraft, setArchiveContract, toContractJson,
-  withGuarantees, type Contract, type ContractInput, type ContractSummary,
+  CONTRACT_STATES,
+  contractInputSchema,
+  contractSearchSchema,
+  dropImportDraft,
+  GUARANTEE_STATES,
+  findContract,
+  importContracts,
+  LinkRefused,
+  listContracts,
+  loadImportDraft,
+  parseAmount,
+  parseDate,
+  previewImport,
+  putContract,
+  referenceSchema,
+  REQUIREMENTS,
+  saveImportDraft,
+  setArchiveContract,
+  toContractJson,
+  withGuarantees,
+  type Contract,
+  type ContractInput,
+  type ContractSummary,
 } from '../../ledger/index.js';
 import { loadCertificate, viewOf } from '../../lookup/index.js';
 import type { FormError, Renderer, ViewData, ViewName } from '../../render/index.js';
@@ -87,9 +107,18 @@ const importResultJsonSchema = z.strictObject({
 
 function summaryJson(s: ContractSummary): z.output<typeof contractSummaryJsonSchema> {
   return {
-    reference: s.reference, projectName: s.projectName, contractor: s.contractor, contractPrice: s.contractPrice, contractDate: s.contractDate,
-    period: s.period, required: s.required, ...(s.section ? { section: s.section } : {}),
-    createdAt: s.createdAt.toISOString(), updatedAt: s.updatedAt.toISOString(), state: s.state, guarantees: s.guarantees,
+    reference: s.reference,
+    projectName: s.projectName,
+    contractor: s.contractor,
+    contractPrice: s.contractPrice,
+    contractDate: s.contractDate,
+    period: s.period,
+    required: s.required,
+    ...(s.section ? { section: s.section } : {}),
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+    state: s.state,
+    guarantees: s.guarantees,
   };
 }
 
@@ -100,33 +129,52 @@ const contract = { name: 'Contract', schema: contractJsonSchema };
 /** The routes of `contractApi`, for the OpenAPI document. */
 export const contractOperations: ApiOperation[] = [
   {
-    method: 'put', path: '/api/v1/contracts/:reference', summary: 'Create or replace a contract of the ledger',
+    method: 'put',
+    path: '/api/v1/contracts/:reference',
+    summary: 'Create or replace a contract of the ledger',
     description: 'A replacement that moves `period.to` later or changes `contractPrice` is recorded as a change contract (変更契約).',
     params: z.object({ reference: referenceSchema }),
     body: { json: { name: 'ContractInput', schema: contractInputSchema }, required: true },
-    answers: [{ status: 201, description: 'Created', json: contract }, { status: 200, description: 'Replaced', json: contract }],
+    answers: [
+      { status: 201, description: 'Created', json: contract },
+      { status: 200, description: 'Replaced', json: contract },
+    ],
     errors: [400, 401, 413, 422],
   },
   {
-    method: 'get', path: '/api/v1/contracts/:reference', summary: 'A contract, its state and each required guarantee with its checks',
+    method: 'get',
+    path: '/api/v1/contracts/:reference',
+    summary: 'A contract, its state and each required guarantee with its checks',
     params: z.object({ reference: referenceSchema }),
     answers: [{ status: 200, description: 'The contract', json: contract }],
     errors: [401, 404, 422],
   },
   {
-    method: 'get', path: '/api/v1/contracts', summary: "The organisation's contracts, by state and words",
+    method: 'get',
+    path: '/api/v1/contracts',
+    summary: "The organisation's contracts, by state and words",
     query: contractSearchSchema,
     answers: [{ status: 200, description: 'One page of contracts and the cursor of the next', json: { name: 'ContractPage', schema: contractPageJsonSchema } }],
     errors: [401, 422],
   },
   {
-    method: 'post', path: '/api/v1/contracts/import', summary: 'Import contracts from a CSV (UTF-8 or Shift_JIS), all rows or none',
+    method: 'post',
+    path: '/api/v1/contracts/import',
+    summary: 'Import contracts from a CSV (UTF-8 or Shift_JIS), all rows or none',
     body: { required: true, other: { 'text/csv': { description: 'A header row (Japanese or English names, any order), then one contract per line' } } },
-    answers: [{ status: 200, description: 'What was created and updated, or every error with its line and field', json: { name: 'ImportResult', schema: importResultJsonSchema } }],
+    answers: [
+      {
+        status: 200,
+        description: 'What was created and updated, or every error with its line and field',
+        json: { name: 'ImportResult', schema: importResultJsonSchema },
+      },
+    ],
     errors: [401, 413, 415],
   },
   {
-    method: 'put', path: '/api/v1/archive/:id/contract', summary: 'Link a filed record to a contract by hand, or unlink it (null)',
+    method: 'put',
+    path: '/api/v1/archive/:id/contract',
+    summary: 'Link a filed record to a contract by hand, or unlink it (null)',
     body: { json: { name: 'LinkRequest', schema: linkBody }, required: true },
     answers: [{ status: 200, description: 'The record, linked as asked', json: { name: 'ArchiveRecord', schema: archiveRecordJsonSchema } }],
     errors: [400, 401, 404, 413, 422],
@@ -165,7 +213,13 @@ export function contractApi(deps: ContractDeps) {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'text/csv') throw new AppError('invalid_request', 415, {}, {}, 'the body must be text/csv');
     const w = who(c);
-    const result: z.output<typeof importResultJsonSchema> = await importContracts(deps.sql, w.orgId, new Uint8Array(await c.req.arrayBuffer()), w, c.get('lang'));
+    const result: z.output<typeof importResultJsonSchema> = await importContracts(
+      deps.sql,
+      w.orgId,
+      new Uint8Array(await c.req.arrayBuffer()),
+      w,
+      c.get('lang'),
+    );
     return c.json(result);
   });
 
@@ -180,10 +234,16 @@ export function contractApi(deps: ContractDeps) {
   return app;
 }
 
-
 const FORM_FIELD: Record<string, string> = {
-  projectName: 'projectName', 'contractor.name': 'contractorName', 'contractor.email': 'contractorEmail', contractDate: 'contractDate',
-  'period.from': 'periodFrom', 'period.to': 'periodTo', section: 'section', contractPrice: 'contractPrice', required: 'required',
+  projectName: 'projectName',
+  'contractor.name': 'contractorName',
+  'contractor.email': 'contractorEmail',
+  contractDate: 'contractDate',
+  'period.from': 'periodFrom',
+  'period.to': 'periodTo',
+  section: 'section',
+  contractPrice: 'contractPrice',
+  required: 'required',
 };
 
 type Form = Record<string, string | string[] | File | (string | File)[]>;
@@ -192,8 +252,12 @@ const many = (form: Form, name: string) => [form[name] ?? []].flat().filter((v):
 
 /** The contract form as entered: what to show again, and either the contract or every error at its field. */
 function readContractForm(form: Form): { values: Record<string, string>; required: string[]; input: ContractInput | null; errors: FormError[] } {
-  const values = Object.fromEntries(['reference', 'projectName', 'contractorName', 'contractorEmail', 'contractPrice', 'contractDate', 'periodFrom', 'periodTo', 'section']
-    .map((name) => [name, one(form, name).trim()]));
+  const values = Object.fromEntries(
+    ['reference', 'projectName', 'contractorName', 'contractorEmail', 'contractPrice', 'contractDate', 'periodFrom', 'periodTo', 'section'].map((name) => [
+      name,
+      one(form, name).trim(),
+    ]),
+  );
   const required = many(form, 'required');
   const errors: FormError[] = [];
   const price = values.contractPrice ? parseAmount(values.contractPrice) : null;
@@ -240,21 +304,34 @@ const kindChoices = (checked: readonly string[]) => REQUIREMENTS.map((kind) => (
 
 function contractValues(c: Contract): Record<string, string> {
   return {
-    reference: c.reference, projectName: c.projectName, contractorName: c.contractor.name, contractorEmail: c.contractor.email ?? '',
-    contractPrice: String(c.contractPrice), contractDate: c.contractDate, periodFrom: c.period.from, periodTo: c.period.to, section: c.section ?? '',
+    reference: c.reference,
+    projectName: c.projectName,
+    contractorName: c.contractor.name,
+    contractorEmail: c.contractor.email ?? '',
+    contractPrice: String(c.contractPrice),
+    contractDate: c.contractDate,
+    periodFrom: c.period.from,
+    periodTo: c.period.to,
+    section: c.section ?? '',
   };
 }
 
 /** Browser pages of the ledger (SPEC §3): list, a contract, the form, the import with its preview, linking by hand. */
 export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
   const app = new Hono<AppEnv>();
-  const page = <V extends ViewName>(c: Context<AppEnv>, view: V, data: ViewData[V], status: ContentfulStatusCode = 200) => renderPage(c, deps.renderer, view, data, status);
+  const page = <V extends ViewName>(c: Context<AppEnv>, view: V, data: ViewData[V], status: ContentfulStatusCode = 200) =>
+    renderPage(c, deps.renderer, view, data, status);
 
   app.get('/contracts', async (c) => {
     const query = c.req.query();
     const parsed = contractSearchSchema.safeParse(query);
     if (!parsed.success) {
-      return page(c, 'contracts-list', { search: { q: query.q, sort: 'reference', order: 'asc' }, items: [], paging: {}, errors: formErrors(parsed.error) }, 422);
+      return page(
+        c,
+        'contracts-list',
+        { search: { q: query.q, sort: 'reference', order: 'asc' }, items: [], paging: {}, errors: formErrors(parsed.error) },
+        422,
+      );
     }
     const result = await listContracts(deps.sql, who(c).orgId, parsed.data);
     const { q, state, sort, order } = parsed.data;
@@ -289,13 +366,16 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
       await dropImportDraft(deps.sql, w.orgId, form.draft);
       return page(c, 'contracts-import', { done: { created: result.created, updated: result.updated } });
     }
-    if (!(form.file instanceof File) || form.file.size === 0) return page(c, 'contracts-import', { formErrors: [{ code: 'field_required', field: 'file' }] }, 422);
+    if (!(form.file instanceof File) || form.file.size === 0)
+      return page(c, 'contracts-import', { formErrors: [{ code: 'field_required', field: 'file' }] }, 422);
     const bytes = new Uint8Array(await form.file.arrayBuffer());
     const plan = await previewImport(deps.sql, w.orgId, bytes, c.get('lang'));
     if (plan.errors.length) return page(c, 'contracts-import', { csvErrors: plan.errors }, 422);
     const draft = await saveImportDraft(deps.sql, w.orgId, w.actor, bytes);
     const count = (action: string) => plan.rows.filter((r) => r.action === action).length;
-    return page(c, 'contracts-import', { preview: { draft, rows: plan.rows, created: count('create'), updated: count('update'), unchanged: count('unchanged') } });
+    return page(c, 'contracts-import', {
+      preview: { draft, rows: plan.rows, created: count('create'), updated: count('update'), unchanged: count('unchanged') },
+    });
   });
 
   const ownContract = async (c: Context<AppEnv>) => {
@@ -333,7 +413,12 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
       const record = await getArchiveRecord(deps.sql, w.orgId, id);
       const cert = record && (await loadCertificate(deps.sql, w.orgId, record.certificateId));
       if (!record || !cert) throw new AppError('not_found', 404);
-      return page(c, 'archive-record', { record: { ...record, contract: text }, certificate: viewOf(cert), linkErrors: [{ code: e.code, field: 'contract' }] }, 422);
+      return page(
+        c,
+        'archive-record',
+        { record: { ...record, contract: text }, certificate: viewOf(cert), linkErrors: [{ code: e.code, field: 'contract' }] },
+        422,
+      );
     }
     return c.redirect(`/archive/${id}`, 303);
   });

@@ -17,7 +17,10 @@ export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerA
   const app = new Hono<AppEnv>();
   // a link or QR code in a key notice may carry the number (never a key)
   app.get('/', async (c) =>
-    renderPage(c, deps.renderer, 'lookup', { number: c.req.query('number')?.slice(0, 200), ledgerAttention: await deps.ledgerAttention(c.get('principal')!.orgId) }),
+    renderPage(c, deps.renderer, 'lookup', {
+      number: c.req.query('number')?.slice(0, 200),
+      ledgerAttention: await deps.ledgerAttention(c.get('principal')!.orgId),
+    }),
   );
   // the language switch on a failed lookup's page links here
   app.get('/lookup', (c) => c.redirect('/', 303));

@@ -23,34 +23,46 @@ const batchSchema = z.object({ items: z.array(pairSchema).meta({ minItems: 1, ma
 const textSchema = z.object({ text: z.string().describe(`the text of one or more notices, at most ${MAX_TEXT_BYTES / 1024} KiB`) });
 
 const readingJsonSchema = z.strictObject({
-  items: z.array(z.strictObject({
-    source: z.string().describe('`<file name> p.<page>`, or `text`'),
-    number: z.string().describe('canonical form'),
-    authKey: z.string().describe('canonical form'),
-    kind: z.enum(KINDS).nullable(),
-    revisionType: z.enum(REVISION_TYPES).nullable(),
-    projectName: z.string().nullable(),
-  })).describe('in document order, each (number, key) pair once'),
-  problems: z.array(z.strictObject({
-    source: z.string(),
-    code: z.enum(NOTICE_PROBLEM_CODES),
-    message: z.string(),
-  })),
+  items: z
+    .array(
+      z.strictObject({
+        source: z.string().describe('`<file name> p.<page>`, or `text`'),
+        number: z.string().describe('canonical form'),
+        authKey: z.string().describe('canonical form'),
+        kind: z.enum(KINDS).nullable(),
+        revisionType: z.enum(REVISION_TYPES).nullable(),
+        projectName: z.string().nullable(),
+      }),
+    )
+    .describe('in document order, each (number, key) pair once'),
+  problems: z.array(
+    z.strictObject({
+      source: z.string(),
+      code: z.enum(NOTICE_PROBLEM_CODES),
+      message: z.string(),
+    }),
+  ),
 });
 
 const batchJsonSchema = z.strictObject({
-  results: z.array(z.strictObject({
-    number: z.string(),
-    status: z.union([z.literal(200), z.literal(403), z.literal(404), z.literal(422), z.literal(429)]).describe('what a single lookup of the pair answers'),
-    id: z.uuid().optional().describe('the certificate revision, when found'),
-    error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
-  })).describe('one per item, in the order given'),
+  results: z
+    .array(
+      z.strictObject({
+        number: z.string(),
+        status: z.union([z.literal(200), z.literal(403), z.literal(404), z.literal(422), z.literal(429)]).describe('what a single lookup of the pair answers'),
+        id: z.uuid().optional().describe('the certificate revision, when found'),
+        error: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+      }),
+    )
+    .describe('one per item, in the order given'),
 });
 
 /** The routes of `noticesApi`, for the OpenAPI document. */
 export const noticeOperations: ApiOperation[] = [
   {
-    method: 'post', path: '/api/v1/notices/read', summary: 'Read numbers and auth keys from key-notice PDFs or pasted text',
+    method: 'post',
+    path: '/api/v1/notices/read',
+    summary: 'Read numbers and auth keys from key-notice PDFs or pasted text',
     description: 'Looks nothing up, counts no attempt and stores nothing but an audit entry (never a key).',
     body: {
       required: true,
@@ -58,7 +70,10 @@ export const noticeOperations: ApiOperation[] = [
       other: {
         'multipart/form-data': {
           description: `\`file\` parts (PDF; at most ${MAX_FILES} files of at most ${MAX_FILE_BYTES / 1024 / 1024} MiB each) and/or a \`text\` field`,
-          schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/pdf' } }, text: { type: 'string' } } },
+          schema: {
+            type: 'object',
+            properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/pdf' } }, text: { type: 'string' } },
+          },
         },
       },
     },
@@ -66,7 +81,9 @@ export const noticeOperations: ApiOperation[] = [
     errors: [400, 401, 413, 422],
   },
   {
-    method: 'post', path: '/api/v1/lookup/batch', summary: 'Look up several pairs at once, each as a single lookup (and counting towards the lockout)',
+    method: 'post',
+    path: '/api/v1/lookup/batch',
+    summary: 'Look up several pairs at once, each as a single lookup (and counting towards the lockout)',
     body: { required: true, json: { name: 'BatchRequest', schema: batchSchema } },
     answers: [{ status: 200, description: 'One result per pair', json: { name: 'BatchResults', schema: batchJsonSchema } }],
     errors: [400, 401, 413, 422, 503],
@@ -133,7 +150,8 @@ export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
     if (items.length < 1 || items.length > MAX_BATCH) throw new AppError('batch_size', 422, { max: MAX_BATCH });
     const lang = c.get('lang');
     const results = (await lookUpEach(deps.lookup, items, c)).map(({ error, ...r }) =>
-      error ? { ...r, error: { code: error.code, message: errorMessage(lang, error.code, error.params) } } : r);
+      error ? { ...r, error: { code: error.code, message: errorMessage(lang, error.code, error.params) } } : r,
+    );
     const body: z.output<typeof batchJsonSchema> = { results };
     return c.json(body);
   });
@@ -155,8 +173,14 @@ export function noticesPages(deps: { sql: Sql; renderer: Renderer; reader: Notic
     }
     const reading = await deps.reader.read(input, who(c));
     const rows: NoticeRow[] = reading.items.map((item, i) => ({
-      row: i + 1, source: item.source, number: item.number, authKey: item.authKey, kind: item.kind, revisionType: item.revisionType,
-      projectName: item.projectName, doubts: doubtsAbout(item),
+      row: i + 1,
+      source: item.source,
+      number: item.number,
+      authKey: item.authKey,
+      kind: item.kind,
+      revisionType: item.revisionType,
+      projectName: item.projectName,
+      doubts: doubtsAbout(item),
     }));
     rows.push(emptyRow(rows.length + 1));
     return renderPage(c, deps.renderer, 'notices', { rows, problems: reading.problems, found: reading.items.length });
@@ -172,16 +196,31 @@ export function noticesPages(deps: { sql: Sql; renderer: Renderer; reader: Notic
     const parsed = z.array(pairSchema).min(1).max(MAX_BATCH).safeParse(pairs);
     if (!parsed.success) {
       const rows = pairs.slice(0, MAX_BATCH * 2).map((p, i): NoticeRow => ({ ...emptyRow(i + 1), ...p }));
-      return renderPage(c, deps.renderer, 'notices', { rows: rows.length ? rows : [emptyRow(1)], problems: [], found: rows.length, errors: [{ code: 'batch_size', params: { max: MAX_BATCH } }] }, 422);
+      return renderPage(
+        c,
+        deps.renderer,
+        'notices',
+        { rows: rows.length ? rows : [emptyRow(1)], problems: [], found: rows.length, errors: [{ code: 'batch_size', params: { max: MAX_BATCH } }] },
+        422,
+      );
     }
     const results = await lookUpEach(deps.lookup, parsed.data, c);
     const orgId = c.get('principal')!.orgId;
     const rows: BatchRow[] = [];
     for (const r of results) {
       const cert = r.id ? await loadCertificate(deps.sql, orgId, r.id) : null;
-      rows.push(cert
-        ? { number: r.number, id: cert.id, kind: cert.payload.kind, revision: cert.payload.revision, projectName: cert.payload.project.name, status: cert.status.status }
-        : { number: r.number, error: r.error ?? { code: 'not_found' } });
+      rows.push(
+        cert
+          ? {
+              number: r.number,
+              id: cert.id,
+              kind: cert.payload.kind,
+              revision: cert.payload.revision,
+              projectName: cert.payload.project.name,
+              status: cert.status.status,
+            }
+          : { number: r.number, error: r.error ?? { code: 'not_found' } },
+      );
     }
     return renderPage(c, deps.renderer, 'notices-results', { rows, found: [...new Set(rows.flatMap((r) => (r.id ? [r.id] : [])))] });
   });

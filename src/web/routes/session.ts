@@ -45,14 +45,26 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
     if (!result.ok) {
       if (result.reason === 'busy') {
         c.header('retry-after', String(result.retryAfterSeconds));
-        return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'busy', params: { seconds: result.retryAfterSeconds! } }] }, 503);
+        return loginPage(
+          c,
+          { username: form.username, next: keptNext(form.next), errors: [{ code: 'busy', params: { seconds: result.retryAfterSeconds! } }] },
+          503,
+        );
       }
       const actor = form.username || '(empty)';
       const outcome = result.reason === 'locked' ? 'locked' : 'failure';
       await recordUnauthenticatedAudit(deps.sql, { action: 'login', outcome, actor, client, requestId: c.get('requestId') }, actor);
       if (result.reason === 'locked') {
         c.header('retry-after', String(result.retryAfterSeconds));
-        return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'login_locked', params: { until: lockedUntil(result.retryAfterSeconds!, c.get('lang')) } }] }, 429);
+        return loginPage(
+          c,
+          {
+            username: form.username,
+            next: keptNext(form.next),
+            errors: [{ code: 'login_locked', params: { until: lockedUntil(result.retryAfterSeconds!, c.get('lang')) } }],
+          },
+          429,
+        );
       }
       return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'login_failed' }] }, 401);
     }
@@ -71,7 +83,9 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
     if (!p?.sessionId) throw new AppError('unauthorized', 401);
     await deps.sql.begin(async (tx) => {
       await endSession(tx, p.sessionId!);
-      await appendAudit(tx, [{ action: 'logout', outcome: 'success', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') }]);
+      await appendAudit(tx, [
+        { action: 'logout', outcome: 'success', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') },
+      ]);
     });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/login', 303);
