@@ -131,6 +131,28 @@ describe('the archive (issue 13: filter, columns, pages, CSV, empty archive)', (
     await page.close();
   });
 
+  it('at 375 px and at 200% zoom each filed certificate reads as a card: nothing scrolls sideways, no value one character a line', async () => {
+    const page = await signedIn('tanaka');
+    for (const viewport of [
+      { width: 375, height: 800 },
+      { width: 640, height: 800, deviceScaleFactor: 2 },
+    ]) {
+      await page.setViewport(viewport);
+      await page.goto(`${base}/archive`);
+      const layout = await page.evaluate(() => ({
+        sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        table: (document.querySelector('.table-scroll') as HTMLElement).scrollWidth - (document.querySelector('.table-scroll') as HTMLElement).clientWidth,
+        narrow: Array.from(document.querySelectorAll('.archive-table tbody td.cell-text')).filter((td) => td.getBoundingClientRect().width < 100).length,
+        label: document.querySelector('.archive-table tbody td.cell-text')!.getAttribute('data-label'),
+        shown: getComputedStyle(document.querySelector('.archive-table tbody td.cell-text')!, '::before').content,
+      }));
+      expect(layout).toMatchObject({ sideways: 0, table: 0, narrow: 0, label: '工事名' });
+      expect(layout.shown).toMatch(/工事名|attr\(data-label\)/);
+      expect(await axeViolations(page)).toEqual([]);
+    }
+    await page.close();
+  });
+
   it('pages with numbers, previous and next, and a count', async () => {
     const page = await signedIn('tanaka');
     await page.goto(`${base}/archive?limit=2&sort=number&order=asc`);
