@@ -1,5 +1,6 @@
 import { formatJst } from '../domain/index.js';
-import type { LookupResult } from '../lookup/index.js';
+import { z } from 'zod';
+import type { Lookup, LookupResult } from '../lookup/index.js';
 import type { FormError, Lang } from '../render/index.js';
 import { AppError } from './errors.js';
 
@@ -40,4 +41,11 @@ export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>, l
       };
     }
   }
+}
+
+/** The number and key as a form or the API sends them (canonicalised by the lookup itself). */
+export const lookupInput = z.object({ number: z.string().max(200).default(''), authKey: z.string().max(200).default('') });
+
+export function runLookup(lookup: Lookup, input: z.infer<typeof lookupInput>, who: { orgId: string; actor: string; client: string; requestId: string }) {
+  return lookup({ ...who, ...input });
 }

@@ -1,10 +1,9 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import {
   ALERT_TYPES,
   alertListSchema,
   alertMessage,
-  countOpenAlerts,
   listAlerts,
   listWebhooks,
   recentDeliveries,
@@ -25,15 +24,6 @@ import { formErrors, renderPage } from '../page.js';
 export interface AlertRouteDeps {
   sql: Sql;
   renderer: Renderer;
-}
-
-/** Every signed-in page's header shows how many alerts are open. */
-export function openAlertCount(sql: Sql): MiddlewareHandler<AppEnv> {
-  return async function countOpen(c, next) {
-    const p = c.get('principal');
-    if (p?.kind === 'session') c.set('openAlerts', p.openAlerts ?? (await countOpenAlerts(sql, p.orgId)));
-    await next();
-  };
 }
 
 function itemOf(alert: Alert, lang: Lang) {

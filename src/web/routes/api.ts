@@ -4,12 +4,11 @@ import type { Lookup } from '../../lookup/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
 import { certificateJson, certificateJsonSchema } from '../certificate-json.js';
-import { lookupFailure } from '../lookup-outcome.js';
+import { lookupFailure, lookupInput, runLookup } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
 import type { ApiOperation } from '../openapi.js';
 import type { CertificatePdfService } from '../../certificate-pdf/index.js';
 import { ownCertificate, pdfResponse } from '../responses.js';
-import { lookupInput, runLookup } from './lookup.js';
 
 /** SPEC §4: the JSON API for obligee systems; every route under /api needs the organisation's bearer token. */
 export function apiSurface(sql: Sql, ...routers: Hono<AppEnv>[]): Hono<AppEnv> {

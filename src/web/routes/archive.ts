@@ -5,9 +5,7 @@ import {
   archiveNotesSchema,
   archivePageJsonSchema,
   archiveRecordJsonSchema,
-  archiveRevision,
   archiveSearchSchema,
-  findArchived,
   getArchiveJws,
   getArchivePdf,
   getArchiveRecord,
@@ -21,49 +19,21 @@ import {
   type ArchiveRecord,
 } from '../../archive/index.js';
 import { recheckArchiveRecord } from '../../audit/index.js';
-import type { Sql } from '../../db/index.js';
 import { verificationReportSchema } from '../../domain/index.js';
-import type { KeyStore } from '../../feed/index.js';
 import { referenceSchema } from '../../ledger/index.js';
 import { loadCertificate, viewOf } from '../../lookup/index.js';
-import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { readJson } from '../body.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
-import type { CertificatePdfService } from '../../certificate-pdf/index.js';
-import { csvResponse, linkError, ownCertificate, pdfResponse } from '../responses.js';
-
-export interface ArchiveDeps {
-  sql: Sql;
-  renderer: Renderer;
-  pdfs: CertificatePdfService;
-  keys: KeyStore;
-  audience: string;
-}
+import { fileRevision, type ArchiveDeps } from '../filing.js';
+import { csvResponse, ownCertificate, pdfResponse } from '../responses.js';
 
 const who = (c: Context<AppEnv>) => {
   const p = c.get('principal')!;
   return { p, client: c.get('clientIp'), requestId: c.get('requestId') };
 };
-
-/** Files an unlocked revision with a freshly made PDF; the same revision again gives back its record. */
-export async function fileRevision(
-  deps: ArchiveDeps,
-  c: Context<AppEnv>,
-  notes: { reference?: unknown; memo?: unknown; contract?: unknown },
-  id = c.req.param('id')!,
-) {
-  const { p, client, requestId } = who(c);
-  const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
-  const cert = await ownCertificate(deps.sql, p.orgId, id);
-  // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
-  const existing = await findArchived(deps.sql, p.orgId, cert.id);
-  if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
-  const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
-  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId }).catch(linkError);
-}
 
 async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
   const record = await getArchiveRecord(deps.sql, orgId, id);

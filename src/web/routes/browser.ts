@@ -3,7 +3,7 @@ import type { Role } from '../../auth/index.js';
 import type { Sql } from '../../db/index.js';
 import type { AppEnv } from '../env.js';
 import { csrfProtection, requireSession, sessionPrincipal } from '../middleware/auth.js';
-import { openAlertCount } from './alerts.js';
+import { openAlertCount } from '../middleware/open-alerts.js';
 
 /** Paths of pages for signed-in people, with the roles each admits (all roles when absent). */
 const PAGES: Array<{ paths: string[]; roles?: Role[] }> = [

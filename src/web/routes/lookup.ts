@@ -1,16 +1,9 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Lookup } from '../../lookup/index.js';
 import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
-import { lookupFailure } from '../lookup-outcome.js';
+import { lookupFailure, lookupInput, runLookup } from '../lookup-outcome.js';
 import { renderPage } from '../page.js';
-
-export const lookupInput = z.object({ number: z.string().max(200).default(''), authKey: z.string().max(200).default('') });
-
-export function runLookup(lookup: Lookup, input: z.infer<typeof lookupInput>, who: { orgId: string; actor: string; client: string; requestId: string }) {
-  return lookup({ ...who, ...input });
-}
 
 /** `GET /` (the form) and `POST /lookup` (SPEC §3). */
 export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerAttention: (orgId: string) => Promise<number> }) {

@@ -11,8 +11,8 @@ import { AppError } from '../errors.js';
 import { lookupFailure } from '../lookup-outcome.js';
 import type { ApiOperation } from '../openapi.js';
 import { renderPage } from '../page.js';
-import { fileRevision, type ArchiveDeps } from './archive.js';
-import { runLookup } from './lookup.js';
+import { fileRevision, type ArchiveDeps } from '../filing.js';
+import { runLookup } from '../lookup-outcome.js';
 
 /** SPEC §8: 1 to 50 pairs in one batch lookup. */
 const MAX_BATCH = 50;

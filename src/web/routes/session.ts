@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { appendAudit, recordUnauthenticatedAudit } from '../../auditlog/index.js';
-import { endSession, endSessionByCookie, type Login } from '../../auth/index.js';
+import { recordUnauthenticatedAudit } from '../../auditlog/index.js';
+import { recordSignIn, signOut, type Login } from '../../auth/index.js';
 import { typedText } from '../../domain/index.js';
 import type { Sql } from '../../db/index.js';
 import type { Renderer, ViewData } from '../../render/index.js';
@@ -69,10 +69,7 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
       return loginPage(c, { username: form.username, next: keptNext(form.next), errors: [{ code: 'login_failed' }] }, 401);
     }
     const old = getCookie(c, SESSION_COOKIE);
-    await deps.sql.begin(async (tx) => {
-      if (old) await endSessionByCookie(tx, old);
-      await appendAudit(tx, [{ action: 'login', outcome: 'success', actor: result.username, orgId: result.orgId, client, requestId: c.get('requestId') }]);
-    });
+    await recordSignIn(deps.sql, { username: result.username, orgId: result.orgId, client, requestId: c.get('requestId') }, old);
     setCookie(c, SESSION_COOKIE, result.sessionId, cookie);
     deleteCookie(c, PRE_SESSION_CSRF_COOKIE, { path: '/' });
     return c.redirect(safeNext(form.next), 303);
@@ -81,12 +78,7 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
   app.post('/logout', csrfProtection(), async (c) => {
     const p = c.get('principal');
     if (!p?.sessionId) throw new AppError('unauthorized', 401);
-    await deps.sql.begin(async (tx) => {
-      await endSession(tx, p.sessionId!);
-      await appendAudit(tx, [
-        { action: 'logout', outcome: 'success', actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') },
-      ]);
-    });
+    await signOut(deps.sql, p.sessionId, { actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/login', 303);
   });
