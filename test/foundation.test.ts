@@ -116,7 +116,7 @@ describe('shosho serve as a process', () => {
     const port = await freePort();
     const child = serve({ DATABASE_URL: proxy.url(db.name), PORT: String(port) });
     try {
-      await waitReady(`http://127.0.0.1:${port}`, 20_000);
+      await waitReady(`http://127.0.0.1:${port}`, 120_000);
       proxy.delayMs = 1200; // every database round trip now takes over a second
       const slow = fetch(`http://127.0.0.1:${port}/readyz`);
       await new Promise((r) => setTimeout(r, 300));
@@ -131,17 +131,17 @@ describe('shosho serve as a process', () => {
       await proxy.down();
       await db.drop();
     }
-  });
+  }, 180_000);
 
   // Cold start on a quiet machine is ~8 s (initdb of the embedded database, migrations, compiling
-  // the sources); beside the other test files on two cores it can take twice that, so the test
-  // allows 40 s and the 15 s promise is measured alone (BENCHMARKS.md, "Cold start").
+  // the sources); beside the other test files on two cores, with Chromium warming up before /readyz,
+  // it can take many times that, so the test waits up to 2 minutes for each start and the 15 s promise is measured alone (BENCHMARKS.md, "Cold start").
   it('with no PostgreSQL configured: the embedded database gets ready, stops cleanly, and starts again with its data', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-embedded-'));
     const port = await freePort();
     const env = { DATABASE_URL: undefined, SHOSHO_DATA_DIR: dataDir, PORT: String(port) };
     let child = serve(env);
-    await waitReady(`http://127.0.0.1:${port}`, 40_000);
+    await waitReady(`http://127.0.0.1:${port}`, 120_000);
     child.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'shosho.lock'))).toBe(false);
@@ -154,7 +154,7 @@ describe('shosho serve as a process', () => {
     expect(add.status).toBe(0);
 
     child = serve(env);
-    await waitReady(`http://127.0.0.1:${port}`, 40_000);
+    await waitReady(`http://127.0.0.1:${port}`, 120_000);
     const second = spawnSync(process.execPath, ['bin/shosho.js', 'migrate'], {
       env: { ...process.env, DATABASE_URL: '', SHOSHO_DATA_DIR: dataDir },
       encoding: 'utf8',
@@ -170,7 +170,7 @@ describe('shosho serve as a process', () => {
     expect(token.status).toBe(0); // the organisation survived the restart
     expect(token.stdout.trim().split('\n').pop()).toMatch(/^shosho_[A-Za-z0-9_-]{43}$/);
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 150_000);
+  }, 300_000);
 });
 
 describe('request bodies', () => {

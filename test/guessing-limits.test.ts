@@ -130,7 +130,15 @@ describe('behind a load balancer (SHOSHO_TRUST_PROXY=true)', () => {
       const burst = await Promise.all(Array.from({ length: 36 }, (_, i) => post(`nobody${i}`, 'wrong-password', `198.51.100.${i}, 203.0.113.7`)));
       expect(count(burst, 401)).toBeLessThanOrEqual(30);
       expect(count(burst, 401) + count(burst, 429) + count(burst, 503)).toBe(36);
-      expect(count(burst, 429)).toBeGreaterThan(0);
+      // a busy answer (503) on a slow machine is not a failure: rotating on from other "clients"
+      // still ends in this client's lock after exactly 30 failures, never later
+      let last = burst.find((r) => r.status === 429);
+      for (let i = 0; !last && i <= 30 - count(burst, 401); i++) {
+        const res = await post(`nobody-late${i}`, 'wrong-password', `192.0.2.${i}, 203.0.113.7`);
+        if (res.status === 429) last = res;
+        else expect(res.status).toBe(401);
+      }
+      expect(last?.status).toBe(429);
       const clients = await db.sql<{ client: string }[]>`select distinct client from audit_log where action = 'login' and actor like 'nobody%'`;
       expect(clients.map((c) => c.client)).toEqual(['203.0.113.7']);
     } finally {
