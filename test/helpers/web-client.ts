@@ -45,9 +45,15 @@ export class WebClient {
     return this.request('POST', path, { form: token === null ? form : { ...form, _csrf: token } });
   }
 
+  /** Signs in as a person would: a busy answer (503, the password check's queue full on a loaded machine) is tried again after its Retry-After. */
   async login(username: string, password: string) {
-    await this.get('/login');
-    const res = await this.post('/login', { username, password });
+    let res: Awaited<ReturnType<WebClient['post']>>;
+    for (let attempt = 1; ; attempt++) {
+      await this.get('/login');
+      res = await this.post('/login', { username, password });
+      if (res.status !== 503 || attempt === 5) break;
+      await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? 1) * 1000));
+    }
     if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
     await this.get('/');
     return res;
