@@ -1,17 +1,15 @@
 import type { Sql, Tx } from '../db/index.js';
-import { alertColumns, type AlertRow } from './alerts.js';
-import { afterRaising, type ArrivedEvent } from './raise.js';
-
-type NewAlertRow = AlertRow & { org_id: string };
+import { alertColumns } from './alerts.js';
+import { afterRaising, type ArrivedEvent, type NewAlertRow } from './raise.js';
 
 /**
  * Compares the guarantee states of these contracts (the ledger's contract_guarantee_states view)
  * with the last ones seen, inside the caller's transaction, and raises `needs_change` or
- * `mismatch` for each guarantee that has just entered that state. The row of the last state is
- * updated under its lock, so concurrent transactions see each entry once.
+ * `mismatch` for each guarantee that has just entered that state; the alerts raised. The row of the
+ * last state is updated under its lock, so concurrent transactions see each entry once.
  */
-async function trackContracts(tx: Tx, contractIds: readonly string[], actor: string): Promise<void> {
-  if (contractIds.length === 0) return;
+async function trackContracts(tx: Tx, contractIds: readonly string[]): Promise<NewAlertRow[]> {
+  if (contractIds.length === 0) return [];
   const raised = await tx<NewAlertRow[]>`
     with now_states as (
       select s.contract_id, s.org_id, s.kind, s.state, s.archive_id from contract_guarantee_states s where s.contract_id in ${tx(contractIds)}
@@ -32,16 +30,19 @@ async function trackContracts(tx: Tx, contractIds: readonly string[], actor: str
     where ch.state in ('needs_change', 'mismatch')
     on conflict (org_id, cause) do nothing
     returning org_id, ${alertColumns(tx)}`;
-  await afterRaising(tx, raised, actor);
+  return raised;
 }
 
 /** After a contract was created, replaced (a change contract), imported, or a record linked to it by hand or unlinked. */
 export async function trackContractGuarantees(tx: Tx, orgId: string, references: readonly string[], actor: string): Promise<void> {
   if (references.length === 0) return;
   const ids = await tx<{ id: string }[]>`select id from contracts where org_id = ${orgId} and reference in ${tx(references)}`;
-  await trackContracts(
+  await afterRaising(
     tx,
-    ids.map((r) => r.id),
+    await trackContracts(
+      tx,
+      ids.map((r) => r.id),
+    ),
     actor,
   );
 }
@@ -51,26 +52,28 @@ export async function trackFiledCertificate(tx: Tx, filed: { orgId: string; issu
   const ids = await tx<{ contract_id: string }[]>`
     select distinct l.contract_id from contract_links l join archive_records a on a.id = l.archive_id
     where a.org_id = ${filed.orgId} and a.issuer_id = ${filed.issuerId} and a.number = ${filed.number} and a.kind = ${filed.kind}`;
-  await trackContracts(
+  await afterRaising(
     tx,
-    ids.map((r) => r.contract_id),
+    await trackContracts(
+      tx,
+      ids.map((r) => r.contract_id),
+    ),
     actor,
   );
 }
 
-/** After ingest: the contracts, of any organisation, linked to a filed revision of an arriving certificate. */
-export async function trackArrivals(tx: Tx, stored: readonly ArrivedEvent[]): Promise<void> {
-  if (stored.length === 0) return;
+/** After ingest: the contracts, of any organisation, linked to a filed revision of an arriving certificate; the alerts raised. */
+export async function trackArrivals(tx: Tx, stored: readonly ArrivedEvent[]): Promise<NewAlertRow[]> {
+  if (stored.length === 0) return [];
   const ids = await tx<{ contract_id: string }[]>`
     select distinct l.contract_id
     from unnest(${stored.map((s) => s.issuer.id)}::text[], ${stored.map((s) => s.event.payload.number)}::text[], ${stored.map((s) => s.event.payload.kind)}::text[])
       as e(issuer_id, number, kind)
     join archive_records a on a.issuer_id = e.issuer_id and a.number = e.number and a.kind = e.kind
     join contract_links l on l.archive_id = a.id`;
-  await trackContracts(
+  return trackContracts(
     tx,
     ids.map((r) => r.contract_id),
-    'system:feed',
   );
 }
 

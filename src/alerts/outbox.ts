@@ -25,38 +25,22 @@ export function webhookBody(alert: Alert): string {
 
 /**
  * Queues, in the transaction that raised the alerts, one webhook per live endpoint of the
- * organisation and one mail per user who wants each alert by mail.
+ * organisation and one mail per user who wants each alert by mail: one statement for them all.
  */
 export async function enqueueAlertNotifications(tx: Tx, raised: ReadonlyArray<{ orgId: string; alert: Alert }>): Promise<void> {
   if (raised.length === 0) return;
-  const orgIds = [...new Set(raised.map((r) => r.orgId))];
-  const endpoints = await tx<{ id: string; org_id: string }[]>`
-    select id, org_id from webhook_endpoints where org_id in ${tx(orgIds)} and removed_at is null`;
-  const users = await tx<{ id: string; org_id: string }[]>`
-    select id, org_id from users where org_id in ${tx(orgIds)} and email is not null and notify = 'each' and disabled_at is null`;
-  const rows = raised.flatMap(({ orgId, alert }) => [
-    ...endpoints
-      .filter((e) => e.org_id === orgId)
-      .map((e) => ({
-        org_id: orgId,
-        channel: 'webhook',
-        endpoint_id: e.id,
-        user_id: null,
-        alert_id: alert.id,
-        body: webhookBody(alert),
-      })),
-    ...users
-      .filter((u) => u.org_id === orgId)
-      .map((u) => ({
-        org_id: orgId,
-        channel: 'mail',
-        endpoint_id: null,
-        user_id: u.id,
-        alert_id: alert.id,
-        body: JSON.stringify({ alert: alert.id }),
-      })),
-  ]);
-  if (rows.length) await tx`insert into outbox ${tx(rows)}`;
+  await tx`
+    with raised as (
+      select * from unnest(${raised.map((r) => r.orgId)}::text[], ${raised.map((r) => r.alert.id)}::uuid[],
+                           ${raised.map((r) => webhookBody(r.alert))}::text[], ${raised.map((r) => JSON.stringify({ alert: r.alert.id }))}::text[])
+        as r(org_id, alert_id, webhook_body, mail_body)
+    )
+    insert into outbox (org_id, channel, endpoint_id, user_id, alert_id, body)
+    select r.org_id, 'webhook', e.id, null, r.alert_id, r.webhook_body
+    from raised r join webhook_endpoints e on e.org_id = r.org_id and e.removed_at is null
+    union all
+    select r.org_id, 'mail', null, u.id, r.alert_id, r.mail_body
+    from raised r join users u on u.org_id = r.org_id and u.email is not null and u.notify = 'each' and u.disabled_at is null`;
 }
 
 /** Queues one digest mail for each user who asked for one and whose organisation had alerts that JST day. */

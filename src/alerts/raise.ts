@@ -1,4 +1,4 @@
-import { appendAudit } from '../auditlog/index.js';
+import { appendAudit, type NewAuditEntry } from '../auditlog/index.js';
 import type { Tx } from '../db/index.js';
 import { alertColumns, toAlert, type AlertRow } from './alerts.js';
 import { trackArrivals, trackFiledCertificate } from './ledger.js';
@@ -12,15 +12,18 @@ export interface ArrivedEvent {
     | { type: 'urn:shosho:certificate-withdrawn'; payload: { number: string; kind: string; revision: number; reason: string } };
 }
 
-type NewAlertRow = AlertRow & { org_id: string };
+export type NewAlertRow = AlertRow & { org_id: string };
 
 /**
  * Called by ingest inside its transaction with the events it stored: raises `new_revision` for each
  * organisation that filed the certificate but no revision as high as the one arriving, and
  * `withdrawn` for each organisation that filed a revision the withdrawal covers. The cause key
  * (unique per organisation) makes a redelivered or concurrently ingested event raise nothing more.
+ * The contracts linked to the arriving certificates are tracked too. Notifications are queued here;
+ * the audit entries are returned for ingest to append with its own, so that a transaction takes
+ * the audit chain's lock once.
  */
-export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[]): Promise<void> {
+export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[]): Promise<NewAuditEntry[]> {
   const revisions = stored.flatMap((s) => (s.event.type === 'urn:shosho:certificate' ? [{ issuer: s.issuer.id, ...s.event.payload }] : []));
   const withdrawals = stored.flatMap((s) => (s.event.type === 'urn:shosho:certificate-withdrawn' ? [{ issuer: s.issuer.id, ...s.event.payload }] : []));
   const raised: NewAlertRow[] = [];
@@ -55,8 +58,8 @@ export async function raiseIngestAlerts(tx: Tx, stored: readonly ArrivedEvent[])
       returning org_id, ${alertColumns(tx)}`),
     );
   }
-  await afterRaising(tx, raised, 'system:feed');
-  await trackArrivals(tx, stored);
+  raised.push(...(await trackArrivals(tx, stored)));
+  return queueNotifications(tx, raised, 'system:feed');
 }
 
 export interface FiledRevision {
@@ -125,21 +128,23 @@ export async function raiseFilingAlerts(tx: Tx, filed: FiledRevision): Promise<v
 
 /** Each new alert: an audit entry and its notifications, in the transaction that raised it. */
 export async function afterRaising(tx: Tx, raised: readonly NewAlertRow[], actor: string): Promise<void> {
-  if (raised.length === 0) return;
-  await appendAudit(
-    tx,
-    raised.map((r) => ({
-      action: 'alert.raise',
-      outcome: r.type,
-      actor,
-      orgId: r.org_id,
-      number: r.number,
-      subject: r.id,
-      detail: { contract: r.contract, kind: r.kind, revision: r.revision },
-    })),
-  );
+  await appendAudit(tx, await queueNotifications(tx, raised, actor));
+}
+
+/** Queues each new alert's notifications; its audit entries, for the caller to append in the same transaction. */
+async function queueNotifications(tx: Tx, raised: readonly NewAlertRow[], actor: string): Promise<NewAuditEntry[]> {
+  if (raised.length === 0) return [];
   await enqueueAlertNotifications(
     tx,
     raised.map((r) => ({ orgId: r.org_id, alert: toAlert(r) })),
   );
+  return raised.map((r) => ({
+    action: 'alert.raise',
+    outcome: r.type,
+    actor,
+    orgId: r.org_id,
+    number: r.number,
+    subject: r.id,
+    detail: { contract: r.contract, kind: r.kind, revision: r.revision },
+  }));
 }

@@ -102,8 +102,8 @@ function filters(db: Queryable, query: ArchiveQuery) {
 
 /**
  * One numbered page of the archive for the clerk's list: its records, how many match in all,
- * which page it is, and whether the organisation has filed anything at all. Page numbers count from 1; one past the last gives the last. Offsets cost a
- * scan of the rows before them, which an organisation's archive (thousands) keeps small; the API
+ * which page it is, and whether the organisation has filed anything at all. Page numbers count
+ * from 1; one past the last gives the last. Offsets cost a scan of the rows before them, which an organisation's archive (thousands) keeps small; the API
  * pages by cursor.
  */
 export async function searchArchivePage(
@@ -119,10 +119,14 @@ export async function searchArchivePage(
   const page = Math.min(Math.max(1, pageNumber), pages);
   const column = db(SORT_COLUMNS[query.sort]);
   const direction = query.order === 'asc' ? db`asc` : db`desc`;
+  const matching = db`a.org_id = ${orgId} ${filters(db, query)}`;
+  // the count is exact here, so no estimate is needed to choose the trigram-first plan (see fetchPage)
+  const trigramFirst = query.q !== undefined && searchTerms(query.q).every((term) => [...term].length >= 3) && total <= TRIGRAM_FIRST_MAX_ROWS;
+  const records = trigramFirst ? db`(select * from archive_records a where ${matching} offset 0) a` : db`archive_records a`;
   const rows = await db<ArchiveRecordRow[]>`
     select ${recordColumns(db)}
-    from archive_records a join issuers i on i.id = a.issuer_id
-    where a.org_id = ${orgId} ${filters(db, query)}
+    from ${records} join issuers i on i.id = a.issuer_id
+    where ${trigramFirst ? db`true` : matching}
     order by ${column} ${direction}, a.id ${direction}
     limit ${query.limit} offset ${(page - 1) * query.limit}`;
   const archiveEmpty = total === 0 && !(await db`select 1 from archive_records where org_id = ${orgId} limit 1`).length;

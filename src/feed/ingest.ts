@@ -55,14 +55,14 @@ async function ingestWith(sql: Sql, sets: readonly VerifiedSet[], via: Via, setB
       outcomes[i] ??= await ingestInSavepoint(tx, set, via);
     }
     const decided = outcomes as IngestOutcome[];
-    await appendAudit(
-      tx,
-      sets.flatMap((set, i) => (decided[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, decided[i]!)])),
-    );
-    await raiseIngestAlerts(
+    const alertEntries = await raiseIngestAlerts(
       tx,
       sets.filter((_, i) => decided[i]!.status === 'stored'),
     );
+    await appendAudit(tx, [
+      ...sets.flatMap((set, i) => (decided[i]!.status === 'unavailable' ? [] : [ingestAuditEntry(set, via, decided[i]!)])),
+      ...alertEntries,
+    ]);
     return decided;
   });
 }
