@@ -18,6 +18,7 @@ import { changeRevision } from '../reference-issuer/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
 import { createBenchDatabase } from './lib/db.js';
 import { AUDIENCE, digestFor, HIROSHIMA, KINDS, payload, registerIssuer, seedOrganisation } from './lib/fixtures.js';
+import { busyness } from './lib/machine.js';
 import { Report } from './lib/report.js';
 import { num, pct } from './lib/stats.js';
 
@@ -130,7 +131,7 @@ main(
       met: null,
     });
     report.note(
-      'Measured on a shared, busy machine (two cores used by eight engineers at once): compare the ratios, not the absolute rates. ' +
+      `${busyness()} ` +
         'The receiver runs in the benchmark process; ingest() is called directly (no HTTP, signatures verified beforehand), and the two ingests alternate batch by batch in one database (the filed certificates present for both), so the ratio isolates what alert matching adds to the ingest transaction.',
     );
     report.save();

@@ -12,6 +12,7 @@ import { startServeProcess, type ServeProcess } from '../test/helpers/serve-proc
 import { main, onCleanup } from './lib/cleanup.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
 import { AUDIENCE, digestFor, payload, registerIssuer, type BenchIssuer } from './lib/fixtures.js';
+import { busyness } from './lib/machine.js';
 import { Report } from './lib/report.js';
 import { median, num } from './lib/stats.js';
 
@@ -226,7 +227,7 @@ main(
       met: audit!.sets === audit!.audited,
     });
     report.note(
-      'Measured on a shared, busy machine (two cores, seven other engineers building and testing at the same time): read the times as upper bounds of what the mechanism allows, not as its cost.',
+      `${busyness()} Read the times as upper bounds of what the mechanism allows, not as its cost.`,
     );
     report.save();
   },

@@ -13,7 +13,7 @@ import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
 import { AUDIENCE, digestFor, HIROSHIMA, ingestTokens, issueCertificates, payload, registerIssuer, seedOrganisation } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
-import { loadavg } from './lib/machine.js';
+import { busyness, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
 import { median, num, pct, summarise } from './lib/stats.js';
 
@@ -146,7 +146,7 @@ main(
       met: [...clerkStatuses.keys()].every((s) => s === 200),
     });
     report.note(
-      `Load average: timing ${timingLoad}, flood ${floodLoad}. Measured on a shared, busy machine (2 cores, other engineers' test runs beside it): medians are interleaved per round so a busy spell hits every subject alike. A wrong key always does the work of eight derivations at ln=15: the number's digests, newest first, each counted at its measured cost, then dummy derivations at ln=15 (src/lookup/key-check.ts). Logins and lookups queue apart in the scrypt pool (32 waiting each per thread, at most 10 s) and take free threads in turn; a full queue or a longer wait answers 503 with Retry-After and counts no failure.`,
+      `Load average: timing ${timingLoad}, flood ${floodLoad}. ${busyness()} Medians are interleaved per round so a busy spell hits every subject alike. A wrong key always does the work of eight derivations at ln=15: the number's digests, newest first, each counted at its measured cost, then dummy derivations at ln=15 (src/lookup/key-check.ts). Logins and lookups queue apart in the scrypt pool (32 waiting each per thread, at most 10 s) and take free threads in turn; a full queue or a longer wait answers 503 with Retry-After and counts no failure.`,
     );
     client.close();
     await svc.stop();

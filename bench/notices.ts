@@ -13,7 +13,7 @@ import { NoticePrinter, type NoticeContent } from '../reference-issuer/index.js'
 import { createNoticeReader, linesOfPage, PdfTextPool, readPairs, withoutFontPrograms } from '../src/notices/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
 import { createBenchDatabase } from './lib/db.js';
-import { loadavg, machine } from './lib/machine.js';
+import { busyness, loadavg, machine } from './lib/machine.js';
 
 const SECONDS = Number(process.env.BENCH_NOTICES_SECONDS ?? 10);
 const DROPS = Number(process.env.BENCH_NOTICES_DROPS ?? 3);
@@ -129,7 +129,7 @@ main(
     }
     const m = machine();
     const lines = [
-      `machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, ${m.date}; load average before ${load0}, after ${loadavg()} (shared, busy machine)`,
+      `machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}, ${m.date}; load average before ${load0}, after ${loadavg()}. ${busyness()}`,
       `one-page notice, one after another: raw pdf.js ${rawRate.toFixed(1)}/s; reading alone ${onlyRate.toFixed(1)}/s = ${((onlyRate / rawRate) * 100).toFixed(0)}%; read() with its audit commit ${ourRate.toFixed(1)}/s = ${((ourRate / rawRate) * 100).toFixed(0)}%; raw pdf.js without font programs ${leanRate.toFixed(1)}/s`,
       `20-file drop (median of ${DROPS}): raw pdf.js one by one ${median(rawDrop).toFixed(0)} ms; reading alone ${median(onlyDrop).toFixed(0)} ms = ${((median(rawDrop) / median(onlyDrop)) * 100).toFixed(0)}%; read() with its audit commit ${median(ourDrop).toFixed(0)} ms = ${((median(rawDrop) / median(ourDrop)) * 100).toFixed(0)}%; raw pdf.js without font programs ${median(leanDropMs).toFixed(0)} ms`,
     ];

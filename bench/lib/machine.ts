@@ -31,6 +31,18 @@ export function loadavg(): string {
   }
 }
 
+/**
+ * How busy the machine was, in words for a report's note: a benchmark on 2 cores puts the load
+ * at 2–5 by itself, so more than twice that means other work ran beside it.
+ */
+export function busyness(): string {
+  const cores = Number(machine().nproc);
+  const load = Number(loadavg().split(' ')[0]);
+  return load > 5 * cores
+    ? `Measured on a busy machine (load average ${load} on ${cores} cores: other work ran beside it): compare the ratios, not the absolute figures.`
+    : `Measured on a quiet machine (load average ${load} on ${cores} cores, most of it this benchmark's own processes).`;
+}
+
 export function describeMachine(): string {
   const m = machine();
   return `${m.nproc} cores (nproc ${m.nproc}, ${m.cpu}), ${m.memGiB} GiB, node ${m.node}, ${m.date}`;
