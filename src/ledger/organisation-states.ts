@@ -27,9 +27,23 @@ export interface OrganisationStates {
  * What this process last computed per organisation, and the ledger version it computed it at. The
  * version (sql/061) changes in the transaction of every write the states are computed from, and
  * never repeats, so a result is used only while nothing it was computed from has changed; another
- * instance's write changes the row every instance reads.
+ * instance's write changes the row every instance reads. At most KEPT_ORGANISATIONS are kept, the
+ * least recently used dropped first, so a service for many organisations holds a bounded amount.
  */
 const computed = new Map<string, { version: string; states: Promise<OrganisationStates> }>();
+
+/** About 1.5 MB each at 10,000 contracts: a bound a shared instance's memory can afford. */
+export const KEPT_ORGANISATIONS = 64;
+
+/** Keeps what was computed for an organisation as the most recently used, dropping the least recent beyond the bound. */
+function keep(orgId: string, held: { version: string; states: Promise<OrganisationStates> }): void {
+  computed.delete(orgId);
+  computed.set(orgId, held);
+  for (const oldest of computed.keys()) {
+    if (computed.size <= KEPT_ORGANISATIONS) break;
+    computed.delete(oldest);
+  }
+}
 
 /**
  * Every contract's state in the organisation: computed from what is stored (the views of sql/060)
@@ -40,10 +54,13 @@ export function organisationStates(db: Queryable, orgId: string): Promise<Organi
   return withoutJit(db, async (q) => {
     const [row] = await q<{ version: string }[]>`select version from ledger_versions where org_id = ${orgId}`;
     const held = computed.get(orgId);
-    if (row && held?.version === row.version) return held.states;
+    if (row && held?.version === row.version) {
+      keep(orgId, held);
+      return held.states;
+    }
     const states = compute(q, orgId);
     if (row) {
-      computed.set(orgId, { version: row.version, states });
+      keep(orgId, { version: row.version, states });
       states.catch(() => {
         if (computed.get(orgId)?.states === states) computed.delete(orgId);
       });
