@@ -4,9 +4,19 @@ import puppeteer from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issuer/index.js';
 import { findChromium } from '../src/pdf/index.js';
-import { createNoticeReader, PdfTextPool, type NoticeReader } from '../src/notices/index.js';
+import { createNoticeReader, linesOfPage, PdfTextPool, readPairs, withoutFontPrograms, type NoticeReader } from '../src/notices/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, slowPdf, textPdf } from './helpers/notice-pdfs.js';
+import {
+  deepPdf,
+  encryptedPdf,
+  imageOnlyPdf,
+  inflatingPdf,
+  manyPagesPdf,
+  noticeNeedingItsFontProgramPdf,
+  scriptedPdf,
+  slowPdf,
+  textPdf,
+} from './helpers/notice-pdfs.js';
 
 const notice = (i: number, over: Partial<NoticeContent> = {}): NoticeContent => ({
   number: String(2070004426 + i),
@@ -122,6 +132,26 @@ describe('reference notice layouts', () => {
     const [named] = await db.sql`select detail::text as detail from audit_log where request_id = 'req-notice-named'`;
     expect(named!.detail).toContain('2070004432');
     expect(named!.detail).not.toMatch(/7KQ4/);
+  });
+});
+
+describe('a notice whose text needs its embedded font program', () => {
+  it('reads no pair from the copy without font programs, so the reader reads the file again whole and finds the pair', async () => {
+    const pdf = Uint8Array.from(noticeNeedingItsFontProgramPdf('2070004450', '7KQ4-M2XD-9PRA')).buffer;
+    const pool = new PdfTextPool({ size: 1 });
+    try {
+      const text = await pool.extract(withoutFontPrograms(pdf)!);
+      if (!text.ok) throw new Error(`the copy without font programs is unreadable: ${text.code}`);
+      const lines = text.pages.flatMap((runs, i) => linesOfPage(i + 1, runs));
+      // the labels (a standard font) still read: only the number and key, in the embedded font, are lost
+      expect(lines.map((l) => l.cells.map((c) => c.text).join(' ')).join('\n')).toContain('保証契約番号');
+      expect(readPairs(lines)).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+    const r = await reader.read({ files: [{ name: 'figures.pdf', bytes: pdf }] }, who);
+    expect(r.problems).toEqual([]);
+    expect(r.items.map((i) => [i.source, i.number, i.authKey])).toEqual([['figures.pdf p.1', '2070004450', '7KQ4M2XD9PRA']]);
   });
 });
 
