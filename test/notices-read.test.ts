@@ -12,7 +12,7 @@ import {
   imageOnlyPdf,
   inflatingPdf,
   manyPagesPdf,
-  noticeNeedingItsFontProgramPdf,
+  noticeInBuiltInEncodingPdf,
   scriptedPdf,
   slowPdf,
   textPdf,
@@ -135,23 +135,32 @@ describe('reference notice layouts', () => {
   });
 });
 
-describe('a notice whose text needs its embedded font program', () => {
-  it('reads no pair from the copy without font programs, so the reader reads the file again whole and finds the pair', async () => {
-    const pdf = Uint8Array.from(noticeNeedingItsFontProgramPdf('2070004450', '7KQ4-M2XD-9PRA')).buffer;
+describe('a notice whose characters come from its embedded Type 1 program (no ToUnicode, no /Encoding)', () => {
+  // Reading without a program that holds the font's built-in encoding reads other characters: from
+  // code 1 no figures (no pair at all), from code 0x30 the digits and other letters (a wrong key).
+  // Such programs stay in the copy the reader hands pdf.js, so the file reads as it prints.
+  for (const firstCode of [1, 0x30] as const) {
+    it(`reads the pair as printed when the built-in encoding starts at ${firstCode}`, async () => {
+      const pdf = Uint8Array.from(noticeInBuiltInEncodingPdf('2070004450', '7KQ4-M2XD-9PRA', firstCode)).buffer;
+      expect(withoutFontPrograms(pdf)).toBeNull();
+      const r = await reader.read({ files: [{ name: 'figures.pdf', bytes: pdf }] }, who);
+      expect(r.problems).toEqual([]);
+      expect(r.items.map((i) => [i.source, i.number, i.authKey])).toEqual([['figures.pdf p.1', '2070004450', '7KQ4M2XD9PRA']]);
+    });
+  }
+
+  it('pdf.js without that program reads other characters: what setting it aside would cost', async () => {
+    const pdf = noticeInBuiltInEncodingPdf('2070004450', '7KQ4-M2XD-9PRA', 0x30);
+    const withoutProgram = Buffer.from(pdf.toString('latin1').replace('/FontFile 9 0 R', '/SkipFont 9 0 R'), 'latin1');
     const pool = new PdfTextPool({ size: 1 });
     try {
-      const text = await pool.extract(withoutFontPrograms(pdf)!);
-      if (!text.ok) throw new Error(`the copy without font programs is unreadable: ${text.code}`);
-      const lines = text.pages.flatMap((runs, i) => linesOfPage(i + 1, runs));
-      // the labels (a standard font) still read: only the number and key, in the embedded font, are lost
-      expect(lines.map((l) => l.cells.map((c) => c.text).join(' ')).join('\n')).toContain('保証契約番号');
-      expect(readPairs(lines)).toEqual([]);
+      const text = await pool.extract(Uint8Array.from(withoutProgram).buffer);
+      if (!text.ok) throw new Error(`the copy without the program is unreadable: ${text.code}`);
+      const pairs = readPairs(text.pages.flatMap((runs, i) => linesOfPage(i + 1, runs)));
+      expect(pairs.map((p) => p.authKey)).not.toContain('7KQ4M2XD9PRA');
     } finally {
       await pool.close();
     }
-    const r = await reader.read({ files: [{ name: 'figures.pdf', bytes: pdf }] }, who);
-    expect(r.problems).toEqual([]);
-    expect(r.items.map((i) => [i.source, i.number, i.authKey])).toEqual([['figures.pdf p.1', '2070004450', '7KQ4M2XD9PRA']]);
   });
 });
 

@@ -108,11 +108,10 @@ export function slowPdf(pages: number, runs: number): Buffer {
 }
 
 /**
- * The characters of numbers and keys, as a Type 1 font's built-in encoding places them: at codes
- * 1 to 37, which the standard encodings leave empty (control codes) or give to space and
- * punctuation. A reader that does not parse the embedded font program cannot tell which is which.
+ * The characters of numbers and keys, in the order a Type 1 font's built-in encoding places them
+ * from its first code on (see noticeInBuiltInEncodingPdf).
  */
-const PRIVATE_CODES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-';
+const FIGURES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-';
 const DIGIT_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const glyphName = (c: string) => (/[0-9]/.test(c) ? DIGIT_NAMES[Number(c)]! : c === '-' ? 'hyphen' : c);
 
@@ -204,18 +203,21 @@ const ucs2Hex = (text: string) => `<${Buffer.from(text, 'utf16le').swap16().toSt
 /**
  * A key notice whose labels are in a standard Japanese font (HeiseiKakuGo-W5, not embedded) and
  * whose number and key are in an embedded Type 1 font with neither ToUnicode map nor /Encoding:
- * their characters come only from the font program's built-in encoding (PDF 32000 9.6.6.2).
+ * their characters come only from the font program's built-in encoding (PDF 32000 9.6.6.2), which
+ * places 0–9, A–Z and the hyphen from `firstCode` on. From 1, where the standard encodings have
+ * control codes, a reader without the program reads no figures; from 0x30, it reads the digits
+ * right and other letters than the key's.
  */
-export function noticeNeedingItsFontProgramPdf(number: string, authKey: string): Buffer {
-  const codes = new Map([...PRIVATE_CODES].map((c, i) => [i + 1, glyphName(c)]));
+export function noticeInBuiltInEncodingPdf(number: string, authKey: string, firstCode: 1 | 0x30): Buffer {
+  const codes = new Map([...FIGURES].map((c, i) => [firstCode + i, glyphName(c)]));
   const { program, length1, length2 } = type1Font('AAAAAA+NoticeFigures', codes);
-  const inPrivateCodes = (s: string) => `<${[...s].map((c) => (PRIVATE_CODES.indexOf(c) + 1).toString(16).padStart(2, '0')).join('')}>`;
+  const inFontCodes = (s: string) => `<${[...s].map((c) => (FIGURES.indexOf(c) + firstCode).toString(16).padStart(2, '0')).join('')}>`;
   const lines: Array<[label: string, value: string, y: number]> = [
     ['保証契約番号：', number, 720],
     ['認証キー：', authKey, 700],
   ];
-  const content = lines.map(([label, value, y]) => `BT /F1 12 Tf 72 ${y} Td ${ucs2Hex(label)} Tj /F2 12 Tf ${inPrivateCodes(value)} Tj ET`).join('\n');
-  const widths = Array.from({ length: PRIVATE_CODES.length }, () => 600).join(' ');
+  const content = lines.map(([label, value, y]) => `BT /F1 12 Tf 72 ${y} Td ${ucs2Hex(label)} Tj /F2 12 Tf ${inFontCodes(value)} Tj ET`).join('\n');
+  const widths = Array.from({ length: FIGURES.length }, () => 600).join(' ');
   return rawPdf([
     catalog,
     pages,
@@ -225,7 +227,7 @@ export function noticeNeedingItsFontProgramPdf(number: string, authKey: string):
     `<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 /DW 1000
 /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 5 >>
 /FontDescriptor << /Type /FontDescriptor /FontName /HeiseiKakuGo-W5 /Flags 4 /FontBBox [-92 -250 1010 922] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 737 /StemV 114 >> >>`,
-    `<< /Type /Font /Subtype /Type1 /BaseFont /AAAAAA+NoticeFigures /FirstChar 1 /LastChar ${PRIVATE_CODES.length} /Widths [${widths}] /FontDescriptor 8 0 R >>`,
+    `<< /Type /Font /Subtype /Type1 /BaseFont /AAAAAA+NoticeFigures /FirstChar ${firstCode} /LastChar ${firstCode + FIGURES.length - 1} /Widths [${widths}] /FontDescriptor 8 0 R >>`,
     '<< /Type /FontDescriptor /FontName /AAAAAA+NoticeFigures /Flags 5 /FontBBox [0 0 600 700] /ItalicAngle 0 /Ascent 700 /Descent 0 /CapHeight 700 /StemV 80 /FontFile 9 0 R >>',
     stream(program, `/Length1 ${length1} /Length2 ${length2} /Length3 0`),
   ]);
