@@ -49,13 +49,23 @@ describe('shosho demo', () => {
       ]) {
         expect(out).toMatch(new RegExp(`${reference}\\S*\\s+${state}\\b`));
       }
-      // the key-notice PDFs it printed read back to pairs it listed
+      // the key-notice PDFs it printed read back to pairs it listed; the two side by side on one page each with its own key
       const notices = [...out.matchAll(/^\s+(\S+\.pdf)$/gm)].map((m) => m[1]!);
-      expect(notices).toHaveLength(3);
+      expect(notices.map((f) => path.basename(f))).toEqual([
+        'notices-two-on-one-page.pdf',
+        'notices-one-per-page.pdf',
+        'notice-table.pdf',
+        'notices-side-by-side.pdf',
+      ]);
       const form = new FormData();
       for (const f of notices) form.append('file', new Blob([fs.readFileSync(f)], { type: 'application/pdf' }), path.basename(f));
       const read = await (await fetch(`${url}/api/v1/notices/read`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json();
-      expect(read.items.map((i: { number: string }) => i.number)).toEqual(pairs.slice(0, 5).map((p) => p.number));
+      expect(read.problems).toEqual([]);
+      expect(read.items.map((i: { number: string }) => i.number)).toEqual(pairs.slice(0, 7).map((p) => p.number));
+      const sideBySide = read.items.filter((i: { source: string }) => i.source === 'notices-side-by-side.pdf p.1');
+      expect(sideBySide.map((i: { number: string; authKey: string }) => [i.number, i.authKey])).toEqual(
+        pairs.slice(5, 7).map((p) => [p.number, p.authKey.replaceAll('-', '')]),
+      );
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -4,9 +4,19 @@ import puppeteer from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoticePrinter, noticeHtml, type NoticeContent } from '../reference-issuer/index.js';
 import { findChromium } from '../src/pdf/index.js';
-import { createNoticeReader, PdfTextPool, type NoticeReader } from '../src/notices/index.js';
+import { createNoticeReader, linesOfPage, PdfTextPool, readPairs, withoutFontPrograms, type NoticeReader } from '../src/notices/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { deepPdf, encryptedPdf, imageOnlyPdf, inflatingPdf, manyPagesPdf, scriptedPdf, slowPdf, textPdf } from './helpers/notice-pdfs.js';
+import {
+  deepPdf,
+  encryptedPdf,
+  imageOnlyPdf,
+  inflatingPdf,
+  manyPagesPdf,
+  noticeInBuiltInEncodingPdf,
+  scriptedPdf,
+  slowPdf,
+  textPdf,
+} from './helpers/notice-pdfs.js';
 
 const notice = (i: number, over: Partial<NoticeContent> = {}): NoticeContent => ({
   number: String(2070004426 + i),
@@ -122,6 +132,35 @@ describe('reference notice layouts', () => {
     const [named] = await db.sql`select detail::text as detail from audit_log where request_id = 'req-notice-named'`;
     expect(named!.detail).toContain('2070004432');
     expect(named!.detail).not.toMatch(/7KQ4/);
+  });
+});
+
+describe('a notice whose characters come from its embedded Type 1 program (no ToUnicode, no /Encoding)', () => {
+  // Reading without a program that holds the font's built-in encoding reads other characters: from
+  // code 1 no figures (no pair at all), from code 0x30 the digits and other letters (a wrong key).
+  // Such programs stay in the copy the reader hands pdf.js, so the file reads as it prints.
+  for (const firstCode of [1, 0x30] as const) {
+    it(`reads the pair as printed when the built-in encoding starts at ${firstCode}`, async () => {
+      const pdf = Uint8Array.from(noticeInBuiltInEncodingPdf('2070004450', '7KQ4-M2XD-9PRA', firstCode)).buffer;
+      expect(withoutFontPrograms(pdf)).toBeNull();
+      const r = await reader.read({ files: [{ name: 'figures.pdf', bytes: pdf }] }, who);
+      expect(r.problems).toEqual([]);
+      expect(r.items.map((i) => [i.source, i.number, i.authKey])).toEqual([['figures.pdf p.1', '2070004450', '7KQ4M2XD9PRA']]);
+    });
+  }
+
+  it('pdf.js without that program reads other characters: what setting it aside would cost', async () => {
+    const pdf = noticeInBuiltInEncodingPdf('2070004450', '7KQ4-M2XD-9PRA', 0x30);
+    const withoutProgram = Buffer.from(pdf.toString('latin1').replace('/FontFile 9 0 R', '/SkipFont 9 0 R'), 'latin1');
+    const pool = new PdfTextPool({ size: 1 });
+    try {
+      const text = await pool.extract(Uint8Array.from(withoutProgram).buffer);
+      if (!text.ok) throw new Error(`the copy without the program is unreadable: ${text.code}`);
+      const pairs = readPairs(text.pages.flatMap((runs, i) => linesOfPage(i + 1, runs)));
+      expect(pairs.map((p) => p.authKey)).not.toContain('7KQ4M2XD9PRA');
+    } finally {
+      await pool.close();
+    }
   });
 });
 

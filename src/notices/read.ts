@@ -62,9 +62,6 @@ const PDF_HEADER = '%PDF-';
 
 type SourceReading = { pairs: Array<NoticePair & { source: string }>; problem?: NoticeProblemCode };
 
-/** What reading without the font programs may have missed: read again whole. */
-const WORTH_READING_WHOLE: ReadonlySet<NoticeProblemCode | undefined> = new Set(['no_pair', 'no_text', 'unreadable']);
-
 /**
  * Reads key notices — PDF files in a worker pool, pasted text directly — and records one audit
  * entry per file or text: its name, the numbers found, any problem; never a key. The answer comes
@@ -79,12 +76,7 @@ export function createNoticeReader(deps: { sql: Sql; pool?: PdfPoolOptions; requ
     if (file.bytes.byteLength > MAX_FILE_BYTES) return { pairs: [], problem: 'too_large' };
     const head = new TextDecoder('latin1').decode(new Uint8Array(file.bytes, 0, Math.min(1024, file.bytes.byteLength)));
     if (!head.includes(PDF_HEADER)) return { pairs: [], problem: 'not_pdf' };
-    const lean = withoutFontPrograms(file.bytes);
-    if (lean) {
-      const reading = pairsIn(name, await pool.extract(lean, timeUp));
-      if (!WORTH_READING_WHOLE.has(reading.problem)) return reading;
-    }
-    return pairsIn(name, await pool.extract(file.bytes, timeUp));
+    return pairsIn(name, await pool.extract(withoutFontPrograms(file.bytes) ?? file.bytes, timeUp));
   }
 
   function pairsIn(name: string, text: PdfText): SourceReading {

@@ -106,3 +106,129 @@ export function slowPdf(pages: number, runs: number): Buffer {
     ...Array.from({ length: pages }, () => slowPage),
   ]);
 }
+
+/**
+ * The characters of numbers and keys, in the order a Type 1 font's built-in encoding places them
+ * from its first code on (see noticeInBuiltInEncodingPdf).
+ */
+const FIGURES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-';
+const DIGIT_NAMES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+const glyphName = (c: string) => (/[0-9]/.test(c) ? DIGIT_NAMES[Number(c)]! : c === '-' ? 'hyphen' : c);
+
+/** Type 1 charstring numbers (Adobe Type 1 Font Format, 6.2). */
+function charstringNumber(v: number): number[] {
+  if (v >= -107 && v <= 107) return [v + 139];
+  if (v >= 108 && v <= 1131) return [((v - 108) >> 8) + 247, (v - 108) & 0xff];
+  if (v <= -108 && v >= -1131) return [((-v - 108) >> 8) + 251, (-v - 108) & 0xff];
+  return [255, (v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+}
+
+/** Type 1 encryption (7.1): `key` 55665 for the eexec part, 4330 for each charstring, after four lead bytes. */
+function type1Encrypt(plain: Buffer, key: number): Buffer {
+  const input = Buffer.concat([Buffer.alloc(4), plain]);
+  const out = Buffer.alloc(input.length);
+  let r = key;
+  for (let i = 0; i < input.length; i++) {
+    out[i] = input[i]! ^ (r >> 8);
+    r = ((out[i]! + r) * 52845 + 22719) & 0xffff;
+  }
+  return out;
+}
+
+/** A glyph 600 units wide drawn as a box: the outline does not matter here, only which glyph a code names. */
+function boxCharstring(): Buffer {
+  const op = (args: number[], code: number) => [...args.flatMap(charstringNumber), code];
+  const [hsbw, rmoveto, rlineto, closepath, endchar] = [13, 21, 5, 9, 14];
+  return Buffer.from([
+    ...op([50, 600], hsbw),
+    ...op([0, 0], rmoveto),
+    ...op([500, 0], rlineto),
+    ...op([0, 700], rlineto),
+    ...op([-500, 0], rlineto),
+    ...op([], closepath),
+    ...op([], endchar),
+  ]);
+}
+
+/** A Type 1 font program (as a PDF's FontFile holds it) whose built-in encoding is `codes`: code → glyph name. */
+function type1Font(name: string, codes: ReadonlyMap<number, string>): { program: Buffer; length1: number; length2: number } {
+  const encoding = [...codes].map(([code, glyph]) => `dup ${code} /${glyph} put`).join('\n');
+  const clear = Buffer.from(
+    `%!PS-AdobeFont-1.0: ${name} 001.000
+11 dict begin
+/FontInfo 1 dict dup begin /FullName (${name}) readonly def end readonly def
+/FontName /${name} def
+/PaintType 0 def
+/FontType 1 def
+/FontMatrix [0.001 0 0 0.001 0 0] readonly def
+/FontBBox {0 0 600 700} readonly def
+/Encoding 256 array
+0 1 255 {1 index exch /.notdef put} for
+${encoding}
+readonly def
+currentdict end
+currentfile eexec
+`,
+    'latin1',
+  );
+  const glyphs = ['.notdef', ...codes.values()];
+  const charstrings = glyphs.map((g) => {
+    const encrypted = type1Encrypt(boxCharstring(), 4330);
+    return Buffer.concat([Buffer.from(`/${g} ${encrypted.length} RD `, 'latin1'), encrypted, Buffer.from(' ND\n', 'latin1')]);
+  });
+  const privatePart = Buffer.concat([
+    Buffer.from(
+      `dup /Private 8 dict dup begin
+/RD {string currentfile exch readstring pop} executeonly def
+/ND {noaccess def} executeonly def
+/NP {noaccess put} executeonly def
+/lenIV 4 def
+/password 5839 def
+/MinFeature {16 16} noaccess def
+/BlueValues [] noaccess ND
+2 index /CharStrings ${glyphs.length} dict dup begin
+`,
+      'latin1',
+    ),
+    ...charstrings,
+    Buffer.from('end\nend\nreadonly put\nnoaccess put\ndup /FontName get exch definefont pop\nmark currentfile closefile\n', 'latin1'),
+  ]);
+  const eexec = type1Encrypt(privatePart, 55665);
+  return { program: Buffer.concat([clear, eexec]), length1: clear.length, length2: eexec.length };
+}
+
+/** `text` as UTF-16BE hex, for a font whose CMap is UniJIS-UCS2-H. */
+const ucs2Hex = (text: string) => `<${Buffer.from(text, 'utf16le').swap16().toString('hex')}>`;
+
+/**
+ * A key notice whose labels are in a standard Japanese font (HeiseiKakuGo-W5, not embedded) and
+ * whose number and key are in an embedded Type 1 font with neither ToUnicode map nor /Encoding:
+ * their characters come only from the font program's built-in encoding (PDF 32000 9.6.6.2), which
+ * places 0–9, A–Z and the hyphen from `firstCode` on. From 1, where the standard encodings have
+ * control codes, a reader without the program reads no figures; from 0x30, it reads the digits
+ * right and other letters than the key's.
+ */
+export function noticeInBuiltInEncodingPdf(number: string, authKey: string, firstCode: 1 | 0x30): Buffer {
+  const codes = new Map([...FIGURES].map((c, i) => [firstCode + i, glyphName(c)]));
+  const { program, length1, length2 } = type1Font('AAAAAA+NoticeFigures', codes);
+  const inFontCodes = (s: string) => `<${[...s].map((c) => (FIGURES.indexOf(c) + firstCode).toString(16).padStart(2, '0')).join('')}>`;
+  const lines: Array<[label: string, value: string, y: number]> = [
+    ['保証契約番号：', number, 720],
+    ['認証キー：', authKey, 700],
+  ];
+  const content = lines.map(([label, value, y]) => `BT /F1 12 Tf 72 ${y} Td ${ucs2Hex(label)} Tj /F2 12 Tf ${inFontCodes(value)} Tj ET`).join('\n');
+  const widths = Array.from({ length: FIGURES.length }, () => 600).join(' ');
+  return rawPdf([
+    catalog,
+    pages,
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R /F2 7 0 R >> >> /Contents 4 0 R >>`,
+    stream(Buffer.from(content, 'latin1')),
+    '<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /UniJIS-UCS2-H /DescendantFonts [6 0 R] >>',
+    `<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 /DW 1000
+/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 5 >>
+/FontDescriptor << /Type /FontDescriptor /FontName /HeiseiKakuGo-W5 /Flags 4 /FontBBox [-92 -250 1010 922] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 737 /StemV 114 >> >>`,
+    `<< /Type /Font /Subtype /Type1 /BaseFont /AAAAAA+NoticeFigures /FirstChar ${firstCode} /LastChar ${firstCode + FIGURES.length - 1} /Widths [${widths}] /FontDescriptor 8 0 R >>`,
+    '<< /Type /FontDescriptor /FontName /AAAAAA+NoticeFigures /Flags 5 /FontBBox [0 0 600 700] /ItalicAngle 0 /Ascent 700 /Descent 0 /CapHeight 700 /StemV 80 /FontFile 9 0 R >>',
+    stream(program, `/Length1 ${length1} /Length2 ${length2} /Length3 0`),
+  ]);
+}
