@@ -19,8 +19,9 @@ import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput 
 import { createRenderer } from '../src/render/index.js';
 import { certificatePdf, proofFor } from '../src/certificate-pdf/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
-import { descendantsOf, spawnChild, tempDir } from './lib/child.js';
-import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
+import { descendantsOf } from './lib/child.js';
+import { createBenchDatabase } from './lib/db.js';
+import { spawnService } from './lib/service.js';
 import { AUDIENCE, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, unlock } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
@@ -124,19 +125,6 @@ async function barePuppeteer(executablePath: string, input: PdfRenderInput) {
   }
 }
 
-function serviceEnv(db: BenchDatabase) {
-  return {
-    DATABASE_URL: db.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    SHOSHO_AUDIENCE: AUDIENCE,
-    SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-    SHOSHO_DATA_DIR: tempDir('data'),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    SHOSHO_PDF_PAGES: String(PAGES),
-  };
-}
-
 main(
   async () => {
     const report = new Report('pdf', 'PDF: PDFs/s through the service and the renderer vs bare puppeteer; first PDF');
@@ -230,7 +218,7 @@ main(
       // the last start waits SETTLE_MS before its first request (the browser warm-up at start has finished)
       const settle = start === STARTS;
       const t = performance.now();
-      const child = await spawnChild('bench/lib/service-child.ts', serviceEnv(db), { label: `service-${start}` });
+      const child = await spawnService(db, { label: `service-${start}`, env: { SHOSHO_PDF_PAGES: String(PAGES) } });
       listenings.push(performance.now() - t);
       const client = new HttpClient(String(child.ready.url), CLIENTS);
       // as a balancer would: no request before /readyz answers 200 (it waits for the PDF warm-up)

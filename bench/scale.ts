@@ -15,9 +15,9 @@ import { ScryptPool } from '../src/auth/index.js';
 import { likeContaining } from '../src/domain/index.js';
 import { createLookup, loadCertificate } from '../src/lookup/index.js';
 import { main } from './lib/cleanup.js';
-import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
-import { AUDIENCE, digestFor, HIROSHIMA, ingestTokens, payload, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { digestFor, HIROSHIMA, ingestTokens, payload, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
@@ -77,19 +77,7 @@ async function measure(
   org: { token: string; userIds: Record<string, string> },
   sample: { ids: string[]; numbers: string[] },
 ): Promise<Figures> {
-  const svc = await spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    { label: `service-${size}` },
-  );
+  const svc = await spawnService(db, { label: `service-${size}` });
   const client = new HttpClient(String(svc.ready.url), 16);
   const c0 = cpuSnapshot({ service: svc.pid });
   const api = { authorization: `Bearer ${org.token}` };
