@@ -7,8 +7,6 @@
  *
  *   node --import tsx bench/scale.ts       (BENCH_SCALE_SIZES=10000,1000000 BENCH_SCALE_SECONDS=20)
  */
-import { createHash } from 'node:crypto';
-import { PDFDocument } from 'pdf-lib';
 import postgres from 'postgres';
 import { archiveSearchSchema, searchArchive } from '../src/archive/index.js';
 import { ScryptPool } from '../src/auth/index.js';
@@ -17,11 +15,11 @@ import { createLookup, loadCertificate } from '../src/lookup/index.js';
 import { main } from './lib/cleanup.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
 import { spawnService } from './lib/service.js';
-import { digestFor, HIROSHIMA, ingestTokens, payload, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
+import { HIROSHIMA, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
-import { createReferenceTables, growArchive, growRevisions, type RealValues } from './lib/scale-data.js';
+import { createReferenceTables, growArchive, growRevisions, realValues } from './lib/scale-data.js';
 import { num, summarise, type LatencySummary } from './lib/stats.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,1000000').split(',').map(Number);
@@ -206,28 +204,7 @@ main(
     const db = await createBenchDatabase('bench_scale');
     const issuer = await registerIssuer(db.sql);
     const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-    const digest = await digestFor(KEY);
-    // one real signed SET, stored through the real receiver, whose bytes every generated row reuses
-    const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
-    await ingestTokens(db.sql, [real.token]);
-    const [row] = await db.sql<
-      { jws: string; jws_sha256: string; header: object; claims: object }[]
-    >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]);
-    doc.setTitle('shosho bench placeholder');
-    const pdf = Buffer.from(await doc.save());
-    const values: RealValues = {
-      issuerId: issuer.id,
-      jws: row!.jws,
-      jwsSha256: row!.jws_sha256,
-      header: row!.header,
-      claims: row!.claims,
-      kid: issuer.key.kid,
-      digest,
-      pdf,
-      pdfSha256: createHash('sha256').update(pdf).digest('hex'),
-    };
+    const values = await realValues(db.sql, issuer, KEY);
     await createReferenceTables(db.sql);
 
     const figures: Figures[] = [];
