@@ -9,9 +9,9 @@
  */
 import { changeRevision } from '../reference-issuer/index.js';
 import { main } from './lib/cleanup.js';
-import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
-import { AUDIENCE, digestFor, HIROSHIMA, ingestTokens, issueCertificates, payload, registerIssuer, seedOrganisation } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { digestFor, HIROSHIMA, ingestTokens, issueCertificates, payload, registerIssuer, seedOrganisation } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { busyness, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
@@ -45,21 +45,10 @@ main(
     await ingestTokens(db.sql, tokens);
     const rightNumbers = await issueCertificates(db.sql, issuer, { first: 2_090_000_000, count: 50, authKey: KEY });
 
-    const svc = await spawnChild(
-      'bench/lib/service-child.ts',
-      {
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SHOSHO_AUDIENCE: AUDIENCE,
-        SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-        SHOSHO_TRUST_PROXY: 'true',
-        SHOSHO_PDF_WARMUP: 'false',
-        SHOSHO_DATA_DIR: tempDir('data'),
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      },
-      { label: 'service' },
-    );
+    const svc = await spawnService(db, {
+      label: 'service',
+      env: { SHOSHO_TRUST_PROXY: 'true', SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    });
     const client = new HttpClient(String(svc.ready.url), 512);
     const api = (number: string, authKey: string, from: string, kind: string): Req => ({
       kind,

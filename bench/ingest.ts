@@ -22,6 +22,7 @@ import { silentLogger } from '../src/log/index.js';
 import { main } from './lib/cleanup.js';
 import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
+import { spawnService } from './lib/service.js';
 import { AUDIENCE, digestFor, KINDS, payload, registerIssuer, type BenchIssuer } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
@@ -83,19 +84,7 @@ function combine(runs: Run[]): Run {
 
 /** POST /sets from CLIENTS connections to a fresh service process (optionally with earlier src modules in place). */
 async function pushRun(db: BenchDatabase, sets: Sets, warm: Sets, label: string, proto?: string[]): Promise<Run> {
-  const svc = await spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    { label, ...(proto ? { proto } : {}) },
-  );
+  const svc = await spawnService(db, { label, proto });
   const client = new HttpClient(String(svc.ready.url), CLIENTS);
   const push = (list: Sets) =>
     closedLoop({

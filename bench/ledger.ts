@@ -12,9 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { addOrganisation } from '../src/auth/index.js';
 import { importContracts, parseContractsCsv } from '../src/ledger/index.js';
 import { main } from './lib/cleanup.js';
-import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
-import { AUDIENCE, HIROSHIMA, seedOrganisation, session } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { HIROSHIMA, seedOrganisation, session } from './lib/fixtures.js';
 import { describeMachine, loadavg } from './lib/machine.js';
 import { num, summarise, table, type LatencySummary } from './lib/stats.js';
 
@@ -87,20 +87,7 @@ interface Measured {
 }
 
 async function measure(db: BenchDatabase, auth: { cookie: string; token: string }, contracts: number, csv: Buffer | null): Promise<Measured> {
-  const svc = await spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      SHOSHO_PDF_WARMUP: 'false',
-      LOG_LEVEL: 'warn',
-    },
-    { label: `ledger-${contracts}` },
-  );
+  const svc = await spawnService(db, { label: `ledger-${contracts}`, env: { SHOSHO_PDF_WARMUP: 'false', LOG_LEVEL: 'warn' } });
   const url = String(svc.ready.url);
   const get =
     (path: string, api = false) =>

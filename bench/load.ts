@@ -8,9 +8,9 @@
  *   node --import tsx bench/load.ts     (BENCH_LOAD_SECONDS=60 BENCH_LOAD_CLIENTS=200 BENCH_LOAD_INTERVAL_MS=4000)
  */
 import { main } from './lib/cleanup.js';
-import { descendantsOf, rssOf, spawnChild, tempDir } from './lib/child.js';
+import { descendantsOf, rssOf } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
-import { AUDIENCE } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
 import { closedLoop, HttpClient } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { MIX, Mix } from './lib/mix.js';
@@ -29,20 +29,7 @@ main(
     const report = new Report('load', `Load: ${CLIENTS} clients, mixed traffic, ${SECONDS} s, one instance`);
     const db = await createBenchDatabase('bench_load');
     const { setup } = await mixSetup(db, { revisions: 20_000, archived: 2_000, sessions: CLIENTS });
-    const svc = await spawnChild(
-      'bench/lib/service-child.ts',
-      {
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SHOSHO_AUDIENCE: AUDIENCE,
-        SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-        SHOSHO_TRUST_PROXY: 'true',
-        SHOSHO_DATA_DIR: tempDir('data'),
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      },
-      { label: 'service' },
-    );
+    const svc = await spawnService(db, { label: 'service', env: { SHOSHO_TRUST_PROXY: 'true' } });
     const client = new HttpClient(String(svc.ready.url), CLIENTS);
     const mix = new Mix(setup);
 

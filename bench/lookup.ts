@@ -11,9 +11,10 @@ import { scrypt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseScryptDigest, scryptMaxmem } from '../src/domain/index.js';
 import { main } from './lib/cleanup.js';
-import { spawnChild, type Child, tempDir } from './lib/child.js';
+import type { Child } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
-import { AUDIENCE, digestFor, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, session, unlock } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { digestFor, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, session, unlock } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type LoadResult, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
@@ -48,21 +49,7 @@ async function rawScrypt(digest: string, concurrency: number, seconds: number) {
 }
 
 function startService(db: BenchDatabase, concurrency: number): Promise<Child> {
-  return spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_SCRYPT_CONCURRENCY: String(concurrency),
-      SHOSHO_TRUST_PROXY: 'true',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    { label: `service-c${concurrency}` },
-  );
+  return spawnService(db, { label: `service-c${concurrency}`, env: { SHOSHO_SCRYPT_CONCURRENCY: String(concurrency), SHOSHO_TRUST_PROXY: 'true' } });
 }
 
 main(

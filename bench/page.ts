@@ -7,9 +7,10 @@
  *   node --import tsx bench/page.ts          (BENCH_PAGE_SECONDS=20 BENCH_PAGE_CLIENTS=100)
  */
 import { main } from './lib/cleanup.js';
-import { spawnChild, type Child, tempDir } from './lib/child.js';
+import { spawnChild, type Child } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
-import { AUDIENCE, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, session, unlock } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, session, unlock } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { sampleWaits } from './lib/pg-waits.js';
@@ -54,33 +55,9 @@ main(
       return { r, cpu, waited, load, bytes: first.bytes };
     };
 
-    const svc = await spawnChild(
-      'bench/lib/service-child.ts',
-      {
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SHOSHO_AUDIENCE: AUDIENCE,
-        SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-        SHOSHO_DATA_DIR: tempDir('data'),
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      },
-      { label: 'service' },
-    );
+    const svc = await spawnService(db, { label: 'service' });
     // the service with recordAudit as it was before group commit (one transaction per view), to measure that change
-    const before = await spawnChild(
-      'bench/lib/service-child.ts',
-      {
-        DATABASE_URL: db.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SHOSHO_AUDIENCE: AUDIENCE,
-        SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-        SHOSHO_DATA_DIR: tempDir('data'),
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      },
-      { label: 'before', proto: ['audit-per-call'] },
-    );
+    const before = await spawnService(db, { label: 'before', proto: ['audit-per-call'] });
     const bare = await spawnChild(
       'bench/lib/bare-page-child.ts',
       {

@@ -5,21 +5,15 @@
  *
  *   node --import tsx bench/pdf-steps.ts          (BENCH_PDF_STEPS_RUNS=15)
  */
-import { loadCertificate } from '../src/lookup/index.js';
-import { KeyStore } from '../src/feed/index.js';
-import { silentLogger } from '../src/log/index.js';
-import { findChromium, type PdfRenderer, type PdfRenderInput } from '../src/pdf/index.js';
-import { createRenderer } from '../src/render/index.js';
-import { certificatePdf, proofFor } from '../src/certificate-pdf/index.js';
+import { findChromium } from '../src/pdf/index.js';
 import { finishPdf, prepareAttachments } from '../src/pdf/document.js';
 import { FontSubsetter, IPAEX_FACES } from '../src/pdf/fonts.js';
 import { footerCss, footerText, openLockedPage, PRINT_OPTIONS, NO_FONT_SYNTHESIS } from '../src/pdf/print.js';
 import { ChromiumProcess } from '../src/pdf/chromium.js';
-import postgres from 'postgres';
 import { main, onCleanup } from './lib/cleanup.js';
 import { descendantsOf } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
-import { AUDIENCE, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, unlock } from './lib/fixtures.js';
+import { certificateToPrint } from './lib/certificate-to-print.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { median, num } from './lib/stats.js';
 
@@ -28,27 +22,7 @@ const RUNS = Number(process.env.BENCH_PDF_STEPS_RUNS ?? 15);
 main(
   async () => {
     const db = await createBenchDatabase('bench_pdf_steps');
-    const issuer = await registerIssuer(db.sql);
-    await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-    const [number] = await issueCertificates(db.sql, issuer, { first: 2_070_004_426, count: 1, authKey: 'QW12-ER34-TY56' });
-    const id = await revisionId(db.sql, number!);
-    await unlock(db.sql, HIROSHIMA.id, [id]);
-    const sql = postgres(db.url, { max: 2, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
-    const record = (await loadCertificate(sql, HIROSHIMA.id, id))!;
-    let input: PdfRenderInput | null = null;
-    const capture: PdfRenderer = {
-      render: async (i) => {
-        input = i;
-        return new Uint8Array();
-      },
-      warm: async () => {},
-      close: async () => {},
-      stats: () => ({ renders: 0, failures: 0, relaunches: 0, inUse: 0, queued: 0 }),
-      browserPid: () => null,
-    };
-    await certificatePdf({ renderer: createRenderer(), pdf: capture }, record, await proofFor(sql, new KeyStore(sql, { log: silentLogger }), AUDIENCE, record));
-    await sql.end();
-    const it: PdfRenderInput = input!;
+    const { input: it } = await certificateToPrint(db);
 
     const chromium = new ChromiumProcess(
       findChromium(),

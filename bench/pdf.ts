@@ -11,17 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer';
-import postgres from 'postgres';
-import { KeyStore } from '../src/feed/index.js';
-import { silentLogger } from '../src/log/index.js';
-import { loadCertificate } from '../src/lookup/index.js';
-import { createPdfRenderer, findChromium, type PdfRenderer, type PdfRenderInput } from '../src/pdf/index.js';
-import { createRenderer } from '../src/render/index.js';
-import { certificatePdf, proofFor } from '../src/certificate-pdf/index.js';
+import { createPdfRenderer, findChromium, type PdfRenderInput } from '../src/pdf/index.js';
 import { main, onCleanup } from './lib/cleanup.js';
-import { descendantsOf, spawnChild, tempDir } from './lib/child.js';
-import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
-import { AUDIENCE, HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, unlock } from './lib/fixtures.js';
+import { descendantsOf } from './lib/child.js';
+import { createBenchDatabase } from './lib/db.js';
+import { spawnService } from './lib/service.js';
+import { certificateToPrint } from './lib/certificate-to-print.js';
 import { closedLoop, HttpClient, statusText } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
@@ -124,50 +119,14 @@ async function barePuppeteer(executablePath: string, input: PdfRenderInput) {
   }
 }
 
-function serviceEnv(db: BenchDatabase) {
-  return {
-    DATABASE_URL: db.url,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    SHOSHO_AUDIENCE: AUDIENCE,
-    SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-    SHOSHO_DATA_DIR: tempDir('data'),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    SHOSHO_PDF_PAGES: String(PAGES),
-  };
-}
-
 main(
   async () => {
     const report = new Report('pdf', 'PDF: PDFs/s through the service and the renderer vs bare puppeteer; first PDF');
     const executablePath = findChromium();
     if (!executablePath) throw new Error('no Chromium: apt-get install -y --no-install-recommends chromium fonts-ipaexfont-mincho fonts-ipaexfont-gothic');
     const db = await createBenchDatabase('bench_pdf');
-    const issuer = await registerIssuer(db.sql);
-    const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-    const [number] = await issueCertificates(db.sql, issuer, { first: 2_070_004_426, count: 1, authKey: 'QW12-ER34-TY56' });
-    const id = await revisionId(db.sql, number!);
-    await unlock(db.sql, HIROSHIMA.id, [id]);
-
     // the exact render input the service builds for this certificate
-    const sql = postgres(db.url, { max: 2, onnotice: () => {}, connection: { TimeZone: 'UTC' } });
-    const record = (await loadCertificate(sql, HIROSHIMA.id, id))!;
-    const keys = new KeyStore(sql, { log: silentLogger });
-    let input: PdfRenderInput | null = null;
-    const capture: PdfRenderer = {
-      render: async (i) => {
-        input = i;
-        return new Uint8Array();
-      },
-      warm: async () => {},
-      close: async () => {},
-      stats: () => ({ renders: 0, failures: 0, relaunches: 0, inUse: 0, queued: 0 }),
-      browserPid: () => null,
-    };
-    await certificatePdf({ renderer: createRenderer(), pdf: capture }, record, await proofFor(sql, keys, AUDIENCE, record));
-    await sql.end();
-    if (!input) throw new Error('no render input captured');
-    const renderInput: PdfRenderInput = input;
+    const { id, token, input: renderInput } = await certificateToPrint(db);
 
     // 1. today's path (bare puppeteer, installed fonts) and createPdfRenderer().render (fonts subset), pool warm,
     // measured in alternating slices so that the machine's load falls on both alike
@@ -230,13 +189,13 @@ main(
       // the last start waits SETTLE_MS before its first request (the browser warm-up at start has finished)
       const settle = start === STARTS;
       const t = performance.now();
-      const child = await spawnChild('bench/lib/service-child.ts', serviceEnv(db), { label: `service-${start}` });
+      const child = await spawnService(db, { label: `service-${start}`, env: { SHOSHO_PDF_PAGES: String(PAGES) } });
       listenings.push(performance.now() - t);
       const client = new HttpClient(String(child.ready.url), CLIENTS);
       // as a balancer would: no request before /readyz answers 200 (it waits for the PDF warm-up)
       while ((await client.request({ method: 'GET', path: '/readyz' })).status !== 200) await new Promise((r) => setTimeout(r, 20));
       readies.push(performance.now() - t);
-      const req = { method: 'GET', path: `/api/v1/certificates/${id}/pdf`, headers: { authorization: `Bearer ${org.token}` }, keepBody: true };
+      const req = { method: 'GET', path: `/api/v1/certificates/${id}/pdf`, headers: { authorization: `Bearer ${token}` }, keepBody: true };
       if (settle) await new Promise((r) => setTimeout(r, SETTLE_MS));
       const first = await client.request(req);
       if (first.status !== 200 || !first.body!.subarray(0, 5).equals(Buffer.from('%PDF-'))) throw new Error(`first PDF: ${first.status}`);

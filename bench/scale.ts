@@ -7,21 +7,19 @@
  *
  *   node --import tsx bench/scale.ts       (BENCH_SCALE_SIZES=10000,1000000 BENCH_SCALE_SECONDS=20)
  */
-import { createHash } from 'node:crypto';
-import { PDFDocument } from 'pdf-lib';
 import postgres from 'postgres';
 import { archiveSearchSchema, searchArchive } from '../src/archive/index.js';
 import { ScryptPool } from '../src/auth/index.js';
 import { likeContaining } from '../src/domain/index.js';
 import { createLookup, loadCertificate } from '../src/lookup/index.js';
 import { main } from './lib/cleanup.js';
-import { spawnChild, tempDir } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
-import { AUDIENCE, digestFor, HIROSHIMA, ingestTokens, payload, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
+import { spawnService } from './lib/service.js';
+import { HIROSHIMA, registerIssuer, seedOrganisation, session } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
 import { Report } from './lib/report.js';
-import { createReferenceTables, growArchive, growRevisions, type RealValues } from './lib/scale-data.js';
+import { createReferenceTables, growArchive, growRevisions, realValues } from './lib/scale-data.js';
 import { num, summarise, type LatencySummary } from './lib/stats.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,1000000').split(',').map(Number);
@@ -77,19 +75,7 @@ async function measure(
   org: { token: string; userIds: Record<string, string> },
   sample: { ids: string[]; numbers: string[] },
 ): Promise<Figures> {
-  const svc = await spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_POLL_INTERVAL_SECONDS: '3600',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    { label: `service-${size}` },
-  );
+  const svc = await spawnService(db, { label: `service-${size}` });
   const client = new HttpClient(String(svc.ready.url), 16);
   const c0 = cpuSnapshot({ service: svc.pid });
   const api = { authorization: `Bearer ${org.token}` };
@@ -218,28 +204,7 @@ main(
     const db = await createBenchDatabase('bench_scale');
     const issuer = await registerIssuer(db.sql);
     const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-    const digest = await digestFor(KEY);
-    // one real signed SET, stored through the real receiver, whose bytes every generated row reuses
-    const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
-    await ingestTokens(db.sql, [real.token]);
-    const [row] = await db.sql<
-      { jws: string; jws_sha256: string; header: object; claims: object }[]
-    >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
-    const doc = await PDFDocument.create();
-    doc.addPage([595, 842]);
-    doc.setTitle('shosho bench placeholder');
-    const pdf = Buffer.from(await doc.save());
-    const values: RealValues = {
-      issuerId: issuer.id,
-      jws: row!.jws,
-      jwsSha256: row!.jws_sha256,
-      header: row!.header,
-      claims: row!.claims,
-      kid: issuer.key.kid,
-      digest,
-      pdf,
-      pdfSha256: createHash('sha256').update(pdf).digest('hex'),
-    };
+    const values = await realValues(db.sql, issuer, KEY);
     await createReferenceTables(db.sql);
 
     const figures: Figures[] = [];

@@ -16,6 +16,7 @@ import { generateSigningKey, jwks, signSet, CERTIFICATE_EVENT } from '../referen
 import { main } from './lib/cleanup.js';
 import { spawnChild, type Child, tempDir } from './lib/child.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/db.js';
+import { spawnService } from './lib/service.js';
 import { AUDIENCE, digestFor, HIROSHIMA, KINDS, payload } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
@@ -31,21 +32,7 @@ const INTERVAL_MS = Number(process.env.BENCH_LOAD_INTERVAL_MS ?? 4000);
 const EVENTS = Number(process.env.BENCH_TWO_EVENTS ?? 2000);
 
 function instance(db: BenchDatabase, secret: string, label: string): Promise<Child> {
-  return spawnChild(
-    'bench/lib/service-child.ts',
-    {
-      DATABASE_URL: db.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SHOSHO_AUDIENCE: AUDIENCE,
-      SHOSHO_SECRET: secret,
-      SHOSHO_TRUST_PROXY: 'true',
-      SHOSHO_POLL_INTERVAL_SECONDS: '1',
-      SHOSHO_DATA_DIR: tempDir('data'),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    },
-    { label },
-  );
+  return spawnService(db, { label, env: { SHOSHO_SECRET: secret, SHOSHO_TRUST_PROXY: 'true', SHOSHO_POLL_INTERVAL_SECONDS: '1' } });
 }
 
 /** Requests served, from an instance's own /metrics. */

@@ -10,9 +10,10 @@ import { ARCHIVE_AUDIT_ACTIONS } from '../src/archive/index.js';
 import { AUDIT_AUDIT_ACTIONS } from '../src/audit/index.js';
 import { AUDITLOG_AUDIT_ACTIONS, type AuditAction, type NewAuditEntry } from '../src/auditlog/index.js';
 import { AUTH_AUDIT_ACTIONS } from '../src/auth/index.js';
+import { CERTIFICATE_PDF_AUDIT_ACTIONS } from '../src/certificate-pdf/index.js';
 import { FEED_AUDIT_ACTIONS } from '../src/feed/index.js';
 import { LEDGER_AUDIT_ACTIONS } from '../src/ledger/index.js';
-import { CERTIFICATE_AUDIT_ACTIONS, LOOKUP_AUDIT_ACTIONS } from '../src/lookup/index.js';
+import { LOOKUP_AUDIT_ACTIONS } from '../src/lookup/index.js';
 import { NOTICES_AUDIT_ACTIONS } from '../src/notices/index.js';
 import { LANGS, messages } from '../src/render/index.js';
 
@@ -24,7 +25,7 @@ const LISTS = [
   AUTH_AUDIT_ACTIONS,
   FEED_AUDIT_ACTIONS,
   LEDGER_AUDIT_ACTIONS,
-  CERTIFICATE_AUDIT_ACTIONS,
+  CERTIFICATE_PDF_AUDIT_ACTIONS,
   LOOKUP_AUDIT_ACTIONS,
   NOTICES_AUDIT_ACTIONS,
 ] as const;

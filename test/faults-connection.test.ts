@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceIssuer } from '../reference-issuer/index.js';
 import { verifyAuditChain } from '../src/auditlog/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { registeredIssuer } from './helpers/issuer.js';
-import { PgProxy } from './helpers/pg-proxy.js';
-import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
+import { serveBehindProxy } from './helpers/behind-proxy.js';
+import type { TestDatabase } from './helpers/db.js';
+import type { PgProxy } from './helpers/pg-proxy.js';
+import type { ServeProcess } from './helpers/serve-process.js';
 import { SetLoad } from './helpers/set-load.js';
 
 // Before the fix, 1 s resets under load crashed `shosho serve` in 6 of 6 trials and
@@ -15,20 +15,13 @@ const ROUNDS = 12;
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let svc: ServeProcess;
-const proxy = new PgProxy();
+let proxy: PgProxy;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql, 'faults');
-  await proxy.up();
-  svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name) });
+  ({ db, issuer, svc, proxy, close } = await serveBehindProxy({ issuerId: 'faults' }));
 }, 60_000);
-afterAll(async () => {
-  svc?.child.kill('SIGKILL');
-  await proxy.down();
-  await issuer?.close();
-  await db?.drop();
-});
+afterAll(() => close?.());
 
 const terminateServiceBackends = async () =>
   (await db.sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${db.name} and application_name = 'shosho'`).length;

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_DATABASE_LIMITS, loadConfig } from '../src/config/index.js';
 import { asDatabaseUnavailable, openDatabase } from '../src/db/index.js';
 import { silentLogger } from '../src/log/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { PgProxy } from './helpers/pg-proxy.js';
-import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
+import { apiLookupAnswer, serveBehindProxy, type ServiceBehindProxy } from './helpers/behind-proxy.js';
 
 describe('database limits from the environment', () => {
   it.each([
@@ -49,22 +47,17 @@ describe('database limits from the environment', () => {
 });
 
 describe('the limits reach PostgreSQL and the clients', () => {
-  let db: TestDatabase;
-  const proxy = new PgProxy();
-  let svc: ServeProcess | undefined;
+  let fx: ServiceBehindProxy;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await proxy.up();
+    fx = await serveBehindProxy({ env: { DATABASE_RETRY_AFTER_SECONDS: '17' } });
   }, 60_000);
   afterAll(async () => {
-    svc?.child.kill('SIGKILL');
-    await proxy.down();
-    await db?.drop();
+    await fx?.close();
   });
 
   it('every session has the statement and idle-in-transaction timeouts; a statement past its limit is a 503, not a 500', async () => {
     const limits = { ...DEFAULT_DATABASE_LIMITS, statementTimeoutMs: 300, idleInTransactionTimeoutMs: 4321 };
-    const pool = await openDatabase({ url: db.url, dataDir: '/nonexistent', limits, log: silentLogger });
+    const pool = await openDatabase({ url: fx.db.url, dataDir: '/nonexistent', limits, log: silentLogger });
     try {
       const [row] = await pool.sql<{ statement: string; idle: string }[]>`
         select current_setting('statement_timeout') as statement, current_setting('idle_in_transaction_session_timeout') as idle`;
@@ -81,15 +74,7 @@ describe('the limits reach PostgreSQL and the clients', () => {
   });
 
   it('DATABASE_RETRY_AFTER_SECONDS is what a 503 database_unavailable says', async () => {
-    svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name), DATABASE_RETRY_AFTER_SECONDS: '17' });
-    await proxy.down();
-    const res = await fetch(`${svc.url}/api/v1/lookup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` },
-      body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
-    });
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('17');
-    expect((await res.json()).error.code).toBe('database_unavailable');
-  }, 60_000);
+    await fx.proxy.down();
+    expect(await apiLookupAnswer(fx.svc.url)).toEqual({ status: 503, retryAfter: '17', code: 'database_unavailable' });
+  });
 });

@@ -1,35 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceIssuer } from '../reference-issuer/index.js';
 import { verifyAuditChain } from '../src/auditlog/index.js';
-import { createTestDatabase, type TestDatabase } from './helpers/db.js';
-import { registeredIssuer } from './helpers/issuer.js';
-import { PgProxy } from './helpers/pg-proxy.js';
-import { startServeProcess, type ServeProcess } from './helpers/serve-process.js';
+import { apiLookupAnswer, serveBehindProxy } from './helpers/behind-proxy.js';
+import type { TestDatabase } from './helpers/db.js';
+import type { PgProxy } from './helpers/pg-proxy.js';
+import type { ServeProcess } from './helpers/serve-process.js';
 import { SetLoad } from './helpers/set-load.js';
 import { SESSION_COOKIE } from '../src/web/middleware/auth.js';
 
 let db: TestDatabase;
 let issuer: ReferenceIssuer;
 let svc: ServeProcess;
+let proxy: PgProxy;
+let close: () => Promise<void>;
 let died: Promise<never>;
-const proxy = new PgProxy();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  issuer = await registeredIssuer(db.sql, 'outage');
-  await proxy.up();
-  svc = await startServeProcess({ DATABASE_URL: proxy.url(db.name) });
+  ({ db, issuer, svc, proxy, close } = await serveBehindProxy({ issuerId: 'outage' }));
   died = svc.exited.then((code) => {
     throw new Error(`shosho serve exited (${code}):\n${svc.stderr().slice(-2000)}`);
   });
   died.catch(() => {});
 }, 60_000);
-afterAll(async () => {
-  svc?.child.kill('SIGKILL');
-  await proxy.down();
-  await issuer?.close();
-  await db?.drop();
-});
+afterAll(() => close?.());
 
 /** Resolves once `done()` holds; fails if the service exits meanwhile. */
 async function until(done: () => Promise<boolean>): Promise<void> {
@@ -88,14 +81,7 @@ describe('a database outage', () => {
 
   it('refused connections (database down): 503 with Retry-After, the API in its JSON form, recovery when it is back', async () => {
     await proxy.down();
-    const res = await fetch(`${svc.url}/api/v1/lookup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer shosho_${'A'.repeat(43)}` },
-      body: JSON.stringify({ number: '5300000000', authKey: 'AB12CD34' }),
-    });
-    expect(res.status).toBe(503);
-    expect(res.headers.get('retry-after')).toBe('5');
-    expect((await res.json()).error.code).toBe('database_unavailable');
+    expect(await apiLookupAnswer(svc.url)).toEqual({ status: 503, retryAfter: '5', code: 'database_unavailable' });
     const page = await fetch(`${svc.url}/archive`, { headers: { cookie: `${SESSION_COOKIE}=${'a'.repeat(43)}`, accept: 'text/html' } });
     expect(page.status).toBe(503); // the session cannot be checked: the error page, in Japanese first
     expect(page.headers.get('retry-after')).toBe('5');

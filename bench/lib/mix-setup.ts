@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-import { PDFDocument } from 'pdf-lib';
 import type { BenchDatabase } from './db.js';
-import { digestFor, HIROSHIMA, ingestTokens, payload, registerIssuer, seedOrganisation, session, type BenchIssuer } from './fixtures.js';
+import { HIROSHIMA, registerIssuer, seedOrganisation, session, type BenchIssuer } from './fixtures.js';
 import type { MixSetup } from './mix.js';
-import { createReferenceTables, growArchive, growRevisions } from './scale-data.js';
+import { createReferenceTables, growArchive, growRevisions, realValues } from './scale-data.js';
 
 export const RIGHT_KEY = 'QW12-ER34-TY56';
 
@@ -18,26 +16,7 @@ export async function mixSetup(
 ): Promise<{ setup: MixSetup; issuer: BenchIssuer; org: Awaited<ReturnType<typeof seedOrganisation>> }> {
   const issuer = await registerIssuer(db.sql);
   const org = await seedOrganisation(db.sql, HIROSHIMA, [{ username: 'tanaka', role: 'clerk' }]);
-  const digest = await digestFor(RIGHT_KEY);
-  const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
-  await ingestTokens(db.sql, [real.token]);
-  const [row] = await db.sql<
-    { jws: string; jws_sha256: string; header: object; claims: object }[]
-  >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
-  const doc = await PDFDocument.create();
-  doc.addPage([595, 842]);
-  const pdf = Buffer.from(await doc.save());
-  const values = {
-    issuerId: issuer.id,
-    jws: row!.jws,
-    jwsSha256: row!.jws_sha256,
-    header: row!.header,
-    claims: row!.claims,
-    kid: issuer.key.kid,
-    digest,
-    pdf,
-    pdfSha256: createHash('sha256').update(pdf).digest('hex'),
-  };
+  const values = await realValues(db.sql, issuer, RIGHT_KEY);
   await createReferenceTables(db.sql);
   await growRevisions(db.sql, values, opts.revisions);
   await growArchive(db.sql, values, HIROSHIMA.id, HIROSHIMA.code, opts.archived);

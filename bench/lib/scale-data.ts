@@ -11,7 +11,10 @@
  * Values that must be valid are real: every received_sets row holds one real signed SET (its jws,
  * header and claims; jti differs per row), every revision one real ln=15 auth-key digest.
  */
+import { createHash } from 'node:crypto';
+import { PDFDocument } from 'pdf-lib';
 import type postgres from 'postgres';
+import { digestFor, ingestTokens, payload, type BenchIssuer } from './fixtures.js';
 
 const OBLIGEES: Array<[name: string, code: string | null, place: string, share: number]> = [
   ['広島県知事', '340006', '広島県広島市中区', 120],
@@ -128,6 +131,31 @@ export interface RealValues {
   digest: string;
   pdf: Buffer;
   pdfSha256: string;
+}
+
+/** One real signed SET with `authKey`'s digest, stored through the real receiver, and a placeholder PDF: the bytes every generated row reuses. */
+export async function realValues(sql: postgres.Sql, issuer: BenchIssuer, authKey: string): Promise<RealValues> {
+  const digest = await digestFor(authKey);
+  const real = await issuer.sign(payload(1, '1999999999', 'advance_payment', digest));
+  await ingestTokens(sql, [real.token]);
+  const [row] = await sql<
+    { jws: string; jws_sha256: string; header: object; claims: object }[]
+  >`select jws, jws_sha256, header, claims from received_sets where jti = ${real.jti}`;
+  const doc = await PDFDocument.create();
+  doc.addPage([595, 842]);
+  doc.setTitle('shosho bench placeholder');
+  const pdf = Buffer.from(await doc.save());
+  return {
+    issuerId: issuer.id,
+    jws: row!.jws,
+    jwsSha256: row!.jws_sha256,
+    header: row!.header,
+    claims: row!.claims,
+    kid: issuer.key.kid,
+    digest,
+    pdf,
+    pdfSha256: createHash('sha256').update(pdf).digest('hex'),
+  };
 }
 
 export async function createReferenceTables(sql: postgres.Sql): Promise<void> {

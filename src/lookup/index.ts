@@ -3,5 +3,3 @@ export { loadCertificate, type CertificateRecord, type RevisionSummary } from '.
 export { viewOf } from './view.js';
 /** The audit log actions this capability records (auditlog/actions.ts joins every list into AuditAction). */
 export const LOOKUP_AUDIT_ACTIONS = ['lookup'] as const;
-/** What the certificate page and its PDF record (the page here, the PDF in certificate-pdf/). */
-export const CERTIFICATE_AUDIT_ACTIONS = ['certificate.view', 'certificate.pdf'] as const;

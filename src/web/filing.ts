@@ -6,6 +6,7 @@ import type { KeyStore } from '../feed/index.js';
 import { referenceSchema } from '../ledger/index.js';
 import type { Renderer } from '../render/index.js';
 import type { AppEnv } from './env.js';
+import { requester } from './requester.js';
 import { linkError, ownCertificate } from './responses.js';
 
 export interface ArchiveDeps {
@@ -23,14 +24,13 @@ export async function fileRevision(
   notes: { reference?: unknown; memo?: unknown; contract?: unknown },
   id = c.req.param('id')!,
 ) {
-  const p = c.get('principal')!;
-  const client = c.get('clientIp');
-  const requestId = c.get('requestId');
+  const who = requester(c);
+  const { orgId, actor, client, requestId } = who;
   const parsed = { ...archiveNotesSchema.parse(notes), contract: referenceSchema.nullish().parse(notes.contract) };
-  const cert = await ownCertificate(deps.sql, p.orgId, id);
+  const cert = await ownCertificate(deps.sql, orgId, id);
   // filed before: no new PDF; archiveRevision hands back the record as it is and logs the attempt
-  const existing = await findArchived(deps.sql, p.orgId, cert.id);
-  if (existing) return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf: new Uint8Array(), actor: p.actor, ...parsed, client, requestId });
-  const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client, requestId });
-  return archiveRevision(deps.sql, { orgId: p.orgId, certificate: cert, pdf, actor: p.actor, ...parsed, client, requestId }).catch(linkError);
+  const existing = await findArchived(deps.sql, orgId, cert.id);
+  if (existing) return archiveRevision(deps.sql, { orgId, certificate: cert, pdf: new Uint8Array(), actor, ...parsed, client, requestId });
+  const pdf = await deps.pdfs.produce(cert, c.get('lang'), who);
+  return archiveRevision(deps.sql, { orgId, certificate: cert, pdf, actor, ...parsed, client, requestId }).catch(linkError);
 }

@@ -20,6 +20,7 @@ import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
+import { requester } from '../requester.js';
 
 export interface AlertRouteDeps {
   sql: Sql;
@@ -32,15 +33,8 @@ function itemOf(alert: Alert, lang: Lang) {
 }
 
 async function resolve(deps: AlertRouteDeps, c: Context<AppEnv>, note: unknown) {
-  const p = c.get('principal')!;
-  const alert = await resolveAlert(deps.sql, {
-    orgId: p.orgId,
-    id: c.req.param('id')!,
-    actor: p.actor,
-    note,
-    client: c.get('clientIp'),
-    requestId: c.get('requestId'),
-  });
+  const { orgId, actor, client, requestId } = requester(c);
+  const alert = await resolveAlert(deps.sql, { orgId, id: c.req.param('id')!, actor, note, client, requestId });
   if (!alert) throw new AppError('alert_not_found', 404);
   return alert;
 }

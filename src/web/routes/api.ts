@@ -8,6 +8,7 @@ import { lookupFailure, lookupInput, runLookup } from '../lookup-outcome.js';
 import { requireApiToken } from '../middleware/auth.js';
 import type { ApiOperation } from '../openapi.js';
 import type { CertificatePdfService } from '../../certificate-pdf/index.js';
+import { requester } from '../requester.js';
 import { ownCertificate, pdfResponse } from '../responses.js';
 
 /** SPEC §4: the JSON API for obligee systems; every route under /api needs the organisation's bearer token. */
@@ -53,23 +54,23 @@ export function apiRoutes(deps: { sql: Sql; lookup: Lookup; pdfs: CertificatePdf
 
   app.post('/api/v1/lookup', async (c) => {
     const input = lookupInput.parse((await readJson(c)) ?? {});
-    const p = c.get('principal')!;
-    const result = await runLookup(deps.lookup, input, { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') });
+    const who = requester(c);
+    const result = await runLookup(deps.lookup, input, who);
     if (result.status !== 'ok') throw lookupFailure(result).error;
-    return c.json(certificateJson(await ownCertificate(deps.sql, p.orgId, result.revisionId)));
+    return c.json(certificateJson(await ownCertificate(deps.sql, who.orgId, result.revisionId)));
   });
 
   app.get('/api/v1/certificates/:id', async (c) => {
-    const p = c.get('principal')!;
-    const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
-    await deps.pdfs.recordView(p, cert, c.get('clientIp'), c.get('requestId'));
+    const who = requester(c);
+    const cert = await ownCertificate(deps.sql, who.orgId, c.req.param('id'));
+    await deps.pdfs.recordView(who.principal, cert, who.client, who.requestId);
     return c.json(certificateJson(cert));
   });
 
   app.get('/api/v1/certificates/:id/pdf', async (c) => {
-    const p = c.get('principal')!;
-    const cert = await ownCertificate(deps.sql, p.orgId, c.req.param('id'));
-    const pdf = await deps.pdfs.produce(cert, c.get('lang'), { principal: p, client: c.get('clientIp'), requestId: c.get('requestId') });
+    const who = requester(c);
+    const cert = await ownCertificate(deps.sql, who.orgId, c.req.param('id'));
+    const pdf = await deps.pdfs.produce(cert, c.get('lang'), who);
     return pdfResponse(c, pdf, cert.payload);
   });
   return app;

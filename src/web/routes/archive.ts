@@ -28,12 +28,8 @@ import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
 import { fileRevision, type ArchiveDeps } from '../filing.js';
+import { requester } from '../requester.js';
 import { csvResponse, ownCertificate, pdfResponse } from '../responses.js';
-
-const who = (c: Context<AppEnv>) => {
-  const p = c.get('principal')!;
-  return { p, client: c.get('clientIp'), requestId: c.get('requestId') };
-};
 
 async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<ArchiveRecord> {
   const record = await getArchiveRecord(deps.sql, orgId, id);
@@ -42,19 +38,13 @@ async function ownRecord(deps: ArchiveDeps, orgId: string, id: string): Promise<
 }
 
 function logAccess(deps: ArchiveDeps, c: Context<AppEnv>, action: 'archive.view' | 'archive.pdf' | 'archive.jws', record: { id: string; number: string }) {
-  const { p, client, requestId } = who(c);
-  return recordArchiveAccess(deps.sql, action, record, { actor: p.actor, orgId: p.orgId, client, requestId });
+  const { orgId, actor, client, requestId } = requester(c);
+  return recordArchiveAccess(deps.sql, action, record, { actor, orgId, client, requestId });
 }
 
 async function recheck(deps: ArchiveDeps, c: Context<AppEnv>) {
-  const { p, client, requestId } = who(c);
-  const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, {
-    orgId: p.orgId,
-    archiveId: c.req.param('id')!,
-    actor: p.actor,
-    client,
-    requestId,
-  });
+  const { orgId, actor, client, requestId } = requester(c);
+  const report = await recheckArchiveRecord(deps.sql, deps.keys, deps.audience, { orgId, archiveId: c.req.param('id')!, actor, client, requestId });
   if (!report) throw new AppError('not_found', 404);
   return report;
 }
@@ -108,26 +98,26 @@ export function archivePages(deps: ArchiveDeps) {
 }
 
 async function recordPage(deps: ArchiveDeps, c: Context<AppEnv>, report: Awaited<ReturnType<typeof recheck>> | null) {
-  const { p } = who(c);
-  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
-  const cert = await loadCertificate(deps.sql, p.orgId, record.certificateId);
+  const { orgId } = requester(c);
+  const record = await ownRecord(deps, orgId, c.req.param('id')!);
+  const cert = await loadCertificate(deps.sql, orgId, record.certificateId);
   if (!cert) throw new AppError('not_found', 404);
   if (!report) await logAccess(deps, c, 'archive.view', record);
   return renderPage(c, deps.renderer, 'archive-record', { record, certificate: viewOf(cert), report });
 }
 
 async function archivedPdf(deps: ArchiveDeps, c: Context<AppEnv>) {
-  const { p } = who(c);
-  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
-  const pdf = (await getArchivePdf(deps.sql, p.orgId, record.id))!;
+  const { orgId } = requester(c);
+  const record = await ownRecord(deps, orgId, c.req.param('id')!);
+  const pdf = (await getArchivePdf(deps.sql, orgId, record.id))!;
   await logAccess(deps, c, 'archive.pdf', record);
   return pdfResponse(c, pdf, record, '-archived');
 }
 
 async function archivedJws(deps: ArchiveDeps, c: Context<AppEnv>) {
-  const { p } = who(c);
-  const record = await ownRecord(deps, p.orgId, c.req.param('id')!);
-  const jws = (await getArchiveJws(deps.sql, p.orgId, record.id))!;
+  const { orgId } = requester(c);
+  const record = await ownRecord(deps, orgId, c.req.param('id')!);
+  const jws = (await getArchiveJws(deps.sql, orgId, record.id))!;
   await logAccess(deps, c, 'archive.jws', record);
   return c.body(jws, 200, { 'content-type': 'application/secevent+jwt', 'content-disposition': 'attachment; filename="certificate.jws"' });
 }

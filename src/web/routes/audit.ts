@@ -16,6 +16,7 @@ import type { Sql } from '../../db/index.js';
 import { translate, type Lang, type Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { formErrors, renderPage } from '../page.js';
+import { requester } from '../requester.js';
 import { csvResponse } from '../responses.js';
 
 /** An auditor sees their organisation's entries; an admin sees them all. */
@@ -41,8 +42,8 @@ export function auditPages(deps: { sql: Sql; renderer: Renderer; auditTail: Audi
   app.get('/audit.csv', (c) => csvResponse(c, 'audit.csv', auditCsv(deps.sql, scopeOf(c), auditFilterSchema.parse(c.req.query()), c.get('lang'))));
   app.get('/audit/verify', async (c) => {
     const report = withLostTail(await verifyAuditChain(deps.sql), await deps.auditTail.check(), c.get('lang'));
-    const p = c.get('principal')!;
-    await recordChainCheck(deps.sql, report, { actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') });
+    const { actor, orgId, client, requestId } = requester(c);
+    await recordChainCheck(deps.sql, report, { actor, orgId, client, requestId });
     const [broken] = report.firstBroken
       ? await deps.sql<{ at: Date }[]>`select at from audit_log where seq >= ${report.firstBroken.seq} order by seq limit 1`
       : [];

@@ -35,16 +35,12 @@ import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
 import type { ApiOperation } from '../openapi.js';
 import { formErrors, renderPage } from '../page.js';
+import { requester } from '../requester.js';
 import { linkError } from '../responses.js';
 
 export interface ContractDeps {
   sql: Sql;
 }
-
-const who = (c: Context<AppEnv>) => {
-  const p = c.get('principal')!;
-  return { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') };
-};
 
 /** A reference from the path: malformed is 422, naming the field. */
 function pathReference(c: Context<AppEnv>): string {
@@ -191,28 +187,28 @@ export function contractApi(deps: ContractDeps) {
       throw new AppError('invalid_reference', 422, {}, {}, 'reference: must be the reference in the path');
     }
     const { reference: _r, createdAt: _c, updatedAt: _u, guarantees: _g, state: _s, ...input } = body;
-    const w = who(c);
+    const w = requester(c);
     const { contract, created } = await putContract(deps.sql, w.orgId, reference, input, w);
     const answer: ContractJson = toContractJson(await withGuarantees(deps.sql, contract, c.get('lang')));
     return c.json(answer, created ? 201 : 200);
   });
 
   app.get('/api/v1/contracts/:reference', async (c) => {
-    const contract = await findContract(deps.sql, who(c).orgId, pathReference(c));
+    const contract = await findContract(deps.sql, requester(c).orgId, pathReference(c));
     if (!contract) throw new AppError('contract_not_found', 404);
     const body: ContractJson = toContractJson(await withGuarantees(deps.sql, contract, c.get('lang')));
     return c.json(body);
   });
 
   app.get('/api/v1/contracts', async (c) => {
-    const page = await listContracts(deps.sql, who(c).orgId, c.req.query());
+    const page = await listContracts(deps.sql, requester(c).orgId, c.req.query());
     return c.json({ items: page.items.map(summaryJson), next: page.next });
   });
 
   app.post('/api/v1/contracts/import', async (c) => {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'text/csv') throw new AppError('invalid_request', 415, {}, {}, 'the body must be text/csv');
-    const w = who(c);
+    const w = requester(c);
     const result: z.output<typeof importResultJsonSchema> = await importContracts(
       deps.sql,
       w.orgId,
@@ -225,7 +221,7 @@ export function contractApi(deps: ContractDeps) {
 
   app.put('/api/v1/archive/:id/contract', async (c) => {
     const body = linkBody.parse(await jsonBody(c));
-    const w = who(c);
+    const w = requester(c);
     const found = await setArchiveContract(deps.sql, w.orgId, c.req.param('id'), body.contract, w).catch(linkError);
     const record = found ? await getArchiveRecord(deps.sql, w.orgId, c.req.param('id')) : null;
     if (!record) throw new AppError('not_found', 404);
@@ -333,7 +329,7 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
         422,
       );
     }
-    const result = await listContracts(deps.sql, who(c).orgId, parsed.data);
+    const result = await listContracts(deps.sql, requester(c).orgId, parsed.data);
     const { q, state, sort, order } = parsed.data;
     return page(c, 'contracts-list', { search: { q, state: state ?? '', sort, order }, items: result.items, paging: { next: result.next } });
   });
@@ -346,9 +342,9 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     const { values, required, input, errors } = readContractForm(form);
     const reference = referenceSchema.safeParse(values.reference);
     if (!reference.success) errors.unshift({ code: values.reference ? 'invalid_reference' : 'field_required', field: 'reference' });
-    else if (await findContract(deps.sql, who(c).orgId, reference.data)) errors.unshift({ code: 'contract_exists', field: 'reference' });
+    else if (await findContract(deps.sql, requester(c).orgId, reference.data)) errors.unshift({ code: 'contract_exists', field: 'reference' });
     if (!input || !reference.success || errors.length) return page(c, 'contract-form', { values, kinds: kindChoices(required), errors }, 422);
-    const w = who(c);
+    const w = requester(c);
     await putContract(deps.sql, w.orgId, reference.data, input, w);
     return c.redirect(`/contracts/${encodeURIComponent(reference.data)}`, 303);
   });
@@ -357,7 +353,7 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
 
   app.post('/contracts/import', async (c) => {
     const form = await c.req.parseBody();
-    const w = who(c);
+    const w = requester(c);
     if (typeof form.draft === 'string') {
       const bytes = await loadImportDraft(deps.sql, w.orgId, form.draft);
       if (!bytes) return page(c, 'contracts-import', { formErrors: [{ code: 'import_draft_gone' }] }, 404);
@@ -380,7 +376,7 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
 
   const ownContract = async (c: Context<AppEnv>) => {
     const reference = referenceSchema.safeParse(c.req.param('reference'));
-    const contract = reference.success ? await findContract(deps.sql, who(c).orgId, reference.data) : null;
+    const contract = reference.success ? await findContract(deps.sql, requester(c).orgId, reference.data) : null;
     if (!contract) throw new AppError('contract_not_found', 404);
     return contract;
   };
@@ -396,13 +392,13 @@ export function contractPages(deps: ContractDeps & { renderer: Renderer }) {
     const contract = await ownContract(c);
     const { values, required, input, errors } = readContractForm(await c.req.parseBody({ all: true }));
     if (!input) return page(c, 'contract-form', { reference: contract.reference, values, kinds: kindChoices(required), errors }, 422);
-    const w = who(c);
+    const w = requester(c);
     await putContract(deps.sql, w.orgId, contract.reference, input, w);
     return c.redirect(`/contracts/${encodeURIComponent(contract.reference)}`, 303);
   });
 
   app.post('/archive/:id/contract', async (c) => {
-    const w = who(c);
+    const w = requester(c);
     const id = c.req.param('id');
     const text = one(await c.req.parseBody(), 'contract').trim();
     const reference = text === '' ? null : text;

@@ -4,6 +4,7 @@ import type { Renderer } from '../../render/index.js';
 import type { AppEnv } from '../env.js';
 import { lookupFailure, lookupInput, runLookup } from '../lookup-outcome.js';
 import { renderPage } from '../page.js';
+import { requester } from '../requester.js';
 
 /** `GET /` (the form) and `POST /lookup` (SPEC §3). */
 export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerAttention: (orgId: string) => Promise<number> }) {
@@ -19,8 +20,7 @@ export function lookupRoutes(deps: { renderer: Renderer; lookup: Lookup; ledgerA
   app.get('/lookup', (c) => c.redirect('/', 303));
   app.post('/lookup', async (c) => {
     const input = lookupInput.parse(await c.req.parseBody());
-    const p = c.get('principal')!;
-    const result = await runLookup(deps.lookup, input, { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') });
+    const result = await runLookup(deps.lookup, input, requester(c));
     if (result.status === 'ok') return c.redirect(`/certificates/${result.revisionId}`, 303);
     const { error, formErrors } = lookupFailure(result, c.get('lang'));
     for (const [k, v] of Object.entries(error.headers)) c.header(k, v);

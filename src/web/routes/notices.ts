@@ -8,11 +8,11 @@ import { errorMessage, translate, type BatchRow, type FormError, type NoticeRow,
 import { readJson } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { AppError } from '../errors.js';
-import { lookupFailure } from '../lookup-outcome.js';
+import { lookupFailure, runLookup } from '../lookup-outcome.js';
 import type { ApiOperation } from '../openapi.js';
 import { renderPage } from '../page.js';
 import { fileRevision, type ArchiveDeps } from '../filing.js';
-import { runLookup } from '../lookup-outcome.js';
+import { requester } from '../requester.js';
 
 /** SPEC §8: 1 to 50 pairs in one batch lookup. */
 const MAX_BATCH = 50;
@@ -90,11 +90,6 @@ export const noticeOperations: ApiOperation[] = [
   },
 ];
 
-const who = (c: Context<AppEnv>) => {
-  const p = c.get('principal')!;
-  return { orgId: p.orgId, actor: p.actor, client: c.get('clientIp'), requestId: c.get('requestId') };
-};
-
 /** Files (PDFs in parts named `fileField`) and/or `text` (a form field, or JSON), within SPEC §8's limits. */
 async function noticeInput(c: Context<AppEnv>, fileField: string): Promise<NoticeInput> {
   const type = c.req.header('content-type') ?? '';
@@ -122,7 +117,7 @@ type PairResult = { number: string; status: 200 | 403 | 404 | 422 | 429; id?: st
 async function lookUpEach(lookup: Lookup, pairs: Array<z.infer<typeof pairSchema>>, c: Context<AppEnv>): Promise<PairResult[]> {
   const results: PairResult[] = [];
   for (const pair of pairs) {
-    const result = await runLookup(lookup, pair, who(c));
+    const result = await runLookup(lookup, pair, requester(c));
     if (result.status === 'ok') {
       results.push({ number: pair.number, status: 200, id: result.revisionId });
     } else {
@@ -137,7 +132,7 @@ async function lookUpEach(lookup: Lookup, pairs: Array<z.infer<typeof pairSchema
 export function noticesApi(deps: { reader: NoticeReader; lookup: Lookup }) {
   const app = new Hono<AppEnv>();
   app.post('/api/v1/notices/read', async (c) => {
-    const reading = await deps.reader.read(await noticeInput(c, 'file'), who(c));
+    const reading = await deps.reader.read(await noticeInput(c, 'file'), requester(c));
     const lang = c.get('lang');
     const body: z.output<typeof readingJsonSchema> = {
       items: reading.items.map(({ numberLabel: _, ...item }) => item),
@@ -171,7 +166,7 @@ export function noticesPages(deps: { sql: Sql; renderer: Renderer; reader: Notic
       if (!(e instanceof AppError) || e.status === 400) throw e;
       return renderPage(c, deps.renderer, 'lookup', { errors: [{ code: e.code, params: e.params }] }, 422);
     }
-    const reading = await deps.reader.read(input, who(c));
+    const reading = await deps.reader.read(input, requester(c));
     const rows: NoticeRow[] = reading.items.map((item, i) => ({
       row: i + 1,
       source: item.source,

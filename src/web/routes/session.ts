@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { lockedUntil } from '../lookup-outcome.js';
 import { csrfProtection, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE } from '../middleware/auth.js';
 import { renderPage } from '../page.js';
+import { requester } from '../requester.js';
 
 const loginForm = z.object({
   username: typedText().trim().max(64).default(''),
@@ -76,9 +77,9 @@ export function sessionRoutes(deps: { sql: Sql; renderer: Renderer; login: Login
   });
 
   app.post('/logout', csrfProtection(), async (c) => {
-    const p = c.get('principal');
-    if (!p?.sessionId) throw new AppError('unauthorized', 401);
-    await signOut(deps.sql, p.sessionId, { actor: p.actor, orgId: p.orgId, client: c.get('clientIp'), requestId: c.get('requestId') });
+    const sessionId = c.get('principal')?.sessionId;
+    if (!sessionId) throw new AppError('unauthorized', 401);
+    await signOut(deps.sql, sessionId, requester(c));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/login', 303);
   });
