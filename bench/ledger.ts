@@ -100,7 +100,10 @@ async function measure(db: BenchDatabase, auth: { cookie: string; token: string 
   const figures = new Map<string, LatencySummary>([
     ['GET /contracts (first page of 50)', await timed(REPS, get('/contracts'))],
     ['GET /contracts?state=attention', await timed(REPS, get('/contracts?state=attention'))],
-    ['GET /contracts?sort=contractor&q=ベンチ建設4', await timed(REPS, get(`/contracts?sort=contractor&q=${encodeURIComponent('ベンチ建設4')}`))],
+    // one contractor's name: the same one contract found at either size
+    ['GET /contracts?q=ベンチ建設49株式会社 (one match)', await timed(REPS, get(`/contracts?q=${encodeURIComponent('ベンチ建設49株式会社')}`))],
+    // a prefix: 11 matches at 100 contracts, 1,111 at 10,000, so a page of 11 rows against a page of 50
+    ['GET /contracts?sort=contractor&q=ベンチ建設4 (11 vs 1,111 matches)', await timed(REPS, get(`/contracts?sort=contractor&q=${encodeURIComponent('ベンチ建設4')}`))],
     ['GET /api/v1/contracts?limit=50', await timed(REPS, get('/api/v1/contracts?limit=50', true))],
     [`GET /contracts/${middle} (contract page)`, await timed(REPS, get(`/contracts/${middle}`))],
     [`GET /api/v1/contracts/${middle}`, await timed(REPS, get(`/api/v1/contracts/${middle}`, true))],

@@ -76,18 +76,28 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
   const rows =
     inState?.length === 0
       ? []
-      : await withoutJit(db, (q) => {
+      : await withoutJit(db, async (q) => {
           const column = q.unsafe(SORT_COLUMNS[query.sort]);
           const direction = query.order === 'asc' ? q`asc` : q`desc`;
-          return q<Array<ContractRow & { sort_value: string }>>`
+          const terms = query.q === undefined ? [] : [query.q, nameKey(query.q)];
+          const matching = terms.length ? q`and (c.reference || ' ' || c.project_key || ' ' || c.contractor_key) ilike any(${terms.map(likeContaining)})` : q``;
+          // A text of three characters or more is looked up in the trigram index first and its matches sorted (OFFSET 0
+          // keeps the planner from merging the subquery back). The planner prices that index scan for a long text above
+          // reading every contract, and would then run ILIKE on each: 12 ms at 10,000 contracts against 1.7 ms.
+          const trigramFirst = terms.length > 0 && terms.every((t) => [...t].length >= 3);
+          const contracts = trigramFirst ? q`(select * from contracts c where c.org_id = ${orgId} ${matching} offset 0) c` : q`contracts c`;
+          if (trigramFirst) await q`set local enable_seqscan = off`;
+          const found = await q<Array<ContractRow & { sort_value: string }>>`
     select ${contractColumns(q)}, ${column}::text as sort_value
-    from contracts c
+    from ${contracts}
     where c.org_id = ${orgId}
       ${inState ? q`and c.id = any(${inState}::uuid[])` : q``}
-      ${query.q ? q`and (c.reference || ' ' || c.project_key || ' ' || c.contractor_key) ilike any(${[likeContaining(query.q), likeContaining(nameKey(query.q))]})` : q``}
+      ${trigramFirst ? q`` : matching}
       ${after ? q`and (${column}, c.id) ${query.order === 'asc' ? q`>` : q`<`} (${after.v}::text::${q.unsafe(sortType(query.sort))}, ${after.id}::uuid)` : q``}
     order by ${column} ${direction}, c.id ${direction}
     limit ${query.limit + 1}`;
+          if (trigramFirst) await q`set local enable_seqscan to default`;
+          return found;
         });
   const page = rows.slice(0, query.limit);
   const ids = page.map((r) => r.id);
