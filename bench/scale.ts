@@ -349,7 +349,7 @@ main(
         `- Searches: ${searches('…')
           .map(([k]) => k)
           .join('; ')}.`,
-        `- Text searches (q of three characters or more) that the planner expects to match at most 5,000 records run trigram-first (src/archive/search.ts): the GIN index finds every match and they are sorted. The "before" rows time the plan this replaced, one page of ids walking the archive in page order and testing each row, in the same run.`,
+        `- Text searches (q of three characters or more) that the planner expects to match at most 5,000 records, and no more than a page or 1% of the organisation's, run trigram-first (src/archive/search.ts): the GIN index finds every match and they are sorted; the others walk the archive in page order, testing each record until a page is full. The "before" rows time the walk, one page of ids, for every text search of the mix in the same run.`,
         '',
         '<details><summary>EXPLAIN (ANALYZE, BUFFERS) at the largest size</summary>',
         '',
