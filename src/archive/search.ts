@@ -46,13 +46,14 @@ export async function searchArchive(db: Queryable, orgId: string, search: Archiv
 }
 
 /**
- * A text search expected to match at most this many records, and at most this share of the
- * organisation's, is run trigram-first: the GIN index finds every match and they are sorted,
- * instead of walking the archive in page order and testing each record until a page is full.
- * Walking reads about a page ÷ share records, all of them when fewer than a page match (measured at 100,000: 瀬戸内土木, 0.6% of them,
- * tested 9,000 for 51 matches); the index reads every match and more: digits make trigrams common
- * to most numbers, so a part of a number (２００００１, 1.9%) gave 22,117 candidates for 1,940
- * matches, 52 ms against 7 ms walking. A full number, found once, stays trigram-first.
+ * A text search is run trigram-first — the GIN index finds every match and they are sorted —
+ * instead of walking the archive in page order and testing each record until a page is full,
+ * when it is expected to match at most TRIGRAM_FIRST_MAX_ROWS records and either no more than a
+ * page (walking would then test every record) or at most TRIGRAM_FIRST_MAX_SHARE of them. Walking
+ * tests about a page ÷ share records (at 100,000: 瀬戸内土木, 0.6% of them, tested 9,000 for 51
+ * matches); the index reads every match and more, since digits make trigrams common to most
+ * numbers (a part of a number, ２００００１, 1.9%: 22,117 candidates for 1,940 matches, 52 ms
+ * against 7 ms walking). A full number, found once, stays trigram-first.
  */
 const TRIGRAM_FIRST_MAX_ROWS = 5000;
 const TRIGRAM_FIRST_MAX_SHARE = 0.01;
@@ -62,11 +63,7 @@ function hasTrigrams(q: string | undefined): boolean {
   return q !== undefined && searchTerms(q).every((term) => [...term].length >= 3);
 }
 
-/**
- * Whether the trigram-first plan fits a text search expected to match `matches` of the
- * organisation's `records`, for pages of `pageSize`: no more than a page, and walking would read
- * every record without filling one.
- */
+/** Whether a text search expected to match `matches` of the organisation's `records`, in pages of `pageSize`, is run trigram-first. */
 function trigramFirstFits(matches: number, records: number, pageSize: number): boolean {
   return matches <= TRIGRAM_FIRST_MAX_ROWS && (matches <= pageSize || matches <= records * TRIGRAM_FIRST_MAX_SHARE);
 }
@@ -127,8 +124,8 @@ function filters(db: Queryable, query: ArchiveQuery) {
 /**
  * One numbered page of the archive for the clerk's list: its records, how many match in all,
  * which page it is, and whether the organisation has filed anything at all. Page numbers count
- * from 1; one past the last gives the last. Offsets cost a scan of the rows before them, which an organisation's archive (thousands) keeps small; the API
- * pages by cursor.
+ * from 1; one past the last gives the last. Offsets cost a scan of the rows before them, which an
+ * organisation's archive (thousands) keeps small; the API pages by cursor.
  */
 export async function searchArchivePage(
   db: Queryable,
