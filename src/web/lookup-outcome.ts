@@ -47,5 +47,6 @@ export function lookupFailure(result: Exclude<LookupResult, { status: 'ok' }>, l
 export const lookupInput = z.object({ number: z.string().max(200).default(''), authKey: z.string().max(200).default('') });
 
 export function runLookup(lookup: Lookup, input: z.infer<typeof lookupInput>, who: { orgId: string; actor: string; client: string; requestId: string }) {
-  return lookup({ ...who, ...input });
+  const { orgId, actor, client, requestId } = who;
+  return lookup({ orgId, actor, client, requestId, ...input });
 }
