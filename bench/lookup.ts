@@ -1,7 +1,7 @@
 /**
- * Lookup: lookups per second and p50/p99 through POST /api/v1/lookup (right keys, ln=15 digests),
- * against raw scrypt with the same parameters and the same concurrency bound in the same run
- * (target: within 10%); then /healthz and certificate-page p99 with and without concurrent guessing
+ * Lookup: lookups per second and p50/p99 through POST /api/v1/lookup (right keys, ln=15 digests)
+ * and pairs per second through POST /api/v1/lookup/batch (ten a request), against raw scrypt with
+ * the same parameters and the same concurrency bound in the same run (target: within 10%); then /healthz and certificate-page p99 with and without concurrent guessing
  * (wrong keys on many numbers, each below the lockout, from many client addresses), at
  * SHOSHO_SCRYPT_CONCURRENCY=2 and 1 (the default is cores − 1), to show whether guessing starves other routes.
  *
@@ -25,6 +25,7 @@ const GUESS_SECONDS = Number(process.env.BENCH_GUESS_SECONDS ?? 15);
 const KEY = 'QW12-ER34-TY56';
 const WRONG = 'ZZ99-ZZ99-ZZ99';
 const GUESSERS = 32;
+const BATCH_PAIRS = 10;
 
 /** crypto.scrypt as ScryptPool runs it, `concurrency` at a time, for `seconds`. */
 async function rawScrypt(digest: string, concurrency: number, seconds: number) {
@@ -115,6 +116,21 @@ main(
       );
       if (lookups.statuses.get(200) !== lookups.requests) throw new Error(`right-key lookups did not all answer 200: ${statusText(lookups.statuses)}`);
 
+      // the same pairs ten to a request through the batch route, which looks each up in turn as a single lookup
+      const batch = (): Req => ({
+        kind: 'batch',
+        method: 'POST',
+        path: '/api/v1/lookup/batch',
+        headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ items: Array.from({ length: BATCH_PAIRS }, () => ({ number: numbers[n++ % numbers.length], authKey: KEY })) }),
+      });
+      const batches = await closedLoop({ client, clients: concurrency * 2, durationMs: SECONDS * 1000, next: batch });
+      if (batches.statuses.get(200) !== batches.requests) throw new Error(`batch lookups did not all answer 200: ${statusText(batches.statuses)}`);
+      const batchRate = batches.rate * BATCH_PAIRS;
+      console.log(
+        `API batch lookups, ${BATCH_PAIRS} pairs a request, ${concurrency * 2} clients: ${num(batchRate)} pairs/s, p50 ${num(batches.latency.p50)} ms a request  [load ${loadavg()}]`,
+      );
+
       // other routes alone, then with guessing traffic
       const quiet = await closedLoop({ client, clients: 4, durationMs: GUESS_SECONDS * 1000, next: (c) => other(c) });
       let stopGuessing = false;
@@ -135,6 +151,14 @@ main(
       await svc.stop();
 
       const tag = concurrency === Math.max(1, availableParallelism() - 1) ? ' (default: cores − 1)' : '';
+      report.add({
+        figure: `API batch lookups (POST /api/v1/lookup/batch, ${BATCH_PAIRS} pairs a request), SHOSHO_SCRYPT_CONCURRENCY=${concurrency}${tag}, ${concurrency * 2} clients`,
+        measured: `${num(batchRate)} pairs/s (p50 ${num(batches.latency.p50)} ms a request)`,
+        raw: `${num(rawRate)}/s scrypt, ${concurrency} at a time`,
+        ratio: pct(batchRate / rawRate),
+        target: 'within 10% (≥ 90%)',
+        met: batchRate / rawRate >= 0.9,
+      });
       report.add({
         figure: `API lookups/s, right key, SHOSHO_SCRYPT_CONCURRENCY=${concurrency}${tag}, ${concurrency * 2} clients`,
         measured: `${num(lookups.rate)}/s (p50 ${num(lookups.latency.p50)} ms, p99 ${num(lookups.latency.p99)} ms)`,
