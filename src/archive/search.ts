@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Queryable } from '../db/index.js';
-import { canonicalize, jstDayBounds, likeContaining } from '../domain/index.js';
+import { canonicalize, hasTrigrams, jstDayBounds, likeContaining } from '../domain/index.js';
 import { recordColumns, toArchiveRecord, type ArchiveRecord, type ArchiveRecordRow, type ArchiveStatus } from './record.js';
 import {
   archiveSearchSchema,
@@ -58,14 +58,16 @@ export async function searchArchive(db: Queryable, orgId: string, search: Archiv
 const TRIGRAM_FIRST_MAX_ROWS = 5000;
 const TRIGRAM_FIRST_MAX_SHARE = 0.01;
 
-/** Whether `q` can be looked up by trigram: a term under three characters has none, and the GIN index would read all of itself. */
-function hasTrigrams(q: string | undefined): boolean {
-  return q !== undefined && searchTerms(q).every((term) => [...term].length >= 3);
-}
-
-/** Whether a text search expected to match `matches` of the organisation's `records`, in pages of `pageSize`, is run trigram-first. */
-function trigramFirstFits(matches: number, records: number, pageSize: number): boolean {
-  return matches <= TRIGRAM_FIRST_MAX_ROWS && (matches <= pageSize || matches <= records * TRIGRAM_FIRST_MAX_SHARE);
+/**
+ * Whether a text search is run trigram-first, expected to match `matches()` records in pages of
+ * `pageSize`; the organisation's records are estimated only when the share decides.
+ */
+async function runsTrigramFirst(db: Queryable, orgId: string, q: string | undefined, matches: () => Promise<number>, pageSize: number): Promise<boolean> {
+  if (q === undefined || !hasTrigrams(searchTerms(q))) return false;
+  const expected = await matches();
+  if (expected > TRIGRAM_FIRST_MAX_ROWS) return false;
+  if (expected <= pageSize) return true;
+  return expected <= (await estimatedRows(db, db`select 1 from archive_records a where a.org_id = ${orgId}`)) * TRIGRAM_FIRST_MAX_SHARE;
 }
 
 /** The rows after `after` (null: from the start), and where the next page would begin, if any. */
@@ -80,13 +82,13 @@ export async function fetchPage(
   const exactArchivedAt = db`to_char(a.archived_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
   const sortValue = query.sort === 'archivedAt' ? exactArchivedAt : column;
   const matching = db`a.org_id = ${orgId} ${filters(db, query)}`;
-  const trigramFirst =
-    hasTrigrams(query.q) &&
-    trigramFirstFits(
-      await estimatedRows(db, db`select 1 from archive_records a where ${matching}`),
-      await estimatedRows(db, db`select 1 from archive_records a where a.org_id = ${orgId}`),
-      query.limit + 1,
-    );
+  const trigramFirst = await runsTrigramFirst(
+    db,
+    orgId,
+    query.q,
+    () => estimatedRows(db, db`select 1 from archive_records a where ${matching}`),
+    query.limit + 1,
+  );
   // OFFSET 0 keeps the planner from merging the subquery and walking an index in page order
   const records = trigramFirst ? db`(select * from archive_records a where ${matching} offset 0) a` : db`archive_records a`;
   const rows = await db<Array<ArchiveRecordRow & { sort_value: string }>>`
@@ -142,8 +144,7 @@ export async function searchArchivePage(
   const direction = query.order === 'asc' ? db`asc` : db`desc`;
   const matching = db`a.org_id = ${orgId} ${filters(db, query)}`;
   // the count of matches is exact here (see fetchPage)
-  const trigramFirst =
-    hasTrigrams(query.q) && trigramFirstFits(total, await estimatedRows(db, db`select 1 from archive_records a where a.org_id = ${orgId}`), query.limit);
+  const trigramFirst = await runsTrigramFirst(db, orgId, query.q, async () => total, query.limit);
   const records = trigramFirst ? db`(select * from archive_records a where ${matching} offset 0) a` : db`archive_records a`;
   const rows = await db<ArchiveRecordRow[]>`
     select ${recordColumns(db)}

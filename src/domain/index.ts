@@ -38,7 +38,7 @@ export {
 export { BOM, csvField, csvLine } from './csv.js';
 export { typedText, hasControlCharacters, isSearchableDay, isUuid, searchDay, CONTROL_CHARACTER_MESSAGE } from './input.js';
 export { parseTypedDate, type TypedDate } from './typed-date.js';
-export { likeContaining } from './search.js';
+export { hasTrigrams, likeContaining } from './search.js';
 export { sha256Hex } from './digest.js';
 export {
   certificateView,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../db/index.js';
-import { likeContaining } from '../domain/index.js';
+import { hasTrigrams, likeContaining } from '../domain/index.js';
 import { contractColumns, toContract, type Contract, type ContractRow } from './contract.js';
 import type { Requirement } from './kinds.js';
 import { nameKey } from './names.js';
@@ -84,7 +84,7 @@ export async function listContracts(db: Queryable, orgId: string, search: Contra
           // A text of three characters or more is looked up in the trigram index first and its matches sorted (OFFSET 0
           // keeps the planner from merging the subquery back). The planner prices that index scan for a long text above
           // reading every contract, and would then run ILIKE on each: 12 ms at 10,000 contracts against 1.7 ms.
-          const trigramFirst = terms.length > 0 && terms.every((t) => [...t].length >= 3);
+          const trigramFirst = hasTrigrams(terms);
           const contracts = trigramFirst ? q`(select * from contracts c where c.org_id = ${orgId} ${matching} offset 0) c` : q`contracts c`;
           if (trigramFirst) await q`set local enable_seqscan = off`;
           const found = await q<Array<ContractRow & { sort_value: string }>>`
