@@ -1,6 +1,6 @@
 /**
  * Where one certificate PDF's time goes, step by step, on one warm page (no concurrency): the font
- * subset, page.setContent, page.pdf and pdf-lib's finishing, each as the median of N runs, and
+ * subset, page.setContent, page.pdf and shosho's part appended (finishPdf), each as the median of N runs, and
  * variants of the steps measured in alternation with them.
  *
  *   node --import tsx bench/pdf-steps.ts          (BENCH_PDF_STEPS_RUNS=15)
@@ -92,7 +92,7 @@ main(
           page.setContent(it.html + css + NO_FONT_SYNTHESIS + margins, { waitUntil: 'domcontentloaded', timeout: 0 }),
         );
         const pdf = await timed('now: page.pdf', () => page.pdf(PRINT_OPTIONS));
-        await timed('now: pdf-lib finish', () => finishPdf(pdf, it.metadata, attachments, new Date()));
+        await timed('now: finish (update appended)', () => finishPdf(pdf, it.metadata, attachments, new Date()));
       },
       'no footer at all (bound of its cost)': async () => {
         const css = await fonts.fontFaceCss(it.html);

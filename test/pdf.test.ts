@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPdfRenderer, findChromium, readPdfAttachments, type PdfRenderInput } from '../src/pdf/index.js';
+import { checkedXrefSections } from './helpers/pdf-structure.js';
 
 const jws = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJodHRwczovL2V4YW1wbGUifQ.c2lnbmF0dXJl';
 const jwsSha256 = createHash('sha256').update(jws).digest('hex');
@@ -104,6 +105,13 @@ describe('PDF rendering', () => {
     expect(await readFile(join(out, 'issuer-jwks.json'), 'utf8')).toBe(jwks);
     expect(new Uint8Array(await readFile(join(out, 'verification.json')))).toEqual(verification);
     expect(new Uint8Array(await readFile(join(out, 'every-byte.bin')))).toEqual(everyByte);
+  });
+
+  it("keeps Chromium's PDF as printed and appends shosho's part as an update whose every object is where its xref says", () => {
+    const [update, printed] = checkedXrefSections(pdf);
+    expect(printed!.length).toBeGreaterThan(update!.length);
+    // the new Info and Catalog, and a stream and file specification per attachment
+    expect(update).toHaveLength(2 + 2 * 4);
   });
 
   it('reads its own attachments back', async () => {

@@ -1,17 +1,11 @@
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFRawStream, PDFStream, PDFString, decodePDFRawStream } from 'pdf-lib';
 import { PdfError, messageOf } from './errors.js';
-import type { PdfAttachment, PdfMetadata } from './types.js';
+import { appendShoshoUpdate } from './incremental-update.js';
+import type { PdfAttachment, PdfMetadata, PreparedAttachment } from './types.js';
 
 // shosho's part of every PDF: metadata and attachments written after Chromium, and read back by `shosho verify`.
 
 const utf8 = new TextEncoder();
-
-export interface PreparedAttachment {
-  name: string;
-  bytes: Uint8Array;
-  mimeType: string;
-  description?: string;
-}
 
 /**
  * Checked before anything is printed: names must be unique, and they are sorted by UTF-16
@@ -34,8 +28,15 @@ export function prepareAttachments(attachments: PdfAttachment[]): PreparedAttach
     }));
 }
 
-/** Adds shosho's metadata and the attachments to the PDF Chromium printed. */
+/**
+ * Adds shosho's metadata and the attachments to the PDF Chromium printed: appended as an update,
+ * or, for a PDF of another structure than Chromium's today, by pdf-lib rewriting the whole file.
+ */
 export async function finishPdf(chromiumPdf: Uint8Array, metadata: PdfMetadata, attachments: PreparedAttachment[], now: Date): Promise<Uint8Array> {
+  return appendShoshoUpdate(chromiumPdf, metadata, attachments, now) ?? rewrittenByPdfLib(chromiumPdf, metadata, attachments, now);
+}
+
+async function rewrittenByPdfLib(chromiumPdf: Uint8Array, metadata: PdfMetadata, attachments: PreparedAttachment[], now: Date): Promise<Uint8Array> {
   const doc = await PDFDocument.load(chromiumPdf, { updateMetadata: false });
   doc.setTitle(metadata.title, { showInWindowTitleBar: true });
   doc.setSubject(metadata.subject);

@@ -32,6 +32,14 @@ export interface PdfAttachment {
   description?: string;
 }
 
+/** An attachment checked and sorted for writing (prepareAttachments). */
+export interface PreparedAttachment {
+  name: string;
+  bytes: Uint8Array;
+  mimeType: string;
+  description?: string;
+}
+
 export interface PdfRenderInput {
   html: string;
   footer: PdfFooter;
