@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize, parseAuthKey, parseNumber, revisionStatus, type RevisionFacts } from '../src/domain/index.js';
 import { searchArchive, searchArchivePage, type ArchiveSearchOptions } from '../src/archive/index.js';
+import { migrate, MIGRATIONS_DIR } from '../src/db/index.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 
 const toFullWidth = (s: string) => [...s].map((ch) => (/[0-9A-Za-z]/.test(ch) ? String.fromCharCode(ch.charCodeAt(0) + 0xfee0) : ch)).join('');
@@ -210,6 +214,43 @@ describe('revision status: the SQL function, the archive filter and the domain r
     } finally {
       withdrawing.release();
       filing.release();
+    }
+  });
+
+  it('the migration that brings archive_withdrawn fills it with the records withdrawn before it', async () => {
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-sql-'));
+    for (const f of fs.readdirSync(MIGRATIONS_DIR).filter((f) => f < '080_archive_withdrawn.sql')) {
+      fs.copyFileSync(path.join(MIGRATIONS_DIR, f), path.join(before, f));
+    }
+    const old = await createTestDatabase({ migrated: false });
+    try {
+      await migrate(old.sql, before);
+      await old.sql`insert into issuers (id, iss, name, jwks_uri) values ('i', 'https://i.example', 'I', 'https://i.example/jwks')`;
+      await old.sql`insert into organisations (id, name) values ('north', 'north'), ('south', 'south')`;
+      // cancelled before filing; its own withdrawal after; issued in error of a later revision; untouched
+      await withdraw(old.sql, '3200000001', 'contract', 1, 'cancelled');
+      for (const r of [0, 1, 2]) await file(old.sql, 'north', '3200000001', 'contract', r, '2024-06-01');
+      await file(old.sql, 'south', '3200000002', 'contract', 0, '2024-06-01');
+      await withdraw(old.sql, '3200000002', 'contract', 0, 'issued_in_error');
+      for (const r of [0, 1]) await file(old.sql, 'north', '3200000003', 'contract', r, '2024-06-01');
+      await withdraw(old.sql, '3200000003', 'contract', 1, 'issued_in_error');
+      await file(old.sql, 'north', '3200000004', 'contract', 0, '2024-06-01');
+      await migrate(old.sql);
+      const kept = await old.sql`select a.org_id, a.number, a.revision from archive_withdrawn w join archive_records a on a.id = w.archive_record_id
+        order by a.number, a.revision`;
+      const named = await old.sql`select org_id, number, revision from archive_records where revision_status(issuer_id, number, kind, revision) = 'withdrawn'
+        order by number, revision`;
+      expect(kept).toEqual(named);
+      expect(kept.map((r) => `${r.org_id} ${r.number} ${r.revision}`)).toEqual([
+        'north 3200000001 0',
+        'north 3200000001 1',
+        'north 3200000001 2',
+        'south 3200000002 0',
+        'north 3200000003 1',
+      ]);
+    } finally {
+      await old.drop();
+      fs.rmSync(before, { recursive: true });
     }
   });
 });
