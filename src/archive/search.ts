@@ -76,7 +76,7 @@ async function runsTrigramFirst(db: Queryable, orgId: string, query: ArchiveQuer
  * a page of reads however large the organisation's archive; every record otherwise.
  */
 function searched(db: Queryable, query: ArchiveQuery) {
-  return db(query.status === 'withdrawn' ? 'withdrawn_archive_records' : 'archive_records');
+  return query.status === 'withdrawn' ? db`withdrawn_archive_records` : db`archive_records`;
 }
 
 /** The rows after `after` (null: from the start), and where the next page would begin, if any. */
