@@ -13,8 +13,8 @@ create table archive_withdrawn (
 create index archive_withdrawn_org_time on archive_withdrawn (org_id, archived_at desc, archive_record_id desc);
 
 -- SPEC §2, as revision_status() (005): a record is withdrawn when a withdrawal names its revision or
--- cancels its certificate, which ends every revision; a later revision issued in error supersedes
--- nothing but withdraws no other revision.
+-- cancels its certificate, which ends every revision. One issued in error withdraws only the revision
+-- it names (the earlier ones become current again instead of superseded: not withdrawn either way).
 create view archive_records_withdrawn_now as
 select a.id, a.org_id, a.archived_at, a.issuer_id, a.number, a.kind
 from archive_records a
@@ -37,7 +37,8 @@ left join archive_records a on a.id = w.archive_record_id;
 -- (the later one waits for the earlier to commit, and then sees its row: every writer runs at READ
 -- COMMITTED), shared for withdrawals, which never wait for each other, exclusive for filings, which the
 -- application makes one a transaction. Stripes, 256 by number, bound the locks one bulk statement
--- takes; they are taken in order so two statements cannot deadlock over them.
+-- takes; they are taken in order so two statements cannot deadlock over them. Their keys are of two
+-- integers, a space apart from the one-integer keys of the audit chain and the migrations.
 create function lock_certificate_stripes(numbers text[], exclusive boolean) returns void language plpgsql as $$
 declare
   stripe integer;
