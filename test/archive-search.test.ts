@@ -1,7 +1,15 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { archiveRevision, archiveSearchSchema, ARCHIVE_SORT_KEYS, searchArchive, type ArchiveRecord, type ArchiveSearchOptions } from '../src/archive/index.js';
+import {
+  archiveRevision,
+  archiveSearchSchema,
+  ARCHIVE_SORT_KEYS,
+  searchArchive,
+  searchArchivePage,
+  type ArchiveRecord,
+  type ArchiveSearchOptions,
+} from '../src/archive/index.js';
 import { createReceiver, KeyStore, type Receiver } from '../src/feed/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { loadCertificate } from '../src/lookup/index.js';
@@ -33,7 +41,12 @@ async function ingest(events: Array<{ event: string; payload: unknown }>): Promi
 
 async function fileInArchive(orgId: string, payload: CertificatePayloadInput): Promise<void> {
   await ingest([{ event: CERTIFICATE_EVENT, payload }]);
-  const [{ id }] = await db.sql<[{ id: string }]>`select id from certificate_revisions where number = ${payload.number} and revision = 0`;
+  await fileIngested(orgId, payload.number);
+}
+
+/** Files revision 0 of a certificate already ingested, as a clerk does: unlocked, then archived. */
+async function fileIngested(orgId: string, number: string): Promise<void> {
+  const [{ id }] = await db.sql<[{ id: string }]>`select id from certificate_revisions where number = ${number} and revision = 0`;
   await db.sql`insert into unlocks (org_id, revision_id, unlocked_by) values (${orgId}, ${id}, 'clerk')`;
   const { record } = await archiveRevision(db.sql, {
     orgId,
@@ -41,7 +54,7 @@ async function fileInArchive(orgId: string, payload: CertificatePayloadInput): P
     pdf: new Uint8Array([37, 80, 68, 70]),
     actor: 'clerk',
   });
-  ids[payload.number] = record.id;
+  ids[number] = record.id;
 }
 
 /** Revision 0 with the searched fields spelled out, whatever the sample defaults are. */
@@ -131,6 +144,21 @@ describe('searchArchive filters', () => {
     expect(await numbers('hiroshima', { q: '2070', status: 'current', kind: '' })).toEqual(['2070007777']);
     const statuses = (await searchArchive(db.sql, 'hiroshima', { sort: 'number', order: 'asc' })).items.map((r) => r.status);
     expect(statuses).toEqual(['superseded', 'current', 'withdrawn']);
+  });
+
+  it('status=withdrawn finds a record filed after its withdrawal came in through the feed, in both kinds of list', async () => {
+    await db.sql`insert into organisations (id, name) values ('late', '後から')`;
+    const payload = await sample('6660000001', 'contract', '市道中央線舗装補修工事', '呉組株式会社', '呉市長');
+    await ingest([
+      { event: CERTIFICATE_EVENT, payload },
+      { event: WITHDRAWN_EVENT, payload: { number: '6660000001', kind: 'contract', revision: 0, reason: 'issued_in_error', withdrawnOn: '2024-07-01' } },
+    ]);
+    await fileIngested('late', '6660000001');
+    expect(await numbers('late', { status: 'withdrawn' })).toEqual(['6660000001']);
+    expect(await numbers('late', { status: 'current' })).toEqual([]);
+    const list = await searchArchivePage(db.sql, 'late', { status: 'withdrawn' }, 1);
+    expect({ total: list.total, numbers: list.items.map((r) => r.number) }).toEqual({ total: 1, numbers: ['6660000001'] });
+    expect(await numbers('hiroshima', { status: 'withdrawn' })).toEqual(['3150001111']);
   });
 
   it('from and to are JST days, inclusive: a day starts at 15:00 UTC the day before', async () => {
