@@ -60,7 +60,7 @@ describe('a flood of sign-ins', () => {
 
 describe('a lookup too busy to check its key', () => {
   it('answers busy and leaves nothing counted, while the lookup ahead of it is decided as usual', async () => {
-    const pool = new ScryptPool(1, { lookup: 1, login: 1, other: 1 });
+    const pool = new ScryptPool(1, { maxQueue: { lookup: 1, login: 1, other: 1 } });
     const lookup = createLookup({ sql: fx.db.sql, pool });
     let open!: () => void;
     const holding = pool.run('other', () => new Promise<void>((resolve) => (open = resolve)));
