@@ -11,11 +11,15 @@ import { createLogger, silentLogger } from '../src/log/index.js';
 // Issue 18: key checks run on threads of their own at a lower CPU priority, so that guessing uses
 // spare CPU and the event loop, PostgreSQL and the browser come first.
 
-/** A thread's nice value: field 19 of /proc/self/task/<tid>/stat (counted after the name in parentheses). */
-function niceOf(tid: number): number {
+/** Field `n` (from 1) of /proc/self/task/<tid>/stat, counted after the name in parentheses (field 2). */
+function statField(tid: number, n: number): number {
   const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
 }
+const niceOf = (tid: number) => statField(tid, 19);
+const policyOf = (tid: number) => statField(tid, 41);
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
 
 function reference(secret: string | Buffer, salt: Buffer, params: ScryptParams, keylen: number): Promise<Buffer> {
   const options = { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: scryptMaxmem(params.ln, params.r) };
@@ -31,7 +35,7 @@ const derivation = (secret: string): Derivation => ({
 });
 
 describe('the threads deriving keys', () => {
-  it('each run at the lowered priority, as many as the concurrency, while the rest of the process keeps its own', async () => {
+  it('each run at the lowered priority (nice 19, SCHED_IDLE), as many as the concurrency, while the rest of the process keeps its own', async () => {
     const before = niceOf(process.pid);
     const pool = new ScryptPool(2);
     try {
@@ -42,7 +46,9 @@ describe('the threads deriving keys', () => {
       expect(new Set(tids).size).toBe(2);
       expect(tids).not.toContain(process.pid);
       expect(tids.map(niceOf)).toEqual([SCRYPT_NICE, SCRYPT_NICE]);
+      expect(tids.map(policyOf)).toEqual([SCHED_IDLE, SCHED_IDLE]);
       expect(niceOf(process.pid)).toBe(before);
+      expect(policyOf(process.pid)).toBe(SCHED_OTHER);
     } finally {
       await pool.close();
     }
@@ -93,17 +99,21 @@ describe('the threads deriving keys', () => {
     await expect(pool.derive('late', Buffer.alloc(16), LN14)).rejects.toThrow(/stopped/);
   });
 
-  it('where a thread cannot lower its priority it derives at the normal one, and says so once', async () => {
+  it('where a thread cannot lower its nice value it derives at the normal one, and says so once', async () => {
     const warnings: string[] = [];
     const log = createLogger('warn', {}, (line) => warnings.push(line));
-    const threads = new ScryptThreads(2, 20, log); // setpriority refuses 20 as it would refuse on a system without it
+    const threads = new ScryptThreads(2, 20, log); // refused as setpriority would be refused on a system without it
     try {
       const keys = await Promise.all([threads.derive(derivation('a')), threads.derive(derivation('b'))]);
       expect(keys[0]!.key.equals(await reference('a', Buffer.from('salt of sixteen!'), LN14, 32))).toBe(true);
       expect(threads.threadIds()).toHaveLength(2);
       expect(threads.threadIds().map(niceOf)).toEqual([niceOf(process.pid), niceOf(process.pid)]);
       expect(warnings).toHaveLength(1);
-      expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 'warn', msg: expect.stringContaining('normal CPU priority') });
+      expect(JSON.parse(warnings[0]!)).toMatchObject({
+        level: 'warn',
+        msg: expect.stringContaining('higher CPU priority than meant'),
+        problems: [expect.stringMatching(/^nice 20: /)],
+      });
     } finally {
       await threads.close();
     }

@@ -27,7 +27,10 @@ export type Derive = (secret: string | Buffer, salt: Buffer, params: ScryptParam
 const QUEUE_PER_THREAD: Record<ScryptLane, number> = { lookup: 32, login: 32, other: 64 };
 /** A job not started within this is answered busy: on a slow or crowded machine a full queue is minutes. */
 const MAX_WAIT_MS = 10_000;
-/** The CPU priority of the threads deriving keys (nice: -20 highest, 0 everything else's, 19 lowest). */
+/**
+ * The nice value of the threads deriving keys (-20 highest, 0 everything else's, 19 lowest). Under
+ * SCHED_IDLE it does not count; where that policy cannot be set, 19 leaves guessing the least CPU.
+ */
 export const SCRYPT_NICE = 19;
 
 export interface ScryptPoolOptions {

@@ -20,14 +20,15 @@ interface Request {
   reject(error: Error): void;
 }
 
-type WorkerMessage = { tid: number | null; unniced: string | null } | { key: Uint8Array; ms: number } | { error: string };
+type WorkerMessage = { tid: number | null; problems: string[] } | { key: Uint8Array; ms: number } | { error: string };
 
 const WORKER_URL = new URL('./scrypt-worker.mjs', import.meta.url);
 
 /**
- * scrypt on `size` worker threads of our own, each lowering its own CPU priority to `nice` when it
- * starts, so that key checks run on CPU nothing else wants: the event loop, PostgreSQL and the
- * browser come first. A thread starts at its first derivation; an idle one does not keep the
+ * scrypt on `size` worker threads of our own, each lowering its own CPU priority when it starts (to
+ * `nice`, and to the SCHED_IDLE policy), so that key checks run on CPU nothing else wants: the event
+ * loop, PostgreSQL and the browser come first. Where a thread cannot, it derives all the same and
+ * the pool warns once. A thread starts at its first derivation; an idle one does not keep the
  * process alive. A thread that dies rejects the derivation it was running and is replaced by the
  * next one.
  */
@@ -66,11 +67,11 @@ export class ScryptThreads {
     }
   }
 
-  /** @internal */
-  unniced(reason: string): void {
+  /** @internal a thread could not lower its priority (all or part of it) */
+  notLowered(problems: string[]): void {
     if (this.warned) return;
     this.warned = true;
-    this.log.warn('key checks run at normal CPU priority: their threads could not lower theirs', { reason, nice: this.nice });
+    this.log.warn('key checks run at a higher CPU priority than meant: their threads could not lower theirs', { problems });
   }
 
   /** Stops every thread; derivations waiting or running are rejected. */
@@ -112,7 +113,7 @@ class ThreadSlot {
   private receive(worker: Worker, message: WorkerMessage): void {
     if ('tid' in message) {
       this.tid = message.tid;
-      if (message.unniced !== null) this.threads.unniced(message.unniced);
+      if (message.problems.length) this.threads.notLowered(message.problems);
       return;
     }
     const request = this.request;
