@@ -60,7 +60,7 @@ describe('a flood of sign-ins', () => {
 
 describe('a lookup too busy to check its key', () => {
   it('answers busy and leaves nothing counted, while the lookup ahead of it is decided as usual', async () => {
-    const pool = new ScryptPool(1, { lookup: 1, login: 1, other: 1 });
+    const pool = new ScryptPool(1, { maxQueue: { lookup: 1, login: 1, other: 1 } });
     const lookup = createLookup({ sql: fx.db.sql, pool });
     let open!: () => void;
     const holding = pool.run('other', () => new Promise<void>((resolve) => (open = resolve)));
@@ -78,14 +78,16 @@ describe('a lookup too busy to check its key', () => {
   });
 });
 
-describe('scrypt never takes every libuv thread', () => {
-  it('defaults below the thread pool on any machine, and refuses a setting that is not below it', () => {
-    expect(defaultScryptConcurrency(16, 4)).toBe(3);
-    expect(defaultScryptConcurrency(2, 4)).toBe(1);
-    expect(defaultScryptConcurrency(16, 19)).toBe(15);
-    expect(loadConfig({ UV_THREADPOOL_SIZE: '4' }).scryptConcurrency).toBeLessThan(4);
-    expect(() => loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '4' })).toThrow(ConfigError);
-    expect(() => loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '4' })).toThrow(/UV_THREADPOOL_SIZE/);
-    expect(loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '7' }).scryptConcurrency).toBe(4);
+describe('key checks leave a core to the rest', () => {
+  it('default to every core but one (at least one), and refuse more threads than cores, whatever libuv has', () => {
+    expect(defaultScryptConcurrency(16)).toBe(15);
+    expect(defaultScryptConcurrency(2)).toBe(1);
+    expect(defaultScryptConcurrency(1)).toBe(1);
+    expect(loadConfig({}, 2).scryptConcurrency).toBe(1);
+    expect(loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '2' }, 2).scryptConcurrency).toBe(2);
+    expect(() => loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '3' }, 2)).toThrow(ConfigError);
+    expect(() => loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '3' }, 2)).toThrow(/SHOSHO_SCRYPT_CONCURRENCY must be at most the cores \(2\)/);
+    // scrypt no longer runs on libuv's pool, so its size is no limit
+    expect(loadConfig({ SHOSHO_SCRYPT_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '2' }, 4).scryptConcurrency).toBe(4);
   });
 });

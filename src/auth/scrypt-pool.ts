@@ -1,5 +1,6 @@
-import { scrypt } from 'node:crypto';
 import { scryptMaxmem } from '../domain/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import { ScryptThreads } from './scrypt-threads.js';
 
 export class ScryptBusyError extends Error {
   override name = 'ScryptBusyError';
@@ -26,6 +27,20 @@ export type Derive = (secret: string | Buffer, salt: Buffer, params: ScryptParam
 const QUEUE_PER_THREAD: Record<ScryptLane, number> = { lookup: 32, login: 32, other: 64 };
 /** A job not started within this is answered busy: on a slow or crowded machine a full queue is minutes. */
 const MAX_WAIT_MS = 10_000;
+/**
+ * The nice value of the threads deriving keys (-20 highest, 0 everything else's, 19 lowest). Under
+ * SCHED_IDLE it does not count; where that policy cannot be set, 19 leaves guessing the least CPU.
+ */
+export const SCRYPT_NICE = 19;
+
+export interface ScryptPoolOptions {
+  /** jobs that may wait in each lane (default: per thread, QUEUE_PER_THREAD) */
+  maxQueue?: Record<ScryptLane, number>;
+  /** a job not started within this is answered busy */
+  maxWaitMs?: number;
+  /** told once when the threads cannot lower their CPU priority */
+  log?: Logger;
+}
 
 interface Waiter {
   start(): void;
@@ -41,8 +56,8 @@ const MIN_SAMPLES = 5;
 const SMOOTHING = 0.2;
 
 /**
- * scrypt off the event loop with bounded concurrency: at most `concurrency` jobs hold libuv threads
- * (the rest of the pool stays free for fs, dns and jose). A job holds its slot for all of its
+ * scrypt off the event loop with bounded concurrency: at most `concurrency` jobs run, on as many
+ * threads of their own at a lower CPU priority (ScryptThreads). A job holds its slot for all of its
  * derivations, so its time depends on its own work and the jobs ahead of it, not on how finely the
  * others split theirs. Waiting jobs queue per lane and a free slot goes to the lanes in turn, so one
  * lane's burst delays another by at most one job per slot; a full lane's caller is told at once that
@@ -53,13 +68,19 @@ export class ScryptPool {
   private readonly waiting = new Map<ScryptLane, Waiter[]>(LANES.map((l) => [l, []]));
   private turn = 0;
   private readonly measured = new Map<string, { ms: number; samples: number }>();
+  private readonly maxQueue: Record<ScryptLane, number>;
+  private readonly maxWaitMs: number;
+  private readonly threads: ScryptThreads;
   derivations = 0;
 
   constructor(
     readonly concurrency: number,
-    private readonly maxQueue: Record<ScryptLane, number> = queueLimits(concurrency),
-    private readonly maxWaitMs = MAX_WAIT_MS,
-  ) {}
+    options: ScryptPoolOptions = {},
+  ) {
+    this.maxQueue = options.maxQueue ?? queueLimits(concurrency);
+    this.maxWaitMs = options.maxWaitMs ?? MAX_WAIT_MS;
+    this.threads = new ScryptThreads(concurrency, SCRYPT_NICE, options.log ?? silentLogger);
+  }
 
   /** Whether a job of this lane would be accepted now (checked before work that a busy answer would waste). */
   hasRoom(lane: ScryptLane): boolean {
@@ -122,6 +143,16 @@ export class ScryptPool {
     return { active: this.active, queued, derivations: this.derivations };
   }
 
+  /** The ids of the threads deriving keys that have started. */
+  threadIds(): number[] {
+    return this.threads.threadIds();
+  }
+
+  /** Stops the threads (at service shutdown, when no request is left): what still runs is rejected. */
+  close(): Promise<void> {
+    return this.threads.close();
+  }
+
   private nextWaiting(): Waiter | undefined {
     for (let i = 0; i < LANES.length; i++) {
       const lane = LANES[(this.turn + i) % LANES.length]!;
@@ -135,20 +166,17 @@ export class ScryptPool {
   }
 
   private async scrypt(secret: string | Buffer, salt: Buffer, params: ScryptParams, keylen: number): Promise<Buffer> {
-    const started = performance.now();
-    try {
-      return await new Promise<Buffer>((resolve, reject) =>
-        scrypt(secret, salt, keylen, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: scryptMaxmem(params.ln, params.r) }, (err, key) =>
-          err ? reject(err) : resolve(key),
-        ),
-      );
-    } finally {
-      this.derivations++;
-      const ms = performance.now() - started;
-      const m = this.measured.get(paramsKey(params));
-      if (m) this.measured.set(paramsKey(params), { ms: m.ms + SMOOTHING * (ms - m.ms), samples: m.samples + 1 });
-      else this.measured.set(paramsKey(params), { ms, samples: 1 });
-    }
+    const { key, ms } = await this.threads.derive({
+      secret,
+      salt,
+      keylen,
+      options: { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: scryptMaxmem(params.ln, params.r) },
+    });
+    this.derivations++;
+    const m = this.measured.get(paramsKey(params));
+    if (m) this.measured.set(paramsKey(params), { ms: m.ms + SMOOTHING * (ms - m.ms), samples: m.samples + 1 });
+    else this.measured.set(paramsKey(params), { ms, samples: 1 });
+    return key;
   }
 }
 

@@ -55,7 +55,7 @@ export const userCommand: Command = async (args, ctx) => {
   if (!mail.success) throw new UsageError(`--${String(mail.error.issues[0]!.path[0])} ${mail.error.issues[0]!.message}`);
   const password = (await readStdin()).replace(/\r?\n$/, '');
   if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password (read from standard input) must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const passwordHash = await hashPassword(new ScryptPool(1), password);
+  const passwordHash = await hashPassword(new ScryptPool(1, { log: ctx.log }), password);
   return withDatabase(ctx, async (db) => {
     if (!(await findOrganisation(db.sql, orgId))) throw new UsageError(`no organisation ${orgId}`);
     const [taken] = await db.sql`select 1 from users where lower(username) = ${username.data.toLowerCase()}`;

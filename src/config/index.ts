@@ -64,8 +64,6 @@ const schema = z.object({
   SHOSHO_PUBLIC_URL: z.url('must be an absolute URL such as https://shosho.example.lg.jp').optional(),
   SHOSHO_TRUST_PROXY: flag.default(false),
   SHOSHO_PROXY_HOPS: int(1, 10).default(1),
-  // libuv reads it once, at the first thread-pool job; bin/shosho.cjs sizes it before that
-  UV_THREADPOOL_SIZE: int(1, 1024).default(4),
   SHOSHO_POLL_INTERVAL_SECONDS: int(1, 86_400).default(30),
   SHOSHO_SCRYPT_CONCURRENCY: int(1, 1023).optional(),
   SHOSHO_PDF_PAGES: int(1, 8).default(2),
@@ -115,8 +113,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads the environment once; a bad value throws one line naming the variable and what is wrong. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads the environment once; a bad value throws one line naming the variable and what is wrong.
+ * `cores`: the CPUs this process may run on.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
@@ -125,10 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`configuration error: ${name} ${issue.message} (got ${JSON.stringify(present[name] ?? null)})`);
   }
   const c = parsed.data;
-  const threads = c.UV_THREADPOOL_SIZE;
-  if (c.SHOSHO_SCRYPT_CONCURRENCY !== undefined && c.SHOSHO_SCRYPT_CONCURRENCY >= threads) {
+  if (c.SHOSHO_SCRYPT_CONCURRENCY !== undefined && c.SHOSHO_SCRYPT_CONCURRENCY > cores) {
     throw new ConfigError(
-      `configuration error: SHOSHO_SCRYPT_CONCURRENCY must be below UV_THREADPOOL_SIZE (${threads}), so fs, dns and jose keep a thread (got ${JSON.stringify(present.SHOSHO_SCRYPT_CONCURRENCY)})`,
+      `configuration error: SHOSHO_SCRYPT_CONCURRENCY must be at most the cores (${cores}): a key check is CPU work, so more threads check no more keys at once and each holds up to 64 MiB (got ${JSON.stringify(present.SHOSHO_SCRYPT_CONCURRENCY)})`,
     );
   }
   return {
@@ -153,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.SHOSHO_TRUST_PROXY,
     proxyHops: c.SHOSHO_PROXY_HOPS,
     pollIntervalMs: c.SHOSHO_POLL_INTERVAL_SECONDS * 1000,
-    scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY ?? defaultScryptConcurrency(os.availableParallelism(), threads),
+    scryptConcurrency: c.SHOSHO_SCRYPT_CONCURRENCY ?? defaultScryptConcurrency(cores),
     pdfPages: c.SHOSHO_PDF_PAGES,
     pdfWarmup: c.SHOSHO_PDF_WARMUP,
     chromiumPath: c.CHROMIUM_PATH,
@@ -167,9 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * One core stays free for everything else while keys are being guessed (2 cores: 1), and scrypt
- * never takes the last libuv thread, whatever the machine (16 cores with the default 4 threads: 3).
+ * One core stays free for everything else while keys are being guessed (2 cores: 1): the key-check
+ * threads give way to it, but a thread at the lowest priority still gets a sliver of a busy core.
  */
-export function defaultScryptConcurrency(cores: number, threads: number): number {
-  return Math.max(1, Math.min(cores - 1, threads - 1));
+export function defaultScryptConcurrency(cores: number): number {
+  return Math.max(1, cores - 1);
 }

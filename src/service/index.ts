@@ -54,7 +54,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const { sql } = db;
     const metrics = new Registry();
     const renderer = createRenderer();
-    const pool = new ScryptPool(config.scryptConcurrency);
+    const pool = new ScryptPool(config.scryptConcurrency, { log });
     const keys = new KeyStore(sql, { log });
     const receiver = createReceiver({ sql, keys, audience: config.audience, log });
     const chromium = findChromium(config.chromiumPath);
@@ -170,6 +170,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await flushAuditRollups(sql, { all: true }).catch((e) => log.warn('audit summaries left for the next start', { err: e }));
         await poller.stop();
         await reader.close();
+        await pool.close();
         await auditTail.stop();
         await outbox.stop();
         await alertJobs.stop();
