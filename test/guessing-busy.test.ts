@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERTIFICATE_EVENT } from '../reference-issuer/index.js';
-import { ScryptPool } from '../src/auth/index.js';
+import { createLogin, ScryptPool } from '../src/auth/index.js';
 import { ConfigError, defaultScryptConcurrency, loadConfig } from '../src/config/index.js';
 import { createLookup } from '../src/lookup/index.js';
 import { apiCall, serviceWithIssuer, type ServiceFixture } from './helpers/fixture.js';
@@ -56,6 +56,20 @@ describe('a flood of sign-ins', () => {
       select count(*)::int as n from attempt_failures where scope = 'login-client' and subject like '10.1.%'`;
     expect(counted.n).toBe(answers.filter((a) => a.status === 401).length);
   }, 300_000);
+});
+
+describe('a sign-in too busy for its first dummy check', () => {
+  it('answers busy, and the next sign-in of an unknown user is checked as usual', async () => {
+    const pool = new ScryptPool(1, { maxQueue: { lookup: 1, login: 1, other: 0 } });
+    const login = createLogin(fx.db.sql, pool);
+    let open!: () => void;
+    const holding = pool.run('other', () => new Promise<void>((resolve) => (open = resolve)));
+    expect(await login('nobody-at-all', 'whatever password', '192.0.2.50')).toMatchObject({ ok: false, reason: 'busy' });
+    open();
+    await holding;
+    expect(await login('nobody-at-all', 'whatever password', '192.0.2.51')).toEqual({ ok: false, reason: 'invalid' });
+    await pool.close();
+  });
 });
 
 describe('a lookup too busy to check its key', () => {

@@ -37,7 +37,11 @@ export function createLogin(sql: Sql, pool: ScryptPool) {
     try {
       [user] = await sql<{ id: string; username: string; org_id: string; password_hash: string }[]>`
         select id, username, org_id, password_hash from users where lower(username) = ${username.toLowerCase()} and disabled_at is null`;
-      dummy ??= makeDummyDigest(pool, 15);
+      // a dummy that could not be made (the key checks were busy) is made again by the next sign-in, not kept failed
+      dummy ??= makeDummyDigest(pool, 15).catch((error: unknown) => {
+        dummy = null;
+        throw error;
+      });
       const digest = user?.password_hash ?? (await dummy);
       ok = await pool.run('login', (derive) => verifyPassword(derive, password, digest));
     } catch (e) {
