@@ -79,6 +79,15 @@ function searched(db: Queryable, query: ArchiveQuery) {
   return query.status === 'withdrawn' ? db`withdrawn_archive_records` : db`archive_records`;
 }
 
+/**
+ * What a page is read from, as `a`: the matching records found first (trigram-first), or the records
+ * searched, walked in page order with the conditions applied as they are read.
+ */
+function pagedRecords(db: Queryable, query: ArchiveQuery, matching: postgres.PendingQuery<postgres.Row[]>, trigramFirst: boolean) {
+  // OFFSET 0 keeps the planner from merging the subquery and walking an index in page order
+  return trigramFirst ? db`(select * from ${searched(db, query)} a where ${matching} offset 0) a` : db`${searched(db, query)} a`;
+}
+
 /** The rows after `after` (null: from the start), and where the next page would begin, if any. */
 export async function fetchPage(
   db: Queryable,
@@ -98,8 +107,7 @@ export async function fetchPage(
     () => estimatedRows(db, db`select 1 from ${searched(db, query)} a where ${matching}`),
     query.limit + 1,
   );
-  // OFFSET 0 keeps the planner from merging the subquery and walking an index in page order
-  const records = trigramFirst ? db`(select * from ${searched(db, query)} a where ${matching} offset 0) a` : db`${searched(db, query)} a`;
+  const records = pagedRecords(db, query, matching, trigramFirst);
   const rows = await db<Array<ArchiveRecordRow & { sort_value: string }>>`
     select ${recordColumns(db)}, ${sortValue} as sort_value
     from ${records} join issuers i on i.id = a.issuer_id
@@ -154,7 +162,7 @@ export async function searchArchivePage(
   const matching = db`a.org_id = ${orgId} ${filters(db, query)}`;
   // the count of matches is exact here (see fetchPage)
   const trigramFirst = await runsTrigramFirst(db, orgId, query, async () => total, query.limit);
-  const records = trigramFirst ? db`(select * from ${searched(db, query)} a where ${matching} offset 0) a` : db`${searched(db, query)} a`;
+  const records = pagedRecords(db, query, matching, trigramFirst);
   const rows = await db<ArchiveRecordRow[]>`
     select ${recordColumns(db)}
     from ${records} join issuers i on i.id = a.issuer_id
