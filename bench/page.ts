@@ -2,14 +2,15 @@
  * Certificate page: requests/s and p50/p99 of GET /certificates/:id for an unlocked certificate
  * with signed-in sessions at 100 concurrent clients, against a bare Hono handler rendering the same
  * template from memory (createRenderer(), the same view data) on @hono/node-server, in the same
- * run. Targets: ≥ 50% of bare; p99 < 50 ms.
+ * run. Targets: ≥ 50% of bare; p99 < 50 ms. The service and the bare handler run with the node flags of
+ * `npm start` (SERVICE_NODE_FLAGS); the service with Node's defaults runs beside them, to measure them.
  *
  *   node --import tsx bench/page.ts          (BENCH_PAGE_SECONDS=20 BENCH_PAGE_CLIENTS=100)
  */
 import { main } from './lib/cleanup.js';
-import { spawnChild, type Child } from './lib/child.js';
+import { peakRssOf, spawnChild, type Child } from './lib/child.js';
 import { createBenchDatabase } from './lib/db.js';
-import { spawnService } from './lib/service.js';
+import { SERVICE_NODE_FLAGS, spawnService } from './lib/service.js';
 import { HIROSHIMA, issueCertificates, registerIssuer, revisionId, seedOrganisation, session, unlock } from './lib/fixtures.js';
 import { closedLoop, HttpClient, statusText, type Req } from './lib/http.js';
 import { cpuBetween, cpuSnapshot, loadavg } from './lib/machine.js';
@@ -56,6 +57,7 @@ main(
     };
 
     const svc = await spawnService(db, { label: 'service' });
+    const defaults = await spawnService(db, { label: 'defaults', nodeArgs: [] });
     // the service with recordAudit as it was before group commit (one transaction per view), to measure that change
     const before = await spawnService(db, { label: 'before', proto: ['audit-per-call'] });
     const bare = await spawnChild(
@@ -68,14 +70,15 @@ main(
         ORG_NAME: HIROSHIMA.name,
         CSRF: sessions[0]!.csrf,
       },
-      { label: 'bare' },
+      { label: 'bare', nodeArgs: [...SERVICE_NODE_FLAGS] },
     );
 
     // bare, service, bare, service: each figure is the better of two, and drift shows
-    const results: Record<string, Array<Awaited<ReturnType<typeof run>>>> = { bare: [], service: [], before: [] };
+    const results: Record<string, Array<Awaited<ReturnType<typeof run>>>> = { bare: [], service: [], defaults: [], before: [] };
     for (let round = 0; round < 2; round++) {
       results.bare!.push(await run(bare, 'bare', false));
       results.service!.push(await run(svc, 'service', true));
+      results.defaults!.push(await run(defaults, 'defaults', true));
       results.before!.push(await run(before, 'before', true));
     }
     const paced = {
@@ -83,14 +86,18 @@ main(
       service: await run(svc, 'service', true, INTERVAL_MS),
       before: await run(before, 'before', true, INTERVAL_MS),
     };
+    const mib = (child: Child) => num(peakRssOf(child.pid) / 2 ** 20, 0);
+    const peakRss = `peak RSS: service ${mib(svc)} MiB, with Node's defaults ${mib(defaults)} MiB, bare ${mib(bare)} MiB`;
     await bare.stop();
     await svc.stop();
+    await defaults.stop();
     await before.stop();
     type Run = Awaited<ReturnType<typeof run>>;
     const best = (xs: Run[]) => xs.reduce((a, b) => (b.r.rate > a.r.rate ? b : a));
     const s = best(results.service!);
     const b = best(results.bare!);
     const pr = best(results.before!);
+    const d = best(results.defaults!);
     const [views] = await db.sql<{ n: number }[]>`select count(*)::int as n from audit_log where action = 'certificate.view'`;
 
     report.add({
@@ -118,6 +125,14 @@ main(
       met: s.r.latency.p99 < 50,
     });
     report.add({
+      figure: `the same with Node's default young generation (without ${SERVICE_NODE_FLAGS.join(' ')})`,
+      measured: `${num(d.r.rate)} req/s (p50 ${num(d.r.latency.p50)} ms, p99 ${num(d.r.latency.p99)} ms)`,
+      raw: `${num(b.r.rate)} req/s bare`,
+      ratio: pct(d.r.rate / b.r.rate),
+      target: '(the flags, measured)',
+      met: null,
+    });
+    report.add({
       figure: 'before: the same with one audit transaction per view (recordAudit before group commit)',
       measured: `${num(pr.r.rate)} req/s (p50 ${num(pr.r.latency.p50)} ms, p99 ${num(pr.r.latency.p99)} ms)`,
       raw: `${num(b.r.rate)} req/s bare`,
@@ -137,8 +152,8 @@ main(
     report.note(
       [
         `Flat out, ${CLIENTS} clients each send the next request as soon as the last answered, so by Little's law mean latency = ${CLIENTS} ÷ throughput: even the bare handler (${num(b.r.rate)} req/s) averages ${num(b.r.latency.mean)} ms, and p99 < 50 ms at saturation would need well over ${num(CLIENTS / 0.05, 0)} req/s. The paced run (each client one page per ${INTERVAL_MS / 1000} s, a busy clerk) is the p99 a hundred people see.`,
-        `Rounds (req/s): bare ${results.bare!.map((x) => num(x.r.rate)).join(', ')}; service ${results.service!.map((x) => num(x.r.rate)).join(', ')}; before group commit ${results.before!.map((x) => num(x.r.rate)).join(', ')}; load average ${s.load}. Page ${s.bytes} bytes (bare ${b.bytes}).`,
-        `CPU per request: service ${perReq(s, 'service')} µs + PostgreSQL ${num((s.cpu.postgres / s.r.requests) * 1e6, 0)} µs; bare ${perReq(b, 'bare')} µs; load generator ${perReq(s, 'self')} µs. Other people's work on the machine during the best service round: ${num(s.cpu.others, 1)} CPU-s of ${num(s.cpu.wallSeconds * 2, 0)}.`,
+        `Rounds (req/s): bare ${results.bare!.map((x) => num(x.r.rate)).join(', ')}; service ${results.service!.map((x) => num(x.r.rate)).join(', ')}; with Node's defaults ${results.defaults!.map((x) => num(x.r.rate)).join(', ')}; before group commit ${results.before!.map((x) => num(x.r.rate)).join(', ')}; load average ${s.load}. Page ${s.bytes} bytes (bare ${b.bytes}).`,
+        `CPU per request: service ${perReq(s, 'service')} µs + PostgreSQL ${num((s.cpu.postgres / s.r.requests) * 1e6, 0)} µs; with Node's defaults ${perReq(d, 'defaults')} µs; bare ${perReq(b, 'bare')} µs; load generator ${perReq(s, 'self')} µs. Other people's work on the machine during the best service round: ${num(s.cpu.others, 1)} CPU-s of ${num(s.cpu.wallSeconds * 2, 0)}. Node flags of \`npm start\`, given to the service and the bare handler: ${SERVICE_NODE_FLAGS.join(' ') || '(none)'}; ${peakRss}.`,
         `Per view the service reads the session (1 query) and the certificate (3 queries) and appends the certificate.view audit entry by group commit (src/auditlog/log.ts: entries of concurrent views share one transaction holding the chain's advisory lock). Database backends, average number per sample in each state during the best service round: ${s.waited}. Before group commit (one transaction per view): ${pr.waited}. ${views!.n} certificate.view entries were written for ${[...results.service!, ...results.before!].reduce((a, x) => a + x.r.requests, 0)} measured views plus warm-ups (the check is exact in bench/load.ts).`,
       ].join('\n'),
     );

@@ -25,7 +25,7 @@ export interface Child {
 export async function spawnChild(
   script: string,
   env: Record<string, string>,
-  opts: { readyTimeoutMs?: number; label?: string; proto?: string[] } = {},
+  opts: { readyTimeoutMs?: number; label?: string; proto?: string[]; nodeArgs?: string[] } = {},
 ): Promise<Child> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shosho-bench-'));
   const logFile = path.join(logDir, `${opts.label ?? path.basename(script, '.ts')}.log`);
@@ -34,7 +34,7 @@ export async function spawnChild(
   // not a disk write each on a disk PostgreSQL is busy with
   const log = fs.createWriteStream(logFile, { flags: 'a' });
   // BENCH_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the children only
-  const nodeArgs = process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   // prototypes of proposed src/ changes (bench/lib/proto), only for figures labelled "proposal"
   const proto = opts.proto?.length ? ['--import', './bench/lib/proto/register.ts'] : [];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...proto, script], {
@@ -96,8 +96,17 @@ export function tail(file: string, lines = 15): string {
 
 /** Resident set size of a process in bytes, from /proc. */
 export function rssOf(pid: number): number {
+  return statusBytes(pid, 'VmRSS');
+}
+
+/** The most a process has had resident since it started, in bytes, from /proc. */
+export function peakRssOf(pid: number): number {
+  return statusBytes(pid, 'VmHWM');
+}
+
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : NaN;
   } catch {
     return NaN;
