@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-const ALL = ['ingest', 'lookup', 'guessing', 'page', 'pdf', 'scale', 'load', 'two-instances'];
+const ALL = ['ingest', 'lookup', 'guessing', 'page', 'pdf', 'scale', 'load', 'two-instances', 'pool'];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !ALL.includes(a));
 if (unknown.length) {
