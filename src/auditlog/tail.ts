@@ -68,16 +68,17 @@ export class AuditTailKeeper {
     const recorded = this.read();
     if (!last || (recorded && Number(last.seq) <= recorded.seq)) return;
     const next: AuditWatermark = { seq: Number(last.seq), hash: last.hash, seenAt: new Date().toISOString() };
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    // asynchronous: the fsync takes milliseconds, and the pages being served should not wait for it
+    await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
+    const file = await fs.promises.open(tmp, 'w');
     try {
-      fs.writeSync(fd, `${JSON.stringify(next)}\n`);
-      fs.fsyncSync(fd);
+      await file.writeFile(`${JSON.stringify(next)}\n`);
+      await file.sync();
     } finally {
-      fs.closeSync(fd);
+      await file.close();
     }
-    fs.renameSync(tmp, this.file);
+    await fs.promises.rename(tmp, this.file);
   }
 
   /** null when the log holds the recorded entry unchanged (or nothing was recorded yet). */
