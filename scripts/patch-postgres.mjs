@@ -144,8 +144,8 @@ const connectionSessionEdits = [
 // queue of busy connections never empties while more queries arrive than there are connections, so
 // under sustained load every query paid a scan over every query before it (CPU per `select 1` at
 // 30 callers on 10 connections: 65 µs over the first 50,000, 263 µs by the 400,000th; unbounded,
-// and the array with it). test/postgres-queue.test.ts checks the queue against a model and its
-// memory; bench/pool.ts measures the CPU per query at the start and the end of a long run.
+// and the array with it). test/postgres-queue.test.ts checks the queue against a model and the
+// size of its array; bench/pool.ts measures the CPU per query at the start and the end of a long run.
 const QUEUE_MARKER = 'shosho patch: queue holes';
 
 const queueEdits = [
