@@ -4,17 +4,14 @@ import { ROOT, spawnChild, tempDir, type Child } from './child.js';
 import type { BenchDatabase } from './db.js';
 import { AUDIENCE } from './fixtures.js';
 
-/** The node flags `npm start` runs the service with (package.json), so that a bench measures the service as it is run. */
-export const SERVICE_NODE_FLAGS: readonly string[] = startScriptFlags();
+/** The node flags of the `shosho` command's first line, which `npm start` runs, so that a bench measures the service as it is run. */
+export const SERVICE_NODE_FLAGS: readonly string[] = shebangFlags();
 
-function startScriptFlags(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  const [command, ...words] = pkg.scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error(`package.json's start script does not run node: ${pkg.scripts.start}`);
-  return words.slice(
-    0,
-    words.findIndex((w) => !w.startsWith('--')),
-  );
+function shebangFlags(): string[] {
+  const [first] = fs.readFileSync(path.join(ROOT, 'bin', 'shosho.cjs'), 'utf8').split('\n', 1);
+  const flags = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(first!);
+  if (!flags) throw new Error(`bin/shosho.cjs does not start with "#!/usr/bin/env -S node [flags]": ${first}`);
+  return flags[1]!.split(' ').filter(Boolean);
 }
 
 /**
