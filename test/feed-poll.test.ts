@@ -91,7 +91,7 @@ describe('RFC 8936 poll', () => {
     const s2 = new PollScheduler({ ...deps(), tickMs: 20 });
     s1.start();
     s2.start();
-    for (let i = 0; i < 100 && (await storedJtis(jtis)).length < 20; i++) await new Promise((r) => setTimeout(r, 50));
+    while ((await storedJtis(jtis)).length < 20) await new Promise((r) => setTimeout(r, 50));
     await Promise.all([s1.stop(), s2.stop()]);
     expect((await storedJtis(jtis)).length).toBe(20);
     const [lease] = await db.sql`select lease_holder from issuer_poll_state where issuer_id = 'poll-issuer'`;
