@@ -10,6 +10,7 @@
  *   node --import tsx bench/pool.ts          (BENCH_POOL_QUERIES=400000 BENCH_POOL_CALLERS=30)
  */
 import postgres from 'postgres';
+import { loadConfig } from '../src/config/index.js';
 import { main } from './lib/cleanup.js';
 import { PG_URL } from './lib/db.js';
 import { loadavg } from './lib/machine.js';
@@ -19,8 +20,8 @@ import { num } from './lib/stats.js';
 const QUERIES = Number(process.env.BENCH_POOL_QUERIES ?? 400_000);
 const CALLERS = Number(process.env.BENCH_POOL_CALLERS ?? 30);
 const BLOCK = QUERIES / 8;
-/** src/db/connect.ts's default poolMax */
-const POOL = 10;
+/** the service's pool size when DATABASE_POOL_MAX is not set */
+const POOL = loadConfig({}).databasePoolMax;
 
 main(
   async () => {
